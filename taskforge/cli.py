@@ -1,0 +1,359 @@
+"""The command line. Bare `taskforge` opens the TUI; the subcommands share its service functions.
+
+Exit status: 0 ok, 1 rejected input or patch (one line on stderr, nothing changed), 2 usage error,
+3 version conflict. Heavy modules (the ORM, exporters) load inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from taskforge.core.errors import TaskforgeError
+
+if TYPE_CHECKING:
+    from taskforge.store.repository import Applied, SqlRepository
+
+app = typer.Typer(
+    name="taskforge",
+    help="A keyboard-driven terminal planner: an agent proposes every change as a patch you review.",
+    add_completion=False,
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,  # locals can hold API keys
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="TASKFORGE_DB", help="SQLite file or SQLAlchemy URL.", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable, documented in the README).")]
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    md = "md"
+
+
+class ImportFormat(StrEnum):
+    json = "json"
+
+
+class _State:
+    db: str | None = None
+
+
+_state = _State()
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"taskforge: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handle_errors(command):
+    """Errors a user can cause become one line on stderr and the matching exit status."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except TaskforgeError as exc:
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+
+    return wrapper
+
+
+def open_repo(db: str | None, *, create: bool = True) -> SqlRepository:
+    from taskforge.config import settings
+    from taskforge.core.patches import Limits
+    from taskforge.store.repository import SqlRepository
+
+    return SqlRepository.open(db or _state.db, create=create, limits=Limits(max_ops=settings().max_ops))
+
+
+def out(renderable: Any) -> None:
+    import os
+
+    from rich.console import Console
+
+    # On a terminal, wrap to its width; into a pipe or file, keep each line whole for grep and friends.
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    Console(highlight=False, width=10_000 if piped else None).print(renderable)
+
+
+def out_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def read_input(source: str) -> tuple[Path | None, str]:
+    """A file's text, or standard input for `-`."""
+    if source == "-":
+        return None, sys.stdin.read()
+    path = Path(source)
+    try:
+        return path, path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TaskforgeError(f"no such file: {source}") from None
+    except IsADirectoryError:
+        raise TaskforgeError(f"{source} is a directory") from None
+    except UnicodeDecodeError:
+        raise TaskforgeError(f"{source} is not UTF-8 text") from None
+    except OSError as exc:
+        raise TaskforgeError(f"cannot read {source}: {exc.strerror}") from None
+
+
+def applied_summary(applied: Applied, verb: str = "Applied") -> str:
+    record = applied.record
+    text = f"{verb} #{record.seq} to '{applied.tree.project.id}': version {record.version_before} → {record.version_after}"
+    new_keys = [f"{temp} → {key}" for temp, key in applied.key_map.items()]
+    if new_keys:
+        text += f" (new keys: {', '.join(new_keys)})"
+    return text
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: DbOption = None,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    """Open the TUI when no command is given."""
+    _state.db = db
+    if version:
+        from taskforge import __version__
+
+        typer.echo(f"taskforge {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        typer.echo(
+            "The taskforge TUI arrives with its issue. Meanwhile: `taskforge --help` lists the commands "
+            "(projects, show, apply, approve, history, undo, redo, export, import)."
+        )
+
+
+@app.command("projects")
+@handle_errors
+def projects_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List projects."""
+    from taskforge.core.errors import StoreError
+
+    try:
+        repo = open_repo(db, create=False)
+    except StoreError as exc:
+        if "no database at" not in str(exc):
+            raise
+        return out_json([]) if as_json else typer.echo("No projects yet.")
+    with repo:
+        found = repo.projects()
+    if as_json:
+        return out_json(
+            [
+                {"id": p.id, "title": p.title, "status": p.status.value, "version": p.version,
+                 "tasks": p.tasks, "done": p.done, "updated_at": p.updated_at}
+                for p in found
+            ]
+        )
+    if not found:
+        return typer.echo("No projects yet.")
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("ID", "TITLE", "STATUS", "VERSION", "DONE", "UPDATED"):
+        table.add_column(column)
+    for p in found:
+        table.add_row(p.id, Text(p.title), p.status.value, str(p.version), f"{p.done}/{p.tasks}", p.updated_at)
+    out(table)
+
+
+@app.command("show")
+@handle_errors
+def show_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    task: Annotated[str | None, typer.Option("--task", help="Show only this task's subtree.")] = None,
+) -> None:
+    """Show a project's task tree with status, estimates, time spent and roll-ups."""
+    from taskforge.core.errors import UnknownTask
+
+    with open_repo(db, create=False) as repo:
+        tree = repo.load(project)
+    if task is not None and task not in tree:
+        raise UnknownTask(project, task)
+    if as_json:
+        from taskforge.export.taskforge_json import document
+
+        return out_json(document(tree, task, with_version=True))
+    from taskforge.render import project_tree
+
+    out(project_tree(tree, task))
+
+
+@app.command("apply")
+@handle_errors
+def apply_command(
+    project: Annotated[str, typer.Argument(help="The project's id (a new one is created by a patch at version 0).")],
+    source: Annotated[str, typer.Argument(metavar="FILE|-", help="A patch document, or - for standard input.")],
+    db: DbOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and print the diff; write nothing.")] = False,
+    task: Annotated[
+        str | None, typer.Option("--task", help="Task mode: every operation must stay inside this task's subtree.")
+    ] = None,
+    message: Annotated[str, typer.Option("--message", "-m", help="Why: kept in the history.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Validate a patch document and apply it (all or nothing)."""
+    from taskforge import operations
+    from taskforge.core.diff import render
+    from taskforge.core.history import Provenance
+
+    path, text = read_input(source)
+    patch = operations.read_patch(text, project)
+    provenance = Provenance(message=message or (f"apply {path.name}" if path else "apply -"), planner="manual")
+    with open_repo(db, create=not dry_run) if not dry_run else _maybe_repo(db) as repo:
+        shown, applied = operations.apply_document(repo, patch, focus=task, provenance=provenance, dry_run=dry_run)
+    if as_json:
+        if applied is None:
+            return out_json({"valid": True, "applied": False, "patch": patch.to_dict()})
+        return out_json(record_json(applied.record) | {"key_map": applied.key_map})
+    out(render(shown.entries, patch.rationale))
+    if applied is None:
+        return typer.echo("Dry run: the patch is valid; nothing was written.")
+    typer.echo(applied_summary(applied))
+
+
+def _maybe_repo(db: str | None):
+    """The database for a read that must not create one: an empty in-memory stand-in when missing."""
+    from taskforge.core.errors import StoreError
+    from taskforge.store.repository import SqlRepository
+
+    try:
+        return open_repo(db, create=False)
+    except StoreError as exc:
+        if "no database at" not in str(exc):
+            raise
+        return SqlRepository.open("sqlite://")
+
+
+@app.command("approve")
+@handle_errors
+def approve_command(project: Annotated[str, typer.Argument(help="The project's id.")], db: DbOption = None) -> None:
+    """Approve the plan: the project goes from draft to active."""
+    from taskforge import operations
+
+    with open_repo(db, create=False) as repo:
+        applied = operations.approve(repo, project)
+    typer.echo(f"Approved '{project}': it is now active (version {applied.record.version_after}).")
+
+
+@app.command("history")
+@handle_errors
+def history_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")], db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """The audit log: every applied patch, oldest first."""
+    with open_repo(db, create=False) as repo:
+        records = repo.history(project)
+    if as_json:
+        return out_json([record_json(record) for record in records])
+    if not records:
+        return typer.echo("No history yet.")
+    from rich.text import Text
+
+    from taskforge.render import history_line
+
+    out(Text("\n").join(history_line(record) for record in records))
+
+
+def record_json(record) -> dict[str, Any]:
+    data = record.model_dump(mode="json", exclude={"patch", "inverse"})
+    data["counts"] = record.counts()
+    data["patch"] = record.patch.to_dict()
+    data["inverse"] = record.inverse.to_dict()
+    return data
+
+
+def _step(project: str, db: str | None, undo: bool) -> None:
+    with open_repo(db, create=False) as repo:
+        applied = repo.undo(project) if undo else repo.redo(project)
+    verb = "Undid" if undo else "Redid"
+    record = applied.record
+    typer.echo(
+        f"{verb} #{record.target_seq} in '{project}' (recorded as #{record.seq}): "
+        f"version {record.version_before} → {record.version_after}"
+    )
+
+
+@app.command("undo")
+@handle_errors
+def undo_command(project: Annotated[str, typer.Argument(help="The project's id.")], db: DbOption = None) -> None:
+    """Undo the latest change by applying its stored inverse (history keeps both)."""
+    _step(project, db, undo=True)
+
+
+@app.command("redo")
+@handle_errors
+def redo_command(project: Annotated[str, typer.Argument(help="The project's id.")], db: DbOption = None) -> None:
+    """Redo the change undone most recently."""
+    _step(project, db, undo=False)
+
+
+@app.command("export")
+@handle_errors
+def export_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.json,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    task: Annotated[str | None, typer.Option("--task", help="Export only this task's subtree.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export a project (or one subtree) in a format other tools read."""
+    from taskforge import operations
+
+    with open_repo(db, create=False) as repo:
+        tree = repo.load(project)
+    text = operations.export_text(tree, fmt.value, task)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise TaskforgeError(f"cannot write {output}: {exc.strerror}") from None
+    typer.echo(f"Wrote {output} ({fmt.value}, {len(tree.subtree(task)) if task else len(tree)} tasks).", err=True)
+
+
+@app.command("import")
+@handle_errors
+def import_command(
+    source: Annotated[str, typer.Argument(metavar="FILE|-", help="The file to import, or - for standard input.")],
+    fmt: Annotated[
+        ImportFormat | None, typer.Option("--format", "-f", help="Input format (default: from the file).")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a new project from a file, through one audited patch that can be undone."""
+    from taskforge import operations
+
+    path, text = read_input(source)
+    with open_repo(db) as repo:
+        applied = operations.import_file(repo, path, text, fmt.value if fmt else None)
+    project = applied.tree.project
+    if as_json:
+        return out_json({"id": project.id, "title": project.title, "tasks": len(applied.tree), "version": project.version})
+    typer.echo(f"Imported '{project.id}' ({project.title}): {len(applied.tree)} tasks.")
+
+
+def main() -> None:
+    app()

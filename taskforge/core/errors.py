@@ -1,0 +1,30 @@
+"""Errors a user can cause. Each carries the exit status the CLI ends with and one clear line."""
+
+from __future__ import annotations
+
+
+class TaskforgeError(Exception):
+    exit_code = 1
+
+
+class UnknownProject(TaskforgeError):
+    def __init__(self, project_id: str):
+        super().__init__(f"no project '{project_id}' (see `taskforge projects`)")
+        self.project_id = project_id
+
+
+class UnknownTask(TaskforgeError):
+    def __init__(self, project_id: str, key: str):
+        super().__init__(f"project '{project_id}' has no task {key}")
+
+
+class NothingToDo(TaskforgeError):
+    """Undo with nothing to undo, redo with nothing to redo."""
+
+
+class StoreError(TaskforgeError):
+    """The database cannot be opened, read or written."""
+
+
+class BadInput(TaskforgeError):
+    """A file or argument that is not what it claims to be."""

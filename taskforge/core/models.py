@@ -1,0 +1,82 @@
+"""Domain objects. Widgets, the CLI and exporters only ever see these, never ORM rows."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_DEPTH = 5
+KEY_PATTERN = re.compile(r"T[1-9][0-9]*")
+SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+
+
+class Status(StrEnum):
+    TODO = "todo"
+    DOING = "doing"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class ProjectStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+
+
+class Mode(StrEnum):
+    """Why a patch is applied; decides which invariants beyond the structural ones apply."""
+
+    PROJECT = "project"  # high-level planning: at most 6 new root tasks
+    TASK = "task"  # decomposition: every operation stays inside the focused subtree
+    EDIT = "edit"  # a direct edit by the user
+    IMPORT = "import"  # a whole tree brought in from a file
+    UNDO = "undo"
+    REDO = "redo"
+
+
+class Task(BaseModel):
+    """A task in a project's tree. Its sibling order lives in the tree, not here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    parent_key: str | None = None
+    title: str
+    description: str = ""
+    status: Status = Status.TODO
+    priority: Priority = Priority.MEDIUM
+    estimate_minutes: int | None = None
+    actual_minutes: int | None = None
+    acceptance_criteria: list[str] = Field(default_factory=list)
+    depends_on: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+class Project(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    summary: str = ""
+    status: ProjectStatus = ProjectStatus.DRAFT
+    version: int = 0
+    # The number the next new key gets: keys are never reused, so this only grows.
+    next_key: int = 1
+
+
+def key_number(key: str) -> int | None:
+    """The number in a canonical key (`T12` → 12), or None for anything else (temporary ids)."""
+    return int(key[1:]) if KEY_PATTERN.fullmatch(key) else None
+
+
+def slugify(text: str, fallback: str = "project") -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48].strip("-")
+    return slug or fallback

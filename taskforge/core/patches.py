@@ -1,0 +1,766 @@
+"""The patch contract: parse, validate, apply and invert `ProjectPatch` documents.
+
+One engine does all four. It replays the operations in order on a copy of the tree, recording every
+problem (an invalid operation is skipped so that the ones after it are still checked), the key each
+`create` receives, the patch with temporary ids resolved to real keys, the exact inverse, and a
+before/after record of each operation for the diff.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from taskforge.core.errors import TaskforgeError
+from taskforge.core.models import (
+    MAX_DEPTH,
+    Mode,
+    Priority,
+    ProjectStatus,
+    Status,
+    Task,
+)
+from taskforge.core.text import clean_block, clean_line
+from taskforge.core.tree import Tree
+
+MAX_NEW_ROOTS = 6
+TITLE_MAX = 200
+
+
+def _line(limit: int):
+    def check(value: str) -> str:
+        value = clean_line(value)
+        if not value:
+            raise ValueError("must not be empty")
+        if len(value) > limit:
+            raise ValueError(f"must be at most {limit} characters (got {len(value)})")
+        return value
+
+    return AfterValidator(check)
+
+
+def _block(limit: int):
+    def check(value: str) -> str:
+        value = clean_block(value)
+        if len(value) > limit:
+            raise ValueError(f"must be at most {limit} characters (got {len(value)})")
+        return value
+
+    return AfterValidator(check)
+
+
+Title = Annotated[str, _line(TITLE_MAX)]
+Summary = Annotated[str, _block(5_000)]
+Description = Annotated[str, _block(20_000)]
+Criterion = Annotated[str, _line(500)]
+Tag = Annotated[str, _line(50)]
+Ref = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Minutes = Annotated[int, Field(ge=0, le=10_000_000)]
+
+
+class Op(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+class TaskFields(BaseModel):
+    """The body of a create or update. Omitted fields are unchanged; `null` clears a nullable one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    parent_task_id: Ref | None = None
+    position: Annotated[int, Field(ge=0)] | None = None
+    title: Title | None = None
+    description: Description | None = None
+    status: Status | None = None
+    priority: Priority | None = None
+    estimate_minutes: Minutes | None = None
+    actual_minutes: Minutes | None = None
+    acceptance_criteria: Annotated[list[Criterion], Field(max_length=50)] | None = None
+    depends_on: Annotated[list[Ref], Field(max_length=100)] | None = None
+    tags: Annotated[list[Tag], Field(max_length=30)] | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The fields the patch names, with their values (None where it clears one)."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class TaskPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Op
+    task_id: Ref
+    body: TaskFields | None = None
+    cascade: bool = False
+
+
+class MetaUpdates(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    summary: Summary | None = None
+    status: ProjectStatus | None = None
+
+
+class ProjectPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str
+    base_version: Annotated[int, Field(ge=0)]
+    rationale: Annotated[str, _block(5_000)] = ""
+    meta_updates: MetaUpdates = Field(default_factory=MetaUpdates)
+    task_patches: list[TaskPatch] = Field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The patch document. Unset fields stay out: in a body, a present `null` means "clear"."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+    def to_json(self, indent: int | None = None) -> str:
+        return self.model_dump_json(exclude_unset=True, indent=indent)
+
+    def counts(self) -> dict[str, int]:
+        result = {op.value: 0 for op in Op}
+        for task_patch in self.task_patches:
+            result[task_patch.op.value] += 1
+        return result
+
+
+# -- problems ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a patch cannot be applied, tied to the operation it concerns when there is one."""
+
+    reason: str
+    op_index: int | None = None
+    op: str | None = None
+    task_id: str | None = None
+    conflict: bool = False  # the patch was made for another version of the project
+
+    def __str__(self) -> str:
+        if self.op_index is None:
+            return self.reason
+        return f"op {self.op_index} ({self.op} {self.task_id}): {self.reason}"
+
+
+class PatchError(TaskforgeError):
+    """A patch that cannot be applied: every problem found, with `conflict` set for a stale base."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(self.summary())
+
+    @property
+    def conflict(self) -> bool:
+        return any(p.conflict for p in self.problems)
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        return 3 if self.conflict else 1
+
+    def summary(self) -> str:
+        """All problems on one line, for the CLI's single line on stderr."""
+        conflicts = [p for p in self.problems if p.conflict]
+        if conflicts:  # other problems may only be symptoms of the project having moved on
+            return str(conflicts[0])
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        return f"{len(self.problems)} problems: " + "; ".join(str(p) for p in self.problems)
+
+
+def parse_patch(data: str | bytes | dict) -> ProjectPatch:
+    """A patch document from JSON text or a decoded object; raises PatchError with readable reasons."""
+    if isinstance(data, (str, bytes)):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise PatchError([Problem(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")])
+    try:
+        return ProjectPatch.model_validate(data)
+    except ValidationError as exc:
+        raise PatchError(problems_from_validation(exc, data)) from None
+
+
+def problems_from_validation(exc: ValidationError, data: Any) -> list[Problem]:
+    """Turn pydantic's errors into problems that name the operation, the field and the reason."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = list(error["loc"])
+        message = _plain(error)
+        if len(loc) >= 2 and loc[0] == "task_patches" and isinstance(loc[1], int):
+            index = loc[1]
+            raw = _safe_get(data, "task_patches", index)
+            op = raw.get("op") if isinstance(raw, dict) else None
+            task_id = raw.get("task_id") if isinstance(raw, dict) else None
+            where = ".".join(str(part) for part in loc[2:])
+            problems.append(
+                Problem(f"{where}: {message}" if where else message, index, str(op), str(task_id))
+            )
+        else:
+            where = ".".join(str(part) for part in loc)
+            problems.append(Problem(f"{where}: {message}" if where else message))
+    return problems
+
+
+def _plain(error: dict) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    if error["type"] == "missing":
+        return "required field is missing"
+    message = error["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def _safe_get(data: Any, *path: Any) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+# -- the engine ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_ops: int = 10_000
+    max_new_roots: int = MAX_NEW_ROOTS
+
+
+@dataclass
+class Step:
+    """What one accepted operation did, for the diff: the task before and after it."""
+
+    index: int
+    op: Op
+    task_id: str  # as written in the patch
+    key: str  # the real key
+    before: Task | None
+    after: Task | None
+    parent_before: str | None = None
+    parent_after: str | None = None
+    position_before: int | None = None
+    position_after: int | None = None
+    removed: list[str] = field(default_factory=list)  # keys a cascade delete removed, in pre-order
+    fields: tuple[str, ...] = ()
+
+
+@dataclass
+class Result:
+    """Everything the engine learned from replaying a patch on a tree."""
+
+    problems: list[Problem]
+    tree: Tree  # the tree after the valid operations
+    key_map: dict[str, str]  # temporary id -> real key
+    resolved: ProjectPatch | None  # the patch with real keys; None when there are problems
+    inverse: ProjectPatch | None  # applying it to `tree` gives back the original tree exactly
+    steps: list[Step]
+    meta_before: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+_TASK_FIELDS = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "estimate_minutes",
+    "actual_minutes",
+    "acceptance_criteria",
+    "depends_on",
+    "tags",
+)
+_NOT_NULL = {"title", "status", "priority", "position"}
+_CLEARS_TO = {"description": "", "acceptance_criteria": [], "depends_on": [], "tags": []}
+
+
+def replay(
+    patch: ProjectPatch,
+    tree: Tree,
+    mode: Mode = Mode.PROJECT,
+    focus: str | None = None,
+    limits: Limits = Limits(),
+) -> Result:
+    return _Replay(patch, tree, Mode(mode), focus, limits).run()
+
+
+def validate(
+    patch: ProjectPatch,
+    tree: Tree,
+    mode: Mode = Mode.PROJECT,
+    focus: str | None = None,
+    limits: Limits = Limits(),
+) -> list[Problem]:
+    """Every problem that stops `patch` from applying to `tree`; an empty list means it is valid."""
+    return replay(patch, tree, mode, focus, limits).problems
+
+
+def apply(
+    patch: ProjectPatch,
+    tree: Tree,
+    mode: Mode = Mode.PROJECT,
+    focus: str | None = None,
+    limits: Limits = Limits(),
+) -> Result:
+    """Apply to a copy of `tree`; raises PatchError when the patch is invalid. `tree` is untouched."""
+    result = replay(patch, tree, mode, focus, limits)
+    if result.problems:
+        raise PatchError(result.problems)
+    return result
+
+
+def invert(patch: ProjectPatch, tree_before: Tree) -> ProjectPatch:
+    """The patch that undoes `patch` exactly, keys included, once `patch` has been applied."""
+    return apply(patch, tree_before, Mode.UNDO).inverse
+
+
+class _Replay:
+    def __init__(self, patch: ProjectPatch, tree: Tree, mode: Mode, focus: str | None, limits: Limits):
+        self.patch = patch
+        self.original = tree
+        self.tree = tree.copy()
+        self.mode = mode
+        self.focus = focus
+        self.limits = limits
+        self.problems: list[Problem] = []
+        self.key_map: dict[str, str] = {}
+        self.failed_creates: dict[str, int] = {}
+        self.deleted_by: dict[str, int] = {}
+        self.resolved_ops: list[TaskPatch] = []
+        self.inverse_groups: list[list[TaskPatch]] = []
+        self.steps: list[Step] = []
+        self.touched_dependencies = False
+        self.new_roots: dict[str, int] = {}  # created root key -> op index
+        self._depended_on: dict[str, set[str]] | None = None  # key -> keys that depend on it
+
+    def depended_on(self) -> dict[str, set[str]]:
+        """Who depends on whom, built on first use and kept current by every operation after that."""
+        if self._depended_on is None:
+            index: dict[str, set[str]] = {}
+            for task in self.tree.tasks.values():
+                for dep in task.depends_on:
+                    index.setdefault(dep, set()).add(task.key)
+            self._depended_on = index
+        return self._depended_on
+
+    def note_dependencies(self, key: str, old: list[str], new: list[str]) -> None:
+        if self._depended_on is None or old == new:
+            return
+        for dep in old:
+            self._depended_on.get(dep, set()).discard(key)
+        for dep in new:
+            self._depended_on.setdefault(dep, set()).add(key)
+
+    # -- driver ------------------------------------------------------------------------------
+
+    def run(self) -> Result:
+        patch, tree = self.patch, self.tree
+        if patch.project_id != tree.project.id:
+            self.problem(f"this patch is for project '{patch.project_id}', not '{tree.project.id}'")
+        if patch.base_version != tree.project.version:
+            self.problems.append(
+                Problem(
+                    f"version conflict: the patch is based on version {patch.base_version} "
+                    f"but '{tree.project.id}' is at version {tree.project.version}",
+                    conflict=True,
+                )
+            )
+        if self.mode is Mode.TASK and (self.focus is None or self.focus not in tree):
+            self.problem(f"task mode needs an existing focused task (got {self.focus!r})")
+            return self.result()
+        if len(patch.task_patches) > self.limits.max_ops:
+            self.problem(
+                f"too many operations: {len(patch.task_patches)} (at most {self.limits.max_ops})"
+            )
+            return self.result()
+
+        meta_before = self.apply_meta()
+        for index, task_patch in enumerate(patch.task_patches):
+            handler = {Op.CREATE: self.create, Op.UPDATE: self.update, Op.DELETE: self.delete}
+            handler[task_patch.op](index, task_patch)
+        self.check_final_state()
+        return self.result(meta_before)
+
+    def result(self, meta_before: dict[str, Any] | None = None) -> Result:
+        self.problems.sort(key=lambda p: (-1 if p.op_index is None else p.op_index))
+        ok = not self.problems
+        resolved = inverse = None
+        if ok:
+            new_project = self.tree.project
+            new_project.version = self.original.project.version + 1
+            resolved = ProjectPatch(
+                project_id=self.patch.project_id,
+                base_version=self.patch.base_version,
+                rationale=self.patch.rationale,
+                meta_updates=self.patch.meta_updates,
+                task_patches=self.resolved_ops,
+            )
+            inverse_ops = [op for group in reversed(self.inverse_groups) for op in group]
+            inverse = ProjectPatch(
+                project_id=self.patch.project_id,
+                base_version=new_project.version,
+                rationale="",
+                meta_updates=MetaUpdates.model_validate(meta_before or {}),
+                task_patches=inverse_ops,
+            )
+        return Result(
+            self.problems, self.tree, self.key_map, resolved, inverse, self.steps, meta_before or {}
+        )
+
+    def problem(self, reason: str, index: int | None = None, task_patch: TaskPatch | None = None):
+        op = task_patch.op.value if task_patch else None
+        task_id = task_patch.task_id if task_patch else None
+        self.problems.append(Problem(reason, index, op, task_id))
+
+    # -- project metadata ----------------------------------------------------------------------
+
+    def apply_meta(self) -> dict[str, Any]:
+        given = {name: getattr(self.patch.meta_updates, name) for name in self.patch.meta_updates.model_fields_set}
+        if not given:
+            return {}
+        if self.mode is Mode.TASK:
+            self.problem("meta_updates: task mode cannot change the project's title, summary or status")
+            return {}
+        if any(value is None for value in given.values()):
+            nulls = ", ".join(sorted(name for name, value in given.items() if value is None))
+            self.problem(f"meta_updates: {nulls} cannot be null")
+            return {}
+        project = self.tree.project
+        before = {name: getattr(project, name) for name in given}
+        self.tree.project = project.model_copy(update=given)
+        return before
+
+    # -- references ------------------------------------------------------------------------------
+
+    def resolve(self, ref: str, index: int, task_patch: TaskPatch, role: str) -> str | None:
+        """The real key behind `ref`, or None after recording why it does not name a live task."""
+        key = self.key_map.get(ref, ref)
+        if key in self.tree:
+            return key
+        if ref in self.failed_creates:
+            reason = f"{role} {ref} refers to op {self.failed_creates[ref]}, which was rejected"
+        elif key in self.deleted_by:
+            reason = f"{role} {ref} was deleted by op {self.deleted_by[key]}"
+        else:
+            reason = f"{role} {ref} is not a task in this project"
+        self.problem(reason, index, task_patch)
+        return None
+
+    def in_scope(self, key: str | None) -> bool:
+        if self.mode is not Mode.TASK:
+            return True
+        return key is not None and self.tree.is_within(key, self.focus)
+
+    def resolve_dependencies(
+        self, refs: list[str], owner: str | None, index: int, task_patch: TaskPatch
+    ) -> list[str] | None:
+        keys: list[str] = []
+        ok = True
+        for ref in refs:
+            key = self.resolve(ref, index, task_patch, "dependency")
+            if key is None:
+                ok = False
+            elif key == owner:
+                self.problem("a task cannot depend on itself", index, task_patch)
+                ok = False
+            elif key not in keys:
+                keys.append(key)
+        return keys if ok else None
+
+    def check_fields(self, given: dict[str, Any], index: int, task_patch: TaskPatch) -> bool:
+        nulls = sorted(name for name in _NOT_NULL if name in given and given[name] is None)
+        if nulls:
+            self.problem(f"{', '.join(nulls)} cannot be null", index, task_patch)
+            return False
+        return True
+
+    # -- operations --------------------------------------------------------------------------------
+
+    def create(self, index: int, task_patch: TaskPatch) -> None:
+        temp = task_patch.task_id
+        ok = self._create(index, task_patch)
+        if not ok:
+            self.failed_creates.setdefault(temp, index)
+
+    def _create(self, index: int, task_patch: TaskPatch) -> bool:
+        tree, temp = self.tree, task_patch.task_id
+        if task_patch.body is None or "title" not in task_patch.body.model_fields_set:
+            self.problem("a create needs a body with a title", index, task_patch)
+            return False
+        if task_patch.cascade:
+            self.problem("cascade only applies to delete", index, task_patch)
+            return False
+        if temp in tree or temp in self.key_map:
+            self.problem(f"task_id {temp} is already a task; a create needs a new temporary id", index, task_patch)
+            return False
+        if temp in self.deleted_by:
+            self.problem(f"{temp} was deleted by op {self.deleted_by[temp]}; a create needs a new temporary id", index, task_patch)
+            return False
+        given = task_patch.body.given()
+        if not self.check_fields(given, index, task_patch):
+            return False
+
+        parent = None
+        if given.get("parent_task_id") is not None:
+            parent = self.resolve(given["parent_task_id"], index, task_patch, "parent")
+            if parent is None:
+                return False
+        if not self.in_scope(parent):
+            self.problem(f"in task mode new tasks must go under {self.focus} or its sub-tasks", index, task_patch)
+            return False
+        if tree.depth(parent) + 1 > MAX_DEPTH:
+            self.problem(f"the task would be at depth {tree.depth(parent) + 1}; the limit is {MAX_DEPTH}", index, task_patch)
+            return False
+
+        key = temp if tree.is_retired(temp) else f"T{tree.project.next_key}"
+        depends_on: list[str] = []
+        if given.get("depends_on"):
+            resolved = self.resolve_dependencies(given["depends_on"], None, index, task_patch)
+            if resolved is None:
+                return False
+            depends_on = resolved
+            self.touched_dependencies = True
+
+        values = {name: given[name] for name in _TASK_FIELDS if name in given}
+        values = {name: (_CLEARS_TO.get(name) if value is None else value) for name, value in values.items()}
+        values["depends_on"] = depends_on
+        task = Task(key=key, parent_key=parent, **values)
+        siblings = tree.children[parent]
+        position = given.get("position")
+        position = len(siblings) if position is None else min(position, len(siblings))
+
+        if key == f"T{tree.project.next_key}":
+            tree.project.next_key += 1
+        tree.insert(task, position)
+        self.note_dependencies(key, [], depends_on)
+        if temp != key:
+            self.key_map[temp] = key
+        if parent is None:
+            self.new_roots[key] = index
+
+        body = {name: getattr(task, name) for name in _TASK_FIELDS if name in given or name == "title"}
+        body["depends_on"] = depends_on
+        if not depends_on:
+            del body["depends_on"]
+        body.update(parent_task_id=parent, position=position)
+        self.resolved_ops.append(
+            TaskPatch(op=Op.CREATE, task_id=key, body=TaskFields.model_validate(body))
+        )
+        self.inverse_groups.append([TaskPatch(op=Op.DELETE, task_id=key)])
+        self.steps.append(
+            Step(index, Op.CREATE, temp, key, None, task, parent_after=parent, position_after=position)
+        )
+        return True
+
+    def update(self, index: int, task_patch: TaskPatch) -> None:
+        tree = self.tree
+        key = self.resolve(task_patch.task_id, index, task_patch, "task")
+        if key is None:
+            return
+        if task_patch.cascade:
+            self.problem("cascade only applies to delete", index, task_patch)
+            return
+        given = task_patch.body.given() if task_patch.body else {}
+        if not given:
+            self.problem("an update needs a body with at least one field", index, task_patch)
+            return
+        if not self.check_fields(given, index, task_patch):
+            return
+        if not self.in_scope(key):
+            self.problem(f"in task mode only {self.focus} and its sub-tasks can change", index, task_patch)
+            return
+
+        before = tree[key]
+        parent_before = before.parent_key
+        position_before = tree.position(key)
+        moving = "parent_task_id" in given or "position" in given
+        parent = parent_before
+        if "parent_task_id" in given:
+            parent = None
+            if given["parent_task_id"] is not None:
+                parent = self.resolve(given["parent_task_id"], index, task_patch, "parent")
+                if parent is None:
+                    return
+        if moving:
+            if self.mode is Mode.TASK and key == self.focus:
+                self.problem("in task mode the focused task itself cannot move", index, task_patch)
+                return
+            if not self.in_scope(parent):
+                self.problem(f"in task mode tasks can only move within {self.focus}", index, task_patch)
+                return
+            if parent is not None and tree.is_within(parent, key):
+                self.problem(f"moving {key} under {parent} would make it its own ancestor", index, task_patch)
+                return
+            new_depth = tree.depth(parent) + tree.height(key)
+            if new_depth > MAX_DEPTH:
+                self.problem(f"the move would put tasks at depth {new_depth}; the limit is {MAX_DEPTH}", index, task_patch)
+                return
+
+        changes = {name: given[name] for name in _TASK_FIELDS if name in given}
+        changes = {name: (_CLEARS_TO.get(name) if value is None else value) for name, value in changes.items()}
+        if "depends_on" in changes:
+            resolved = self.resolve_dependencies(changes["depends_on"], key, index, task_patch)
+            if resolved is None:
+                return
+            changes["depends_on"] = resolved
+            self.touched_dependencies = True
+
+        after = before.model_copy(update=changes) if changes else before
+        tree.replace(after)
+        self.note_dependencies(key, before.depends_on, after.depends_on)
+        if moving:
+            position = given.get("position")
+            if position is None and parent == parent_before:
+                position = position_before  # restating the current parent is not a reason to reorder
+            tree.move(key, parent, position)
+            after = tree[key]
+        position_after = tree.position(key)
+
+        body = dict(changes)
+        inverse_body = {name: getattr(before, name) for name in changes}
+        if moving:
+            body.update(parent_task_id=parent, position=position_after)
+            inverse_body.update(parent_task_id=parent_before, position=position_before)
+            if parent_before != parent and key in self.new_roots:
+                del self.new_roots[key]
+            if parent is None and parent_before is not None and key not in self.original:
+                self.new_roots[key] = index
+        self.resolved_ops.append(
+            TaskPatch(op=Op.UPDATE, task_id=key, body=TaskFields.model_validate(body))
+        )
+        self.inverse_groups.append(
+            [TaskPatch(op=Op.UPDATE, task_id=key, body=TaskFields.model_validate(inverse_body))]
+        )
+        self.steps.append(
+            Step(
+                index, Op.UPDATE, task_patch.task_id, key, before, after,
+                parent_before, parent, position_before, position_after,
+                fields=tuple(sorted(given)),
+            )
+        )
+
+    def delete(self, index: int, task_patch: TaskPatch) -> None:
+        tree = self.tree
+        key = self.resolve(task_patch.task_id, index, task_patch, "task")
+        if key is None:
+            return
+        if task_patch.body is not None:
+            self.problem("a delete takes no body", index, task_patch)
+            return
+        if self.mode is Mode.TASK and (key == self.focus or not self.in_scope(key)):
+            self.problem(f"in task mode only sub-tasks of {self.focus} can be deleted", index, task_patch)
+            return
+        removed = tree.subtree(key)
+        if len(removed) > 1 and not task_patch.cascade:
+            count = len(tree.children[key])
+            self.problem(
+                f"{key} has {count} sub-task{'s' if count != 1 else ''}; set \"cascade\": true to delete them too",
+                index, task_patch,
+            )
+            return
+        gone = set(removed)
+        index_ = self.depended_on()
+        blockers: dict[str, list[str]] = {}
+        for target in removed:
+            for owner in index_.get(target, ()):
+                if owner not in gone:
+                    blockers.setdefault(owner, []).append(target)
+        if blockers:
+            described = ", ".join(f"{owner} depends on {'/'.join(deps)}" for owner, deps in sorted(blockers.items()))
+            self.problem(f"other tasks still depend on what this deletes ({described})", index, task_patch)
+            return
+
+        parent = tree[key].parent_key
+        position = tree.position(key)
+        before = tree[key]
+        restore: list[TaskPatch] = []
+        restore_dependencies: list[TaskPatch] = []
+        for sub in removed:
+            task = tree[sub]
+            body = {name: getattr(task, name) for name in _TASK_FIELDS if name != "depends_on"}
+            body.update(parent_task_id=task.parent_key, position=tree.position(sub))
+            restore.append(TaskPatch(op=Op.CREATE, task_id=sub, body=TaskFields.model_validate(body)))
+            if task.depends_on:
+                restore_dependencies.append(
+                    TaskPatch(op=Op.UPDATE, task_id=sub, body=TaskFields(depends_on=list(task.depends_on)))
+                )
+        for sub in reversed(removed):
+            self.note_dependencies(sub, tree[sub].depends_on, [])
+            tree.remove(sub)
+            self.deleted_by[sub] = index
+            self.new_roots.pop(sub, None)
+
+        self.resolved_ops.append(TaskPatch(op=Op.DELETE, task_id=key, cascade=len(removed) > 1))
+        self.inverse_groups.append(restore + restore_dependencies)
+        self.steps.append(
+            Step(index, Op.DELETE, task_patch.task_id, key, before, None,
+                 parent_before=parent, position_before=position, removed=removed)
+        )
+
+    # -- whole-patch invariants ----------------------------------------------------------------------
+
+    def check_final_state(self) -> None:
+        if self.mode is Mode.PROJECT and len(self.new_roots) > self.limits.max_new_roots:
+            index = sorted(self.new_roots.values())[self.limits.max_new_roots]
+            self.problems.append(
+                Problem(
+                    f"project mode allows at most {self.limits.max_new_roots} new root tasks per patch "
+                    f"(this one makes {len(self.new_roots)})",
+                    index, "create", self.patch.task_patches[index].task_id,
+                )
+            )
+        if self.touched_dependencies:
+            cycle = find_dependency_cycle(self.tree)
+            if cycle:
+                index = self._last_dependency_op(set(cycle))
+                task_patch = self.patch.task_patches[index] if index is not None else None
+                self.problem(
+                    "dependencies would form a cycle: " + " → ".join(cycle + [cycle[0]]),
+                    index, task_patch,
+                )
+
+    def _last_dependency_op(self, keys: set[str]) -> int | None:
+        for step in reversed(self.steps):
+            if step.key in keys and step.after is not None and step.after.depends_on:
+                return step.index
+        return None
+
+
+def find_dependency_cycle(tree: Tree) -> list[str]:
+    """One cycle in `depends_on`, as the keys along it, or [] when there is none."""
+    white, grey, black = 0, 1, 2
+    colour = dict.fromkeys(tree.tasks, white)
+    for start in tree.tasks:
+        if colour[start] != white or not tree[start].depends_on:
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            key, next_child = stack.pop()
+            deps = [d for d in tree[key].depends_on if d in colour]
+            if next_child == 0:
+                colour[key] = grey
+                path.append(key)
+            if next_child < len(deps):
+                stack.append((key, next_child + 1))
+                dep = deps[next_child]
+                if colour[dep] == grey:
+                    return path[path.index(dep):]
+                if colour[dep] == white:
+                    stack.append((dep, 0))
+            else:
+                colour[key] = black
+                path.pop()
+    return []
+

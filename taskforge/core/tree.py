@@ -1,0 +1,186 @@
+"""An in-memory project tree: tasks by key, sibling order, depth, roll-ups and traversal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from taskforge.core.models import Project, Status, Task, key_number
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """What a task's subtree adds up to, the task itself included."""
+
+    total: int
+    done: int
+    estimate_minutes: int
+    actual_minutes: int
+
+
+class Tree:
+    """A project with its tasks. `children[None]` holds the roots; order in each list is sibling order.
+
+    Copies are cheap: `copy()` shares the Task objects and the tree replaces, never mutates, a task
+    it changes, so a simulation never disturbs the tree it started from.
+    """
+
+    __slots__ = ("project", "tasks", "children")
+
+    def __init__(self, project: Project, tasks: dict[str, Task], children: dict[str | None, list[str]]):
+        self.project = project
+        self.tasks = tasks
+        self.children = children
+
+    @classmethod
+    def build(cls, project: Project, ordered_tasks: Iterable[Task]) -> Tree:
+        """From tasks listed so that siblings appear in their order (parents need not come first)."""
+        tasks: dict[str, Task] = {}
+        children: dict[str | None, list[str]] = {None: []}
+        for task in ordered_tasks:
+            tasks[task.key] = task
+            children.setdefault(task.key, [])
+            children.setdefault(task.parent_key, []).append(task.key)
+        return cls(project, tasks, children)
+
+    @classmethod
+    def empty(cls, project: Project) -> Tree:
+        return cls(project, {}, {None: []})
+
+    def copy(self) -> Tree:
+        return Tree(
+            self.project.model_copy(),
+            dict(self.tasks),
+            {parent: list(keys) for parent, keys in self.children.items()},
+        )
+
+    # -- lookups -------------------------------------------------------------------------------
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.tasks
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def __getitem__(self, key: str) -> Task:
+        return self.tasks[key]
+
+    @property
+    def roots(self) -> list[str]:
+        return self.children[None]
+
+    def position(self, key: str) -> int:
+        return self.children[self.tasks[key].parent_key].index(key)
+
+    def depth(self, key: str | None) -> int:
+        """Roots are at depth 1; `None` (the project itself) is depth 0."""
+        depth = 0
+        while key is not None:
+            depth += 1
+            key = self.tasks[key].parent_key
+        return depth
+
+    def ancestors(self, key: str) -> list[str]:
+        """Parent first, root last."""
+        found = []
+        parent = self.tasks[key].parent_key
+        while parent is not None:
+            found.append(parent)
+            parent = self.tasks[parent].parent_key
+        return found
+
+    def is_within(self, key: str, ancestor: str) -> bool:
+        """True when `key` is `ancestor` or lies below it."""
+        while key is not None:
+            if key == ancestor:
+                return True
+            key = self.tasks[key].parent_key
+        return False
+
+    def walk(self, parent: str | None = None) -> Iterator[str]:
+        """Keys below `parent` in display order (pre-order), `parent` itself excluded."""
+        stack = list(reversed(self.children.get(parent, [])))
+        while stack:
+            key = stack.pop()
+            yield key
+            stack.extend(reversed(self.children[key]))
+
+    def subtree(self, key: str) -> list[str]:
+        """`key` and everything below it, in pre-order."""
+        return [key, *self.walk(key)]
+
+    def height(self, key: str) -> int:
+        """Levels in the subtree rooted at `key` (a leaf is 1)."""
+        base = self.depth(key)
+        return max(self.depth(k) for k in self.subtree(key)) - base + 1
+
+    def is_retired(self, key: str) -> bool:
+        """A key this project used once for a task that has since been deleted."""
+        number = key_number(key)
+        return number is not None and number < self.project.next_key and key not in self.tasks
+
+    # -- roll-ups --------------------------------------------------------------------------------
+
+    def rollups(self) -> dict[str, Rollup]:
+        """Every task's subtree totals, computed in one bottom-up pass."""
+        result: dict[str, Rollup] = {}
+        order = list(self.walk())
+        for key in reversed(order):
+            task = self.tasks[key]
+            total, done = 1, int(task.status is Status.DONE)
+            estimate, actual = task.estimate_minutes or 0, task.actual_minutes or 0
+            for child in self.children[key]:
+                sub = result[child]
+                total += sub.total
+                done += sub.done
+                actual += sub.actual_minutes
+                # A parent's own estimate is the plan for the whole; children refine it when it has none.
+                if not task.estimate_minutes:
+                    estimate += sub.estimate_minutes
+            result[key] = Rollup(total, done, estimate, actual)
+        return result
+
+    # -- comparison ------------------------------------------------------------------------------
+
+    def snapshot(self) -> tuple:
+        """Everything a user can see of the tree, in a form that compares with `==`."""
+        return (
+            self.project.model_dump(exclude={"version", "next_key"}),
+            {key: task.model_dump() for key, task in self.tasks.items()},
+            {parent: tuple(keys) for parent, keys in self.children.items() if keys},
+        )
+
+    # -- mutation (used by the patch engine only) -------------------------------------------------
+
+    def insert(self, task: Task, position: int | None) -> None:
+        self.tasks[task.key] = task
+        self.children[task.key] = []
+        siblings = self.children[task.parent_key]
+        siblings.insert(len(siblings) if position is None else position, task.key)
+
+    def remove(self, key: str) -> None:
+        """Remove a task that has no children left."""
+        task = self.tasks.pop(key)
+        self.children[task.parent_key].remove(key)
+        del self.children[key]
+
+    def move(self, key: str, parent: str | None, position: int | None) -> None:
+        task = self.tasks[key]
+        self.children[task.parent_key].remove(key)
+        if task.parent_key != parent:
+            self.tasks[key] = task.model_copy(update={"parent_key": parent})
+        siblings = self.children[parent]
+        siblings.insert(len(siblings) if position is None else min(position, len(siblings)), key)
+
+    def replace(self, task: Task) -> None:
+        self.tasks[task.key] = task
+
+
+def format_minutes(minutes: int | None) -> str:
+    """`90` → `1h 30m`; a day is eight working hours (`2d 4h`)."""
+    if minutes is None:
+        return ""
+    days, rest = divmod(minutes, 8 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else ""]
+    return " ".join(p for p in parts if p) or "0m"

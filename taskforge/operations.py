@@ -1,0 +1,120 @@
+"""What the CLI and the TUI both do, written once: each shell only parses input and shows results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from taskforge.core.diff import DiffEntry, entries
+from taskforge.core.errors import BadInput, NothingToDo, UnknownProject, UnknownTask
+from taskforge.core.history import Provenance
+from taskforge.core.models import SLUG_PATTERN, Mode, Project, ProjectStatus
+from taskforge.core.patches import MetaUpdates, PatchError, ProjectPatch, parse_patch, replay
+from taskforge.core.tree import Tree
+from taskforge.export import EXPORTERS, exporter, guess_import_format, importer
+from taskforge.store.repository import Applied, Repository
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A validated patch and what it would do, before anything is written."""
+
+    patch: ProjectPatch
+    entries: list[DiffEntry]
+    tree: Tree
+
+
+def preview(
+    repo: Repository, patch: ProjectPatch, mode: Mode = Mode.PROJECT, focus: str | None = None, *, tree: Tree | None = None
+) -> Preview:
+    """Validate against the stored project (or `tree`) and compute the diff; raises PatchError."""
+    tree = tree if tree is not None else repo.load(patch.project_id)
+    if mode is Mode.TASK and focus not in tree:
+        raise UnknownTask(tree.project.id, str(focus))
+    result = replay(patch, tree, mode, focus)
+    if result.problems:
+        raise PatchError(result.problems)
+    return Preview(patch, entries(result), tree)
+
+
+def read_patch(text: str, project_id: str) -> ProjectPatch:
+    patch = parse_patch(text)
+    if patch.project_id != project_id:
+        raise BadInput(f"the patch is for project '{patch.project_id}', not '{project_id}'")
+    return patch
+
+
+def new_project_for(patch: ProjectPatch) -> Project:
+    """The project a patch at version 0 creates when its id is not taken yet."""
+    if not SLUG_PATTERN.fullmatch(patch.project_id):
+        raise BadInput(
+            f"'{patch.project_id}' cannot be a project id: use lowercase letters, digits and dashes"
+        )
+    title = patch.meta_updates.title or patch.project_id.replace("-", " ").capitalize()
+    return Project(id=patch.project_id, title=title)
+
+
+def apply_document(
+    repo: Repository,
+    patch: ProjectPatch,
+    *,
+    focus: str | None = None,
+    provenance: Provenance,
+    dry_run: bool = False,
+) -> tuple[Preview, Applied | None]:
+    """Apply a patch document; one at version 0 for an unknown project creates that project."""
+    mode = Mode.TASK if focus else Mode.PROJECT
+    try:
+        tree = repo.load(patch.project_id)
+        new = None
+    except UnknownProject:
+        if patch.base_version != 0 or focus:
+            raise
+        new = new_project_for(patch)
+        tree = Tree.empty(new)
+    shown = preview(repo, patch, mode, focus, tree=tree)
+    if dry_run:
+        return shown, None
+    if new is not None:
+        return shown, repo.create_project(new, patch, provenance, mode=mode)
+    return shown, repo.apply_patch(patch, mode=mode, focus=focus, provenance=provenance)
+
+
+def approve(repo: Repository, project_id: str) -> Applied:
+    """Draft → active: an ordinary patch, so it is audited and can be undone."""
+    tree = repo.load(project_id)
+    if tree.project.status is ProjectStatus.ACTIVE:
+        raise NothingToDo(f"'{project_id}' is already approved")
+    if not tree.tasks:
+        raise BadInput(f"'{project_id}' has no tasks yet: there is no plan to approve")
+    patch = ProjectPatch(
+        project_id=project_id,
+        base_version=tree.project.version,
+        rationale="Plan approved.",
+        meta_updates=MetaUpdates(status=ProjectStatus.ACTIVE),
+    )
+    return repo.apply_patch(patch, mode=Mode.EDIT, provenance=Provenance(message="approve plan", planner="user"))
+
+
+def export_text(tree: Tree, fmt: str, task: str | None = None) -> str:
+    if fmt not in EXPORTERS:
+        raise BadInput(f"unknown export format '{fmt}' (choose from {', '.join(EXPORTERS)})")
+    if task is not None and task not in tree:
+        raise UnknownTask(tree.project.id, task)
+    return exporter(fmt).render(tree, task)
+
+
+def import_file(repo: Repository, path: Path | None, text: str, fmt: str | None) -> Applied:
+    """A new project from a file, through one audited patch that can be undone."""
+    name = path.name if path else "-"
+    fmt = fmt or guess_import_format(name, text)
+    if fmt is None:
+        raise BadInput(f"cannot tell the format of {name}; pass --format")
+    project, patch = importer(fmt).read(text)
+    try:
+        return repo.create_project(
+            project, patch, Provenance(message=f"import {name}", planner="import"), mode=Mode.IMPORT
+        )
+    except PatchError as exc:  # name the task, not the operation of a patch the user never wrote
+        reasons = "; ".join(f"task {p.task_id}: {p.reason}" if p.task_id else p.reason for p in exc.problems)
+        raise BadInput(f"{name}: {reasons}") from None

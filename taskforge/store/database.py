@@ -1,0 +1,165 @@
+"""Opening a database: URL resolution, SQLite pragmas, write transactions and the schema check.
+
+Every CLI call opens the database, so the check is cheap: read the stored Alembic revision and
+import Alembic only when an upgrade is actually needed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import NullPool, StaticPool
+
+from taskforge.core.errors import StoreError
+
+# Revisions this taskforge knows, oldest first; the last is the one it writes.
+REVISIONS = ("0001",)
+HEAD = REVISIONS[-1]
+WRITE = {"taskforge_write": True}
+
+
+def database_url(db: str | None) -> str:
+    """A SQLAlchemy URL from a --db value: a URL as it is, a path as a SQLite file."""
+    if db is None:
+        from taskforge.config import default_database_path, settings
+
+        db = settings().db or str(default_database_path())
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def describe(url: str) -> str:
+    path = sqlite_path(url)
+    return str(path) if path else make_url(url).render_as_string(hide_password=True)
+
+
+def create(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"'{url}' is neither a file path nor a database URL") from None
+    if parsed.get_backend_name() != "sqlite":
+        try:
+            return create_engine(parsed, pool_pre_ping=True)
+        except (NoSuchModuleError, ImportError) as exc:
+            raise StoreError(f"cannot use {describe(url)}: {exc}") from None
+    if sqlite_path(url) is None:  # in memory: every connection must see the same database
+        engine = create_engine(parsed, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:  # one connection per use: CLI calls are short, and SQLite connections are cheap to make
+        engine = create_engine(parsed, poolclass=NullPool)
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
+    # We issue BEGIN ourselves (see _sqlite_on_begin); pysqlite's implicit transactions get in the way.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection) -> None:
+    # Writers take the lock up front, so two writers queue instead of failing mid-transaction.
+    write = connection.get_execution_options().get("taskforge_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def open_database(url: str, *, create_missing: bool) -> Engine:
+    """An engine on a database whose schema is current, upgrading it in place when it is older."""
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.exists():
+            if not create_missing:
+                raise StoreError(f"no database at {path} yet (it is created by the first import, apply or plan)")
+            _make_parent(path)
+        elif path.is_dir():
+            raise StoreError(f"{path} is a directory, not a database file")
+    engine = create(url)
+    try:
+        ensure_schema(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise StoreError(f"cannot open {describe(url)}: {reason(exc)}") from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _make_parent(path: Path) -> None:
+    from taskforge.config import default_database_path
+
+    if path == default_database_path():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        raise StoreError(f"cannot create {path}: the folder {path.parent} does not exist")
+
+
+def reason(exc: DBAPIError) -> str:
+    message = str(exc.orig) if exc.orig is not None else str(exc)
+    if "file is not a database" in message:
+        return "it is not a taskforge database (the file is not SQLite, or it is corrupt)"
+    if "unable to open database file" in message:
+        return "the file cannot be opened or created there (check the path and its permissions)"
+    if "readonly database" in message:
+        return "the database is read-only (check the file's permissions)"
+    return message.splitlines()[0]
+
+
+def stored_revision(engine: Engine) -> tuple[str | None, bool]:
+    """(the revision stamped in the database, whether it has any tables at all)."""
+    with engine.connect() as connection:
+        names = {
+            row[0]
+            for row in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type='table'"
+            )
+        } if engine.dialect.name == "sqlite" else set(inspect(connection).get_table_names())
+        if "alembic_version" not in names:
+            return None, bool(names)
+        row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+        return (row[0] if row else None), True
+
+
+def ensure_schema(engine: Engine) -> None:
+    revision, has_tables = stored_revision(engine)
+    if revision == HEAD:
+        return
+    if revision is None and has_tables:
+        raise StoreError(f"{describe(str(engine.url))} holds other tables: it is not a taskforge database")
+    if revision is not None and revision not in REVISIONS:
+        raise StoreError(
+            f"{describe(str(engine.url))} was written by a newer taskforge (schema {revision}); "
+            "upgrade taskforge to open it"
+        )
+    upgrade(engine)
+
+
+def upgrade(engine: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("taskforge.store") / "migrations"))
+    with engine.connect().execution_options(**WRITE) as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, HEAD)
+        connection.commit()

@@ -1,0 +1,437 @@
+"""The repository: the only way patches reach the database, always whole or not at all.
+
+`apply_patch` takes the write lock (BEGIN IMMEDIATE on SQLite), loads the tree in one query,
+replays the patch through the core engine (validating it again against what is really stored),
+writes only the rows that changed, bumps the version and appends the audit record, then commits.
+Any problem rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
+
+from taskforge.core.errors import NothingToDo, StoreError, UnknownProject
+from taskforge.core.history import PatchRecord, Provenance, RecordKind, RejectedOp, stacks
+from taskforge.core.models import Mode, Priority, Project, ProjectStatus, Status, Task, slugify
+from taskforge.core.patches import Limits, PatchError, Problem, ProjectPatch, Result, replay
+from taskforge.core.tree import Tree
+from taskforge.store import database
+from taskforge.store.tables import MessageRow, PatchRecordRow, ProjectRow, TaskRow, utcnow
+
+project_t = ProjectRow.__table__
+task_t = TaskRow.__table__
+record_t = PatchRecordRow.__table__
+message_t = MessageRow.__table__
+
+_TASK_COLUMNS = (
+    "title", "description", "status", "priority", "estimate_minutes", "actual_minutes",
+    "acceptance_criteria", "depends_on", "tags",
+)
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    id: str
+    title: str
+    status: ProjectStatus
+    version: int
+    tasks: int
+    done: int
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a write did: the audit record it appended and the tree as it now stands."""
+
+    record: PatchRecord
+    tree: Tree
+    key_map: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str
+    content: str
+    focus: str | None
+    patch_seq: int | None
+    created_at: str
+
+
+class Repository(Protocol):
+    def projects(self) -> list[ProjectSummary]: ...
+    def load(self, project_id: str) -> Tree: ...
+    def create_project(
+        self, project: Project, patch: ProjectPatch, provenance: Provenance, mode: Mode = Mode.PROJECT
+    ) -> Applied: ...
+    def apply_patch(
+        self, patch: ProjectPatch, *, mode: Mode, focus: str | None = None,
+        provenance: Provenance = Provenance(), rejected: Sequence[RejectedOp] = (),
+    ) -> Applied: ...
+    def history(self, project_id: str) -> list[PatchRecord]: ...
+    def undo(self, project_id: str) -> Applied: ...
+    def redo(self, project_id: str) -> Applied: ...
+    def add_message(self, project_id: str, focus: str | None, role: str, content: str, patch_seq: int | None = None) -> None: ...
+    def messages(self, project_id: str, focus: str | None, limit: int = 50) -> list[ChatMessage]: ...
+    def close(self) -> None: ...
+
+
+class SqlRepository:
+    """A Repository over any SQLAlchemy URL; SQLite (WAL, foreign keys, immediate writes) by default."""
+
+    def __init__(self, engine: Engine, limits: Limits = Limits()):
+        self.engine = engine
+        self.limits = limits
+
+    @classmethod
+    def open(cls, db: str | None = None, *, create: bool = True, limits: Limits = Limits()) -> SqlRepository:
+        url = database.database_url(db)
+        return cls(database.open_database(url, create_missing=create), limits)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> SqlRepository:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except DBAPIError as exc:
+            raise StoreError(f"cannot read {database.describe(str(self.engine.url))}: {database.reason(exc)}") from None
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect().execution_options(**database.WRITE) as connection:
+                with connection.begin():
+                    yield connection
+        except DBAPIError as exc:
+            raise StoreError(f"cannot write {database.describe(str(self.engine.url))}: {database.reason(exc)}") from None
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def projects(self) -> list[ProjectSummary]:
+        with self._read() as connection:
+            counts = {
+                row.project_id: (row.total, row.done or 0)
+                for row in connection.execute(
+                    select(
+                        task_t.c.project_id,
+                        func.count().label("total"),
+                        func.sum(case((task_t.c.status == "done", 1), else_=0)).label("done"),
+                    ).group_by(task_t.c.project_id)
+                )
+            }
+            rows = connection.execute(select(project_t).order_by(project_t.c.updated_at.desc(), project_t.c.id))
+            return [
+                ProjectSummary(
+                    row.id, row.title, ProjectStatus(row.status), row.version,
+                    *counts.get(row.id, (0, 0)), row.updated_at.isoformat(timespec="seconds"),
+                )
+                for row in rows
+            ]
+
+    def load(self, project_id: str) -> Tree:
+        with self._read() as connection:
+            return _load(connection, project_id)[0]
+
+    def history(self, project_id: str) -> list[PatchRecord]:
+        with self._read() as connection:
+            _project_row(connection, project_id)
+            return _records(connection, project_id)
+
+    def messages(self, project_id: str, focus: str | None, limit: int = 50) -> list[ChatMessage]:
+        with self._read() as connection:
+            query = (
+                select(message_t)
+                .where(message_t.c.project_id == project_id, _focus_is(focus))
+                .order_by(message_t.c.id.desc())
+                .limit(limit)
+            )
+            rows = list(connection.execute(query))
+        return [
+            ChatMessage(r.role, r.content, r.focus, r.patch_seq, r.created_at.isoformat(timespec="seconds"))
+            for r in reversed(rows)
+        ]
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def add_message(self, project_id: str, focus: str | None, role: str, content: str, patch_seq: int | None = None) -> None:
+        with self._write() as connection:
+            _project_row(connection, project_id)
+            connection.execute(
+                insert(message_t).values(
+                    project_id=project_id, focus=focus, role=role, content=content,
+                    patch_seq=patch_seq, created_at=utcnow(),
+                )
+            )
+
+    def free_project_id(self, wanted: str) -> str:
+        with self._read() as connection:
+            return _free_id(connection, wanted)
+
+    def create_project(
+        self, project: Project, patch: ProjectPatch, provenance: Provenance, mode: Mode = Mode.PROJECT
+    ) -> Applied:
+        """A new project, and its first patch in the same transaction: both land or neither does.
+
+        The project's id is made unique (`auth-flow-2`) when taken. `project.next_key` may start
+        above 1 so that a patch can bring tasks in with their keys (an import keeps `T1`…`Tn`).
+        """
+        with self._write() as connection:
+            project_id = _free_id(connection, project.id)
+            now = utcnow()
+            connection.execute(
+                insert(project_t).values(
+                    id=project_id, title=project.title, summary=project.summary, status=project.status.value,
+                    version=0, next_key=project.next_key, created_at=now, updated_at=now,
+                )
+            )
+            patch = patch.model_copy(update={"project_id": project_id, "base_version": 0})
+            return self._apply(connection, patch, mode, None, provenance, ())
+
+    def apply_patch(
+        self,
+        patch: ProjectPatch,
+        *,
+        mode: Mode,
+        focus: str | None = None,
+        provenance: Provenance = Provenance(),
+        rejected: Sequence[RejectedOp] = (),
+    ) -> Applied:
+        with self._write() as connection:
+            return self._apply(connection, patch, mode, focus, provenance, rejected)
+
+    def undo(self, project_id: str) -> Applied:
+        return self._step_history(project_id, RecordKind.UNDO)
+
+    def redo(self, project_id: str) -> Applied:
+        return self._step_history(project_id, RecordKind.REDO)
+
+    def _step_history(self, project_id: str, kind: RecordKind) -> Applied:
+        with self._write() as connection:
+            version = _project_row(connection, project_id).version
+            records = _records(connection, project_id)
+            done, undone = stacks(records)
+            pending = done if kind is RecordKind.UNDO else undone
+            if not pending:
+                raise NothingToDo(f"nothing to {kind.value} in '{project_id}'")
+            target = next(r for r in records if r.seq == pending[-1])
+            source = target.inverse if kind is RecordKind.UNDO else target.patch
+            # The stack guarantees the project is exactly as `target` left it (or found it), so the
+            # stored patch applies as it is; only its base moves to the current version.
+            patch = source.model_copy(update={"base_version": version})
+            provenance = Provenance(message=f"{kind.value} #{target.seq}: {target.message}".rstrip(": "), planner=kind.value)
+            return self._apply(
+                connection, patch, Mode(kind.value), target.focus, provenance, (), kind=kind, target=target.seq
+            )
+
+    def _apply(
+        self,
+        connection: Connection,
+        patch: ProjectPatch,
+        mode: Mode,
+        focus: str | None,
+        provenance: Provenance,
+        rejected: Sequence[RejectedOp],
+        *,
+        kind: RecordKind = RecordKind.APPLY,
+        target: int | None = None,
+    ) -> Applied:
+        tree, ids = _load(connection, patch.project_id, for_update=True)
+        limits = self.limits if mode in (Mode.PROJECT, Mode.TASK, Mode.EDIT) else Limits(max_ops=10**7)
+        result = replay(patch, tree, mode, focus, limits)
+        if result.problems:
+            raise PatchError(result.problems)
+        _write_tree_changes(connection, tree, result, ids)
+        after = result.tree.project
+        now = utcnow()
+        changed = connection.execute(
+            update(project_t)
+            .where(project_t.c.id == after.id, project_t.c.version == tree.project.version)
+            .values(
+                title=after.title, summary=after.summary, status=after.status.value,
+                version=after.version, next_key=after.next_key, updated_at=now,
+            )
+        ).rowcount
+        if changed != 1:  # only reachable on databases without an up-front write lock
+            raise PatchError([Problem("version conflict: the project changed while this patch was applied", conflict=True)])
+        seq = (connection.execute(
+            select(func.max(record_t.c.seq)).where(record_t.c.project_id == after.id)
+        ).scalar() or 0) + 1
+        record = PatchRecord(
+            seq=seq, kind=kind, target_seq=target, mode=mode, focus=focus,
+            message=provenance.message, planner=provenance.planner, model=provenance.model,
+            usage=provenance.usage, patch=result.resolved, inverse=result.inverse,
+            rejected_ops=list(rejected), version_before=tree.project.version,
+            version_after=after.version, created_at=now,
+        )
+        connection.execute(
+            insert(record_t).values(
+                project_id=after.id,
+                **record.model_dump(mode="json", exclude={"patch", "inverse", "created_at"}),
+                patch=record.patch.to_dict(), inverse=record.inverse.to_dict(), created_at=now,
+            )
+        )
+        return Applied(record, result.tree, dict(result.key_map))
+
+
+# -- helpers (module level: they take the connection the caller's transaction runs on) --------------
+
+
+def _focus_is(focus: str | None):
+    return message_t.c.focus.is_(None) if focus is None else message_t.c.focus == focus
+
+
+def _free_id(connection: Connection, wanted: str) -> str:
+    base = slugify(wanted)
+    taken = {
+        row[0]
+        for row in connection.execute(
+            select(project_t.c.id).where((project_t.c.id == base) | project_t.c.id.like(f"{base}-%"))
+        )
+    }
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _project_row(connection: Connection, project_id: str):
+    row = connection.execute(select(project_t).where(project_t.c.id == project_id)).first()
+    if row is None:
+        raise UnknownProject(project_id)
+    return row
+
+
+def _load(connection: Connection, project_id: str, for_update: bool = False) -> tuple[Tree, dict[str, int]]:
+    """The project and all its tasks: one query for the project, one for every task, whatever the size."""
+    query = select(project_t).where(project_t.c.id == project_id)
+    if for_update and connection.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    if row is None:
+        raise UnknownProject(project_id)
+    project = Project(
+        id=row.id, title=row.title, summary=row.summary, status=ProjectStatus(row.status),
+        version=row.version, next_key=row.next_key,
+    )
+    rows = connection.execute(
+        select(task_t).where(task_t.c.project_id == project_id).order_by(task_t.c.parent_id, task_t.c.position)
+    ).all()
+    key_of = {r.id: r.key for r in rows}
+    tasks = [
+        Task.model_construct(
+            key=r.key,
+            parent_key=key_of.get(r.parent_id),
+            title=r.title,
+            description=r.description,
+            status=Status(r.status),
+            priority=Priority(r.priority),
+            estimate_minutes=r.estimate_minutes,
+            actual_minutes=r.actual_minutes,
+            acceptance_criteria=list(r.acceptance_criteria),
+            depends_on=list(r.depends_on),
+            tags=list(r.tags),
+        )
+        for r in rows
+    ]
+    return Tree.build(project, tasks), {r.key: r.id for r in rows}
+
+
+def _records(connection: Connection, project_id: str) -> list[PatchRecord]:
+    rows = connection.execute(
+        select(record_t).where(record_t.c.project_id == project_id).order_by(record_t.c.seq)
+    ).mappings()
+    return [PatchRecord.model_validate(dict(row)) for row in rows]
+
+
+def _positions(tree: Tree) -> dict[str, int]:
+    return {key: index for keys in tree.children.values() for index, key in enumerate(keys)}
+
+
+def _write_tree_changes(connection: Connection, before: Tree, result: Result, ids: dict[str, int]) -> None:
+    """Write only what changed: new rows level by level (parents first), changed rows, then deletions."""
+    after = result.tree
+    project_id = after.project.id
+    now = utcnow()
+    old_positions, new_positions = _positions(before), _positions(after)
+
+    created = [key for key in after.walk() if key not in before.tasks]
+    by_depth: dict[int, list[str]] = {}
+    for key in created:
+        by_depth.setdefault(after.depth(key), []).append(key)
+    for depth in sorted(by_depth):
+        keys = by_depth[depth]
+        rows = [
+            _row(after[key], ids, new_positions[key]) | {"project_id": project_id, "created_at": now, "updated_at": now}
+            for key in keys
+        ]
+        connection.execute(insert(task_t), rows)
+        for chunk_start in range(0, len(keys), _CHUNK):
+            chunk = keys[chunk_start:chunk_start + _CHUNK]
+            query = select(task_t.c.key, task_t.c.id).where(
+                task_t.c.project_id == project_id, task_t.c.key.in_(chunk)
+            )
+            ids.update((key, row_id) for key, row_id in connection.execute(query))
+
+    changed = [
+        key for key, task in after.tasks.items()
+        if key in before.tasks and (task != before.tasks[key] or new_positions[key] != old_positions[key])
+    ]
+    if changed:
+        statement = (
+            update(task_t)
+            .where(task_t.c.id == _bind("row_id"))
+            .values({name: _bind(name) for name in ("parent_id", "position", "updated_at", *_TASK_COLUMNS)})
+        )
+        connection.execute(
+            statement,
+            [
+                {f"b_{name}": value for name, value in _row(after[key], ids, new_positions[key]).items() if name != "key"}
+                | {"b_row_id": ids[key], "b_updated_at": now}
+                for key in changed
+            ],
+        )
+
+    removed = [key for key in before.tasks if key not in after.tasks]
+    removed.sort(key=before.depth, reverse=True)  # children before parents: the parent_id key holds
+    for chunk_start in range(0, len(removed), _CHUNK):
+        chunk = [ids[key] for key in removed[chunk_start:chunk_start + _CHUNK]]
+        connection.execute(delete(task_t).where(task_t.c.id.in_(chunk)))
+
+
+def _bind(name: str):
+    return bindparam(f"b_{name}")
+
+
+def _row(task: Task, ids: dict[str, int], position: int) -> dict:
+    return {
+        "key": task.key,
+        "parent_id": ids[task.parent_key] if task.parent_key else None,
+        "position": position,
+        "title": task.title,
+        "description": task.description,
+        "status": task.status.value,
+        "priority": task.priority.value,
+        "estimate_minutes": task.estimate_minutes,
+        "actual_minutes": task.actual_minutes,
+        "acceptance_criteria": list(task.acceptance_criteria),
+        "depends_on": list(task.depends_on),
+        "tags": list(task.tags),
+    }

@@ -1,0 +1,89 @@
+"""SQLModel tables. Only the repository touches them; everything above it sees core models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ProjectRow(SQLModel, table=True):
+    __tablename__ = "project"
+
+    id: str = Field(primary_key=True, max_length=64)
+    title: str
+    summary: str = ""
+    status: str = "draft"
+    version: int = 0
+    next_key: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TaskRow(SQLModel, table=True):
+    __tablename__ = "task"
+    __table_args__ = (
+        UniqueConstraint("project_id", "key", name="uq_task_project_key"),
+        Index("ix_task_project_parent_position", "project_id", "parent_id", "position"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE")
+    key: str = Field(max_length=16)
+    parent_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("task.id"), nullable=True)
+    )
+    position: int = 0
+    title: str
+    description: str = ""
+    status: str = "todo"
+    priority: str = "medium"
+    estimate_minutes: int | None = None
+    actual_minutes: int | None = None
+    acceptance_criteria: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    depends_on: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PatchRecordRow(SQLModel, table=True):
+    __tablename__ = "patch_record"
+    __table_args__ = (UniqueConstraint("project_id", "seq", name="uq_patch_record_project_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE", index=True)
+    seq: int
+    kind: str
+    target_seq: int | None = None
+    mode: str
+    focus: str | None = None
+    message: str = ""
+    planner: str
+    model: str | None = None
+    usage: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    patch: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    inverse: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    rejected_ops: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    version_before: int
+    version_after: int
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MessageRow(SQLModel, table=True):
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_project_focus", "project_id", "focus", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE")
+    focus: str | None = None
+    role: str
+    content: str
+    patch_seq: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)

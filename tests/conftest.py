@@ -1,0 +1,86 @@
+"""Shared fixtures: a temporary database, a repository on it, and small trees to patch."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from taskforge.core.history import Provenance
+from taskforge.core.models import Project
+from taskforge.core.patches import ProjectPatch, parse_patch
+from taskforge.core.tree import Tree
+from taskforge.store.repository import SqlRepository
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's config or database, or talks to a real model."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("TASKFORGE_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    for name in list(os.environ):
+        if name.startswith("TASKFORGE_") and name != "TASKFORGE_CONFIG":
+            monkeypatch.delenv(name)
+    from taskforge import config
+
+    config.settings.cache_clear()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "taskforge.db"
+
+
+@pytest.fixture
+def repo(db_path: Path) -> Iterator[SqlRepository]:
+    repository = SqlRepository.open(str(db_path))
+    yield repository
+    repository.close()
+
+
+SAMPLE = {
+    "project_id": "sample",
+    "base_version": 0,
+    "rationale": "A small plan with depth and dependencies.",
+    "meta_updates": {"summary": "A sample project"},
+    "task_patches": [
+        {"op": "create", "task_id": "a", "body": {"title": "Design", "estimate_minutes": 600, "tags": ["ux"]}},
+        {"op": "create", "task_id": "a1", "body": {"parent_task_id": "a", "title": "Wireframes", "status": "done"}},
+        {"op": "create", "task_id": "a2", "body": {"parent_task_id": "a", "title": "Review", "depends_on": ["a1"]}},
+        {"op": "create", "task_id": "b", "body": {"title": "Build", "priority": "high", "depends_on": ["a"]}},
+        {"op": "create", "task_id": "b1", "body": {"parent_task_id": "b", "title": "API"}},
+        {"op": "create", "task_id": "c", "body": {"title": "Ship", "acceptance_criteria": ["Deployed"]}},
+    ],
+}
+
+
+def sample_patch() -> ProjectPatch:
+    return parse_patch(SAMPLE)
+
+
+def sample_tree() -> Tree:
+    """T1 Design (T2 Wireframes, T3 Review→T2), T4 Build→T1 (T5 API), T6 Ship; version 1."""
+    from taskforge.core.patches import apply
+
+    return apply(sample_patch(), Tree.empty(Project(id="sample", title="Sample"))).tree
+
+
+@pytest.fixture
+def sample(repo: SqlRepository) -> Tree:
+    """The sample project stored in `repo`, as loaded back."""
+    repo.create_project(Project(id="sample", title="Sample"), sample_patch(), Provenance(message="seed"))
+    return repo.load("sample")
+
+
+def file_digest(path: Path) -> str:
+    """The database's bytes, for 'nothing changed' checks (the WAL is folded in when connections close)."""
+    digest = hashlib.sha256(path.read_bytes())
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists():
+        digest.update(wal.read_bytes())
+    return digest.hexdigest()

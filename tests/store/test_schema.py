@@ -1,0 +1,81 @@
+"""The schema is versioned with Alembic: created on first open, upgraded in place, newer ones refused."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import create_engine, inspect
+from sqlmodel import SQLModel
+
+from taskforge.core.errors import StoreError
+from taskforge.store import database, tables  # noqa: F401  (registers the tables)
+from taskforge.store.repository import SqlRepository
+
+
+def test_new_database_is_stamped_at_head_with_wal_and_foreign_keys(db_path):
+    SqlRepository.open(str(db_path)).close()
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (database.HEAD,)
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_every_pooled_connection_enforces_foreign_keys(repo):
+    with repo.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_migrations_build_exactly_the_tables_the_models_describe(db_path):
+    SqlRepository.open(str(db_path)).close()
+    migrated = inspect(create_engine(f"sqlite:///{db_path}"))
+    reference_engine = create_engine("sqlite://")
+    SQLModel.metadata.create_all(reference_engine)
+    reference = inspect(reference_engine)
+    assert set(reference.get_table_names()) == set(migrated.get_table_names()) - {"alembic_version"}
+    for table in reference.get_table_names():
+        expected = {(c["name"], c["nullable"]) for c in reference.get_columns(table)}
+        actual = {(c["name"], c["nullable"]) for c in migrated.get_columns(table)}
+        assert actual == expected, table
+        assert {tuple(i["column_names"]) for i in reference.get_indexes(table)} <= {
+            tuple(i["column_names"]) for i in migrated.get_indexes(table)
+        } | {tuple(u["column_names"]) for u in migrated.get_unique_constraints(table)}
+
+
+def test_head_constant_matches_the_migration_scripts():
+    from importlib import resources
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("taskforge.store") / "migrations"))
+    script = ScriptDirectory.from_config(config)
+    assert script.get_current_head() == database.HEAD
+    assert [r.revision for r in reversed(list(script.walk_revisions()))] == list(database.REVISIONS)
+
+
+def test_unstamped_taskforge_tables_are_refused(db_path):
+    SqlRepository.open(str(db_path)).close()
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("DELETE FROM alembic_version")
+
+    with pytest.raises(StoreError, match="not a taskforge database"):
+        SqlRepository.open(str(db_path))
+
+
+def test_newer_database_is_refused_and_left_alone(db_path):
+    SqlRepository.open(str(db_path)).close()
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'ffff'")
+    before = db_path.read_bytes()
+    with pytest.raises(StoreError, match="newer taskforge"):
+        SqlRepository.open(str(db_path))
+    assert db_path.read_bytes() == before
+
+
+def test_any_sqlalchemy_url_works(tmp_path):
+    url = f"sqlite:///{tmp_path / 'via-url.db'}"
+    with SqlRepository.open(url) as repo:
+        assert repo.projects() == []
+    assert (tmp_path / "via-url.db").exists()

@@ -1,0 +1,54 @@
+"""The layers stay apart: the core loads no ORM, UI or model client; the CLI loads them only when used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).parent.parent / "data" / "examples" / "auth-flow.json"
+
+
+def loaded_after(code: str, *, cwd: Path | None = None) -> set[str]:
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return {name.split(".")[0] for name in json.loads(result.stdout.splitlines()[-1])}
+
+
+def test_core_loads_without_orm_ui_or_model_client():
+    modules = loaded_after(
+        "import taskforge.core.models, taskforge.core.patches, taskforge.core.tree, "
+        "taskforge.core.diff, taskforge.core.history, taskforge.core.text"
+    )
+    assert not modules & {"sqlmodel", "sqlalchemy", "textual", "litellm", "alembic", "typer"}
+
+
+def cli_modules(args: list[str], tmp_path: Path) -> set[str]:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['taskforge', *{args!r}]\n"
+        "from taskforge.cli import app\n"
+        "try:\n    app()\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
+    )
+    return loaded_after(code, cwd=tmp_path)
+
+
+def test_help_loads_neither_textual_nor_litellm(tmp_path):
+    modules = cli_modules(["--help"], tmp_path)
+    assert "textual" not in modules and "litellm" not in modules
+    assert "sqlmodel" not in modules  # --help needs no database either
+
+
+@pytest.mark.parametrize("fmt", ["json", "md"])
+def test_export_loads_neither_textual_nor_litellm(tmp_path, fmt):
+    db = str(tmp_path / "x.db")
+    subprocess.run(
+        [sys.executable, "-m", "taskforge", "import", str(EXAMPLE), "--db", db], check=True, capture_output=True
+    )
+    modules = cli_modules(["export", "auth-flow", "--format", fmt, "--db", db], tmp_path)
+    assert "textual" not in modules and "litellm" not in modules
+    assert "alembic" not in modules  # the schema is current, so no migration machinery is loaded
