@@ -111,10 +111,16 @@ def read_input(source: str) -> tuple[Path | None, str]:
         raise TaskforgeError(f"cannot read {source}: {exc.strerror}") from None
 
 
+MAX_LISTED = 12  # new-key mappings spelled out after an apply
+MAX_DIFF_ENTRIES = 200  # operations shown after an apply; --dry-run shows them all
+
+
 def applied_summary(applied: Applied, verb: str = "Applied") -> str:
     record = applied.record
     text = f"{verb} #{record.seq} to '{applied.tree.project.id}': version {record.version_before} → {record.version_after}"
     new_keys = [f"{temp} → {key}" for temp, key in applied.key_map.items()]
+    if len(new_keys) > MAX_LISTED:
+        new_keys[MAX_LISTED:] = [f"… {len(new_keys) - MAX_LISTED} more (see --json)"]
     if new_keys:
         text += f" (new keys: {', '.join(new_keys)})"
     return text
@@ -226,9 +232,12 @@ def apply_command(
         if applied is None:
             return out_json({"valid": True, "applied": False, "patch": patch.to_dict()})
         return out_json(record_json(applied.record) | {"key_map": applied.key_map})
-    out(render(shown.entries, patch.rationale))
     if applied is None:
+        out(render(shown.entries, patch.rationale))
         return typer.echo("Dry run: the patch is valid; nothing was written.")
+    out(render(shown.entries[:MAX_DIFF_ENTRIES], patch.rationale))
+    if len(shown.entries) > MAX_DIFF_ENTRIES:
+        typer.echo(f"… and {len(shown.entries) - MAX_DIFF_ENTRIES} more operations (see `taskforge history --json`)")
     typer.echo(applied_summary(applied))
 
 

@@ -76,7 +76,7 @@ def apply_document(
     if dry_run:
         return shown, None
     if new is not None:
-        return shown, repo.create_project(new, patch, provenance, mode=mode)
+        return shown, repo.create_project(new, patch, provenance, mode=mode, rename_if_taken=False)
     return shown, repo.apply_patch(patch, mode=mode, focus=focus, provenance=provenance)
 
 

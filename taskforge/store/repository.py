@@ -69,7 +69,8 @@ class Repository(Protocol):
     def projects(self) -> list[ProjectSummary]: ...
     def load(self, project_id: str) -> Tree: ...
     def create_project(
-        self, project: Project, patch: ProjectPatch, provenance: Provenance, mode: Mode = Mode.PROJECT
+        self, project: Project, patch: ProjectPatch, provenance: Provenance, mode: Mode = Mode.PROJECT,
+        *, rename_if_taken: bool = True,
     ) -> Applied: ...
     def apply_patch(
         self, patch: ProjectPatch, *, mode: Mode, focus: str | None = None,
@@ -184,15 +185,33 @@ class SqlRepository:
             return _free_id(connection, wanted)
 
     def create_project(
-        self, project: Project, patch: ProjectPatch, provenance: Provenance, mode: Mode = Mode.PROJECT
+        self,
+        project: Project,
+        patch: ProjectPatch,
+        provenance: Provenance,
+        mode: Mode = Mode.PROJECT,
+        *,
+        rename_if_taken: bool = True,
     ) -> Applied:
         """A new project, and its first patch in the same transaction: both land or neither does.
 
-        The project's id is made unique (`auth-flow-2`) when taken. `project.next_key` may start
-        above 1 so that a patch can bring tasks in with their keys (an import keeps `T1`…`Tn`).
+        A taken id becomes unique (`auth-flow-2`), or, when the caller named that exact project
+        (`rename_if_taken=False`), is a version conflict: someone created it first.
+        `project.next_key` may start above 1 so that a patch can bring tasks in with their keys
+        (an import keeps `T1`…`Tn`).
         """
         with self._write() as connection:
-            project_id = _free_id(connection, project.id)
+            if rename_if_taken:
+                project_id = _free_id(connection, project.id)
+            else:
+                project_id = project.id
+                existing = connection.execute(select(project_t.c.version).where(project_t.c.id == project_id)).first()
+                if existing is not None:
+                    raise PatchError([Problem(
+                        f"version conflict: the patch is based on version 0 but '{project_id}' "
+                        f"was created meanwhile and is at version {existing.version}",
+                        conflict=True,
+                    )])
             now = utcnow()
             connection.execute(
                 insert(project_t).values(
