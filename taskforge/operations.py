@@ -9,7 +9,13 @@ from taskforge.core.diff import DiffEntry, entries
 from taskforge.core.errors import BadInput, NothingToDo, UnknownProject, UnknownTask
 from taskforge.core.history import Provenance
 from taskforge.core.models import SLUG_PATTERN, Mode, Project, ProjectStatus
-from taskforge.core.patches import MetaUpdates, PatchError, ProjectPatch, parse_patch, replay
+from taskforge.core.patches import (
+    MetaUpdates,
+    PatchError,
+    ProjectPatch,
+    parse_patch,
+    replay,
+)
 from taskforge.core.tree import Tree
 from taskforge.export import EXPORTERS, exporter, guess_import_format, importer
 from taskforge.store.repository import Applied, Repository

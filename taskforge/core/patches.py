@@ -180,7 +180,7 @@ def parse_patch(data: str | bytes | dict) -> ProjectPatch:
         try:
             data = json.loads(data)
         except json.JSONDecodeError as exc:
-            raise PatchError([Problem(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")])
+            raise PatchError([Problem(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
     try:
         return ProjectPatch.model_validate(data)
     except ValidationError as exc:

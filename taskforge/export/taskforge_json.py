@@ -48,20 +48,9 @@ def document(tree: Tree, root: str | None = None, *, with_version: bool = False)
         head["version"] = project.version
 
     def node(key: str) -> dict[str, Any]:
-        task = tree[key]
-        return {
-            "key": task.key,
-            "title": task.title,
-            "description": task.description,
-            "status": task.status.value,
-            "priority": task.priority.value,
-            "estimate_minutes": task.estimate_minutes,
-            "actual_minutes": task.actual_minutes,
-            "acceptance_criteria": list(task.acceptance_criteria),
-            "depends_on": list(task.depends_on),
-            "tags": list(task.tags),
-            "children": [node(child) for child in tree.children[key]],
-        }
+        # Field order follows the Task model; the parent is implied by the nesting.
+        fields = tree[key].model_dump(mode="json", exclude={"parent_key"})
+        return fields | {"children": [node(child) for child in tree.children[key]]}
 
     tops = [root] if root is not None else tree.roots
     return {"format": FORMAT, "project": head, "tasks": [node(key) for key in tops]}

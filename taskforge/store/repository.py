@@ -13,16 +13,53 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 
 from taskforge.core.errors import NothingToDo, StoreError, UnknownProject
-from taskforge.core.history import PatchRecord, Provenance, RecordKind, RejectedOp, stacks
-from taskforge.core.models import Mode, Priority, Project, ProjectStatus, Status, Task, slugify
-from taskforge.core.patches import Limits, PatchError, Problem, ProjectPatch, Result, replay
+from taskforge.core.history import (
+    PatchRecord,
+    Provenance,
+    RecordKind,
+    RejectedOp,
+    stacks,
+)
+from taskforge.core.models import (
+    Mode,
+    Priority,
+    Project,
+    ProjectStatus,
+    Status,
+    Task,
+    slugify,
+)
+from taskforge.core.patches import (
+    Limits,
+    PatchError,
+    Problem,
+    ProjectPatch,
+    Result,
+    replay,
+)
 from taskforge.core.tree import Tree
 from taskforge.store import database
-from taskforge.store.tables import MessageRow, PatchRecordRow, ProjectRow, TaskRow, utcnow
+from taskforge.store.tables import (
+    MessageRow,
+    PatchRecordRow,
+    ProjectRow,
+    TaskRow,
+    utcnow,
+)
 
 project_t = ProjectRow.__table__
 task_t = TaskRow.__table__
@@ -74,7 +111,7 @@ class Repository(Protocol):
     ) -> Applied: ...
     def apply_patch(
         self, patch: ProjectPatch, *, mode: Mode, focus: str | None = None,
-        provenance: Provenance = Provenance(), rejected: Sequence[RejectedOp] = (),
+        provenance: Provenance | None = None, rejected: Sequence[RejectedOp] = (),
     ) -> Applied: ...
     def history(self, project_id: str) -> list[PatchRecord]: ...
     def undo(self, project_id: str) -> Applied: ...
@@ -228,11 +265,11 @@ class SqlRepository:
         *,
         mode: Mode,
         focus: str | None = None,
-        provenance: Provenance = Provenance(),
+        provenance: Provenance | None = None,
         rejected: Sequence[RejectedOp] = (),
     ) -> Applied:
         with self._write() as connection:
-            return self._apply(connection, patch, mode, focus, provenance, rejected)
+            return self._apply(connection, patch, mode, focus, provenance or Provenance(), rejected)
 
     def undo(self, project_id: str) -> Applied:
         return self._step_history(project_id, RecordKind.UNDO)
@@ -440,17 +477,6 @@ def _bind(name: str):
 
 
 def _row(task: Task, ids: dict[str, int], position: int) -> dict:
-    return {
-        "key": task.key,
-        "parent_id": ids[task.parent_key] if task.parent_key else None,
-        "position": position,
-        "title": task.title,
-        "description": task.description,
-        "status": task.status.value,
-        "priority": task.priority.value,
-        "estimate_minutes": task.estimate_minutes,
-        "actual_minutes": task.actual_minutes,
-        "acceptance_criteria": list(task.acceptance_criteria),
-        "depends_on": list(task.depends_on),
-        "tags": list(task.tags),
-    }
+    row = task.model_dump(mode="json", exclude={"parent_key"})
+    row.update(parent_id=ids[task.parent_key] if task.parent_key else None, position=position)
+    return row

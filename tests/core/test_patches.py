@@ -12,52 +12,21 @@ from taskforge.core.models import Mode, Project, ProjectStatus, Status
 from taskforge.core.patches import (
     Limits,
     PatchError,
-    ProjectPatch,
     apply,
     invert,
     parse_patch,
     validate,
 )
 from taskforge.core.tree import Tree
+from tests.builders import chain, create, delete, patch, update
 from tests.conftest import sample_tree
 
 # sample_tree(): T1 Design (T2 Wireframes, T3 Review→T2), T4 Build→T1 (T5 API), T6 Ship; version 1.
 
 
-def patch(*ops: dict, base: int = 1, project: str = "sample", meta: dict | None = None) -> ProjectPatch:
-    document: dict = {"project_id": project, "base_version": base, "task_patches": list(ops)}
-    if meta is not None:
-        document["meta_updates"] = meta
-    return parse_patch(document)
-
-
-def create(task_id: str, title: str = "New task", **body) -> dict:
-    return {"op": "create", "task_id": task_id, "body": {"title": title, **body}}
-
-
-def update(task_id: str, **body) -> dict:
-    return {"op": "update", "task_id": task_id, "body": body}
-
-
-def delete(task_id: str, cascade: bool = False) -> dict:
-    op = {"op": "delete", "task_id": task_id}
-    if cascade:
-        op["cascade"] = True
-    return op
-
-
 def only_problem(problems):
     assert len(problems) == 1, [str(p) for p in problems]
     return problems[0]
-
-
-def chain(parent: str, names: list[str]) -> list[dict]:
-    """Creates that nest each new task under the one before it, starting below `parent`."""
-    ops = []
-    for name in names:
-        ops.append(create(name, f"Level {name}", parent_task_id=parent))
-        parent = name
-    return ops
 
 
 # -- parsing ------------------------------------------------------------------------------------------

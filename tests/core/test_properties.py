@@ -14,7 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from taskforge.core.history import Provenance
-from taskforge.core.models import MAX_DEPTH, Mode, Priority, Project, ProjectStatus, Status
+from taskforge.core.models import (
+    MAX_DEPTH,
+    Mode,
+    Priority,
+    Project,
+    ProjectStatus,
+    Status,
+)
 from taskforge.core.patches import ProjectPatch, apply, invert, validate
 from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree

@@ -9,39 +9,13 @@ import pytest
 from taskforge.core.errors import NothingToDo, TaskforgeError, UnknownProject
 from taskforge.core.history import Provenance, RecordKind, RejectedOp
 from taskforge.core.models import Mode, Project
-from taskforge.core.patches import Limits, PatchError, ProjectPatch, apply, parse_patch
+from taskforge.core.patches import Limits, PatchError, ProjectPatch, apply
 from taskforge.store.repository import SqlRepository
+from tests.builders import chain, create, delete, patch, update
 from tests.conftest import file_digest, sample_patch, sample_tree
 
 # The `sample` fixture stores sample_tree() as project "sample" at version 1:
 # T1 Design (T2 Wireframes, T3 Review→T2), T4 Build→T1 (T5 API), T6 Ship.
-
-
-def patch(*ops: dict, base: int = 1, project: str = "sample", meta: dict | None = None) -> ProjectPatch:
-    document: dict = {"project_id": project, "base_version": base, "task_patches": list(ops)}
-    if meta is not None:
-        document["meta_updates"] = meta
-    return parse_patch(document)
-
-
-def create(task_id: str, title: str = "New task", **body) -> dict:
-    return {"op": "create", "task_id": task_id, "body": {"title": title, **body}}
-
-
-def update(task_id: str, **body) -> dict:
-    return {"op": "update", "task_id": task_id, "body": body}
-
-
-def delete(task_id: str, cascade: bool = False) -> dict:
-    return {"op": "delete", "task_id": task_id, "cascade": cascade}
-
-
-def chain(parent: str, names: list[str]) -> list[dict]:
-    ops = []
-    for name in names:
-        ops.append(create(name, f"Level {name}", parent_task_id=parent))
-        parent = name
-    return ops
 
 
 def state(repository: SqlRepository, project_id: str = "sample") -> tuple:
