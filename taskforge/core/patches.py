@@ -386,9 +386,9 @@ class _Replay:
             return self.result()
 
         meta_before = self.apply_meta()
+        handlers = {Op.CREATE: self.create, Op.UPDATE: self.update, Op.DELETE: self.delete}
         for index, task_patch in enumerate(patch.task_patches):
-            handler = {Op.CREATE: self.create, Op.UPDATE: self.update, Op.DELETE: self.delete}
-            handler[task_patch.op](index, task_patch)
+            handlers[task_patch.op](index, task_patch)
         self.check_final_state()
         return self.result(meta_before)
 
