@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from taskforge.core.bulk import gc_paused
 from taskforge.core.errors import NothingToDo, StoreError, UnknownProject
 from taskforge.core.history import (
     PatchRecord,
@@ -183,7 +184,7 @@ class SqlRepository:
             ]
 
     def load(self, project_id: str) -> Tree:
-        with self._read() as connection:
+        with self._read() as connection, gc_paused():
             return _load(connection, project_id)[0]
 
     def history(self, project_id: str) -> list[PatchRecord]:
@@ -307,41 +308,42 @@ class SqlRepository:
         kind: RecordKind = RecordKind.APPLY,
         target: int | None = None,
     ) -> Applied:
-        tree, ids = _load(connection, patch.project_id, for_update=True)
         limits = self.limits if mode in (Mode.PROJECT, Mode.TASK, Mode.EDIT) else Limits(max_ops=10**7)
-        result = replay(patch, tree, mode, focus, limits)
-        if result.problems:
-            raise PatchError(result.problems)
-        _write_tree_changes(connection, tree, result, ids)
-        after = result.tree.project
-        now = utcnow()
-        changed = connection.execute(
-            update(project_t)
-            .where(project_t.c.id == after.id, project_t.c.version == tree.project.version)
-            .values(
-                title=after.title, summary=after.summary, status=after.status.value,
-                version=after.version, next_key=after.next_key, updated_at=now,
+        with gc_paused():
+            tree, ids = _load(connection, patch.project_id, for_update=True)
+            result = replay(patch, tree, mode, focus, limits)
+            if result.problems:
+                raise PatchError(result.problems)
+            _write_tree_changes(connection, tree, result, ids)
+            after = result.tree.project
+            now = utcnow()
+            changed = connection.execute(
+                update(project_t)
+                .where(project_t.c.id == after.id, project_t.c.version == tree.project.version)
+                .values(
+                    title=after.title, summary=after.summary, status=after.status.value,
+                    version=after.version, next_key=after.next_key, updated_at=now,
+                )
+            ).rowcount
+            if changed != 1:  # only reachable on databases without an up-front write lock
+                raise PatchError([Problem("version conflict: the project changed while this patch was applied", conflict=True)])
+            seq = (connection.execute(
+                select(func.max(record_t.c.seq)).where(record_t.c.project_id == after.id)
+            ).scalar() or 0) + 1
+            record = PatchRecord(
+                seq=seq, kind=kind, target_seq=target, mode=mode, focus=focus,
+                message=provenance.message, planner=provenance.planner, model=provenance.model,
+                usage=provenance.usage, patch=result.resolved, inverse=result.inverse,
+                rejected_ops=list(rejected), version_before=tree.project.version,
+                version_after=after.version, created_at=now,
             )
-        ).rowcount
-        if changed != 1:  # only reachable on databases without an up-front write lock
-            raise PatchError([Problem("version conflict: the project changed while this patch was applied", conflict=True)])
-        seq = (connection.execute(
-            select(func.max(record_t.c.seq)).where(record_t.c.project_id == after.id)
-        ).scalar() or 0) + 1
-        record = PatchRecord(
-            seq=seq, kind=kind, target_seq=target, mode=mode, focus=focus,
-            message=provenance.message, planner=provenance.planner, model=provenance.model,
-            usage=provenance.usage, patch=result.resolved, inverse=result.inverse,
-            rejected_ops=list(rejected), version_before=tree.project.version,
-            version_after=after.version, created_at=now,
-        )
-        connection.execute(
-            insert(record_t).values(
-                project_id=after.id,
-                **record.model_dump(mode="json", exclude={"patch", "inverse", "created_at"}),
-                patch=record.patch.to_dict(), inverse=record.inverse.to_dict(), created_at=now,
+            connection.execute(
+                insert(record_t).values(
+                    project_id=after.id,
+                    **record.model_dump(mode="json", exclude={"patch", "inverse", "created_at"}),
+                    patch=record.patch.to_dict(), inverse=record.inverse.to_dict(), created_at=now,
+                )
             )
-        )
         return Applied(record, result.tree, dict(result.key_map))
 
 
