@@ -143,6 +143,15 @@ class Problem:
     task_id: str | None = None
     conflict: bool = False  # the patch was made for another version of the project
 
+    @classmethod
+    def stale(cls, project_id: str, base_version: int, current_version: int) -> Problem:
+        """The patch was made for another version of the project than the one stored now."""
+        return cls(
+            f"version conflict: the patch is based on version {base_version} "
+            f"but '{project_id}' is at version {current_version}",
+            conflict=True,
+        )
+
     def __str__(self) -> str:
         if self.op_index is None:
             return self.reason
@@ -369,13 +378,7 @@ class _Replay:
         if patch.project_id != tree.project.id:
             self.problem(f"this patch is for project '{patch.project_id}', not '{tree.project.id}'")
         if patch.base_version != tree.project.version:
-            self.problems.append(
-                Problem(
-                    f"version conflict: the patch is based on version {patch.base_version} "
-                    f"but '{tree.project.id}' is at version {tree.project.version}",
-                    conflict=True,
-                )
-            )
+            self.problems.append(Problem.stale(tree.project.id, patch.base_version, tree.project.version))
         if self.mode is Mode.TASK and (self.focus is None or self.focus not in tree):
             self.problem(f"task mode needs an existing focused task (got {self.focus!r})")
             return self.result()

@@ -245,11 +245,7 @@ class SqlRepository:
                 project_id = project.id
                 existing = connection.execute(select(project_t.c.version).where(project_t.c.id == project_id)).first()
                 if existing is not None:
-                    raise PatchError([Problem(
-                        f"version conflict: the patch is based on version 0 but '{project_id}' "
-                        f"was created meanwhile and is at version {existing.version}",
-                        conflict=True,
-                    )])
+                    raise PatchError([Problem.stale(project_id, 0, existing.version)])
             now = utcnow()
             connection.execute(
                 insert(project_t).values(
