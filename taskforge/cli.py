@@ -146,6 +146,135 @@ def root(
         )
 
 
+@app.command("plan")
+@handle_errors
+def plan_command(
+    words: Annotated[list[str], typer.Argument(metavar="GOAL|MESSAGE...", help="A goal, or a message about a project.")],
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Refine this project (without it: a new project).")
+    ] = None,
+    task: Annotated[str | None, typer.Option("--task", help="Task mode: break this task down.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply the proposal without asking.")] = False,
+    model: Annotated[str | None, typer.Option("--model", help="Any litellm model string; 'offline' for none.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask the planner for a patch, show it, and apply it when you say so."""
+    from taskforge.core.models import Mode
+
+    if task is not None and project is None:
+        fail("--task needs --project (-p)", 2)
+    mode = Mode.TASK if task else Mode.PROJECT
+    with open_repo(db) as repo:
+        from taskforge.agent.service import AgentService
+
+        service = AgentService(repo)
+        proposal = _propose_with_spinner(service, project, mode, task, " ".join(words), model)
+        if not as_json:
+            _show_proposal(proposal)
+        if not proposal.has_patch:
+            if as_json:
+                out_json(proposal.to_dict() | {"applied": None})
+            fail("no change proposed", 1)
+        applied = None
+        if yes:
+            applied = service.accept(proposal)
+        elif not as_json and sys.stdin.isatty() and sys.stdout.isatty():
+            if typer.confirm("Apply?", default=False):
+                applied = service.accept(proposal)
+            else:
+                service.reject(proposal)
+    if as_json:
+        result = None if applied is None else record_json(applied.record) | {"key_map": applied.key_map}
+        return out_json(proposal.to_dict() | {"applied": result})
+    if applied is None:
+        typer.echo("Nothing applied." + ("" if sys.stdin.isatty() else " Run again with --yes to apply."))
+    else:
+        typer.echo(applied_summary(applied))
+
+
+def _propose_with_spinner(service, project, mode, task, message, model):
+    """Plan in a worker thread; on a terminal, a spinner with elapsed time and tokens; Ctrl+C cancels."""
+    import threading
+    import time
+
+    from taskforge.agent.planner import Progress
+
+    outcome: dict[str, Any] = {}
+    latest: list[Progress] = []
+    cancel = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["value"] = service.propose(
+                project, mode, task, message, model=model, progress=latest.append, cancel=cancel
+            )
+        except BaseException as exc:  # handed to the main thread, which reports it
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="taskforge-planner", daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(0.3)  # the offline planner answers before a spinner would be worth drawing
+    if worker.is_alive():
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        try:
+            with console.status("Planning…") as status:
+                while worker.is_alive():
+                    status.update(_progress_text(time.monotonic() - started, latest[-1] if latest else None))
+                    worker.join(0.1)
+        except KeyboardInterrupt:
+            cancel.set()
+            worker.join(2)
+            raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _progress_text(elapsed: float, progress) -> str:
+    from rich.markup import escape
+
+    text = f"Planning… {elapsed:.1f} s"
+    if progress is not None:
+        text += f" · {escape(progress.model or '')} · {progress.received_chars:,} characters received"
+        if progress.attempt > 1:
+            text += f" · attempt {progress.attempt}"
+    return text
+
+
+def _show_proposal(proposal) -> None:
+    from rich.text import Text
+
+    from taskforge.core.diff import render
+
+    if not proposal.has_patch:
+        out(Text(proposal.rationale))
+        return
+    out(render(proposal.entries[:MAX_DIFF_ENTRIES], proposal.rationale))
+    if len(proposal.entries) > MAX_DIFF_ENTRIES:
+        typer.echo(f"… and {len(proposal.entries) - MAX_DIFF_ENTRIES} more operations (see --json)")
+    out(Text(_provenance_line(proposal), style="dim"))
+
+
+def _provenance_line(proposal) -> str:
+    usage = proposal.usage
+    parts = [f"planner: {proposal.planner}"]
+    if proposal.model:
+        parts.append(f"model: {proposal.model}")
+    if usage.prompt_tokens or usage.completion_tokens:
+        parts.append(f"{usage.prompt_tokens or 0:,} prompt + {usage.completion_tokens or 0:,} completion tokens")
+    if usage.cost_usd:
+        parts.append(f"${usage.cost_usd:.4f}")
+    if usage.attempts > 1:
+        parts.append(f"{usage.attempts} attempts")
+    if usage.latency_ms:
+        parts.append(f"{usage.latency_ms / 1000:.1f} s")
+    return " · ".join(parts)
+
+
 @app.command("projects")
 @handle_errors
 def projects_command(db: DbOption = None, as_json: JsonOption = False) -> None:

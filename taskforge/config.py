@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     api_key: str | None = Field(None, repr=False)
     max_repairs: int = Field(2, ge=0, le=10)
     request_timeout: float = Field(120.0, gt=0)
+    retry_backoff: float = Field(0.5, ge=0, le=60, description="seconds before the first transport retry")
     max_ops: int = Field(10_000, ge=1)
 
     @classmethod

@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from taskforge.core.bulk import gc_paused
 from taskforge.core.errors import NothingToDo, StoreError, UnknownProject
 from taskforge.core.history import (
+    ChatMessage,
     PatchRecord,
     Provenance,
     RecordKind,
@@ -94,21 +95,12 @@ class Applied:
     key_map: dict[str, str]
 
 
-@dataclass(frozen=True)
-class ChatMessage:
-    role: str
-    content: str
-    focus: str | None
-    patch_seq: int | None
-    created_at: str
-
-
 class Repository(Protocol):
     def projects(self) -> list[ProjectSummary]: ...
     def load(self, project_id: str) -> Tree: ...
     def create_project(
         self, project: Project, patch: ProjectPatch, provenance: Provenance, mode: Mode = Mode.PROJECT,
-        *, rename_if_taken: bool = True,
+        *, rename_if_taken: bool = True, rejected: Sequence[RejectedOp] = (),
     ) -> Applied: ...
     def apply_patch(
         self, patch: ProjectPatch, *, mode: Mode, focus: str | None = None,
@@ -230,6 +222,7 @@ class SqlRepository:
         mode: Mode = Mode.PROJECT,
         *,
         rename_if_taken: bool = True,
+        rejected: Sequence[RejectedOp] = (),
     ) -> Applied:
         """A new project, and its first patch in the same transaction: both land or neither does.
 
@@ -254,7 +247,7 @@ class SqlRepository:
                 )
             )
             patch = patch.model_copy(update={"project_id": project_id, "base_version": 0})
-            return self._apply(connection, patch, mode, None, provenance, ())
+            return self._apply(connection, patch, mode, None, provenance, rejected)
 
     def apply_patch(
         self,

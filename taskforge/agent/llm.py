@@ -1,0 +1,241 @@
+"""The litellm planner: any model litellm supports, asked for a patch and held to the schema.
+
+This is the only module that imports litellm, and only inside `_litellm()`, which runs in the worker
+that calls the model: the import costs seconds and hundreds of megabytes, and the TUI must paint first.
+
+One `plan()` is a short conversation. The model is asked (streaming, so the shell can show progress);
+a reply cut off at the token limit, one that is not JSON, or one that does not validate is sent back with
+the exact problems, at most `max_repairs` times. Below that, each call retries transport failures
+(429, 5xx, timeouts, dropped connections) with backoff, then moves on to the next fallback model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from taskforge.agent import prompts
+from taskforge.agent.planner import (
+    Cancelled,
+    Check,
+    Draft,
+    PlannerError,
+    PlanRequest,
+    Progress,
+    ProgressCallback,
+    Stopwatch,
+    Usage,
+)
+from taskforge.agent.reply import parse_reply
+from taskforge.core.patches import Problem
+from taskforge.core.text import clean_line
+
+TRANSPORT_ATTEMPTS = 3
+
+
+def _litellm():
+    # Offline machines must not wait on litellm fetching its price list from the internet.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    litellm.telemetry = False
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    return litellm
+
+
+@dataclass
+class Answer:
+    text: str
+    finish_reason: str | None
+    model: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: float | None = None
+
+
+@dataclass
+class LitellmPlanner:
+    models: list[str]  # the model to ask, then the fallbacks in order
+    api_base: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    max_repairs: int = 2
+    timeout: float = 120.0
+    backoff: float = 0.5  # seconds before the first transport retry; doubles each time
+    name: str = "litellm"
+
+    def plan(
+        self,
+        request: PlanRequest,
+        check: Check,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Draft:
+        litellm = _litellm()
+        clock = Stopwatch()
+        usage = Usage(prompt_tokens=0, completion_tokens=0, attempts=0)
+        conversation = prompts.messages(request)
+        problems: list[Problem] = []
+        for attempt in range(1, self.max_repairs + 2):
+            usage.attempts = attempt
+            answer = self._ask(litellm, conversation, attempt, clock, progress, cancel)
+            _add_usage(usage, answer)
+            if answer.finish_reason == "length":
+                problems = [Problem("the reply was cut off at the token limit: propose fewer operations, "
+                                    "with shorter descriptions")]
+            else:
+                reply, problems = parse_reply(answer.text)
+                if reply is not None:
+                    if reply.empty:
+                        usage.latency_ms = clock.ms
+                        return Draft(reply, answer.model, usage, understood=False)
+                    problems = check(reply)
+                    if not problems:
+                        usage.latency_ms = clock.ms
+                        return Draft(reply, answer.model, usage)
+            conversation = conversation + [
+                {"role": "assistant", "content": answer.text[:20_000]},
+                {"role": "user", "content": prompts.repair_prompt(problems)},
+            ]
+        raise PlannerError(
+            f"the model's reply was not a usable patch after {usage.attempts} attempts: {problems[0]}"
+            + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else "")
+        )
+
+    # -- one call, with transport retries and fallbacks -------------------------------------------
+
+    def _ask(self, litellm, conversation, attempt, clock, progress, cancel) -> Answer:
+        failures: list[str] = []
+        for model in self.models:
+            for retry in range(TRANSPORT_ATTEMPTS):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                try:
+                    return self._stream(litellm, model, conversation, attempt, clock, progress, cancel)
+                except Cancelled:
+                    raise
+                except Exception as exc:  # litellm maps every provider's errors onto its own classes
+                    reason = self._describe(exc)
+                    if not _transient(litellm, exc):
+                        failures.append(f"{model}: {reason}")
+                        break
+                    if retry + 1 < TRANSPORT_ATTEMPTS:
+                        _sleep(self.backoff * 2**retry, cancel)
+                    else:
+                        failures.append(f"{model}: {reason}")
+        raise PlannerError("the model could not be reached: " + "; ".join(failures))
+
+    def _stream(self, litellm, model, conversation, attempt, clock, progress, cancel) -> Answer:
+        response = litellm.completion(
+            model=model,
+            messages=conversation,
+            stream=True,
+            stream_options={"include_usage": True},
+            timeout=self.timeout,
+            max_retries=0,  # retries are ours, so that they are counted and can be cancelled
+            api_base=self.api_base,
+            api_key=self.api_key,
+            **_response_format(litellm, model),
+        )
+        chunks = []
+        received = 0
+        for chunk in response:
+            if cancel is not None and cancel.is_set():
+                _close(response)
+                raise Cancelled()
+            chunks.append(chunk)
+            if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
+                received += len(chunk.choices[0].delta.content)
+            if progress is not None:
+                progress(Progress(clock.elapsed, received, None, attempt, model))
+        if not chunks:
+            raise PlannerError(f"{model} sent an empty stream")
+        whole = litellm.stream_chunk_builder(chunks, messages=conversation)
+        choice = whole.choices[0]
+        tokens = getattr(whole, "usage", None)
+        return Answer(
+            text=choice.message.content or "",
+            finish_reason=choice.finish_reason,
+            model=model,
+            prompt_tokens=getattr(tokens, "prompt_tokens", None),
+            completion_tokens=getattr(tokens, "completion_tokens", None),
+            cost_usd=_cost(litellm, whole),
+        )
+
+    def _describe(self, exc: Exception) -> str:
+        """One line about a failure, with the key (if any) scrubbed out."""
+        kind = type(exc).__name__
+        text = clean_line(str(exc).split("\n", 1)[0])[:200]
+        for secret in (self.api_key, *_provider_keys()):
+            if secret:
+                text = text.replace(secret, "***")
+        return f"{kind}: {text}" if text else kind
+
+
+def _transient(litellm, exc: Exception) -> bool:
+    transient = tuple(
+        getattr(litellm, name)
+        for name in (
+            "RateLimitError",
+            "InternalServerError",
+            "ServiceUnavailableError",
+            "BadGatewayError",
+            "APIConnectionError",
+            "Timeout",
+        )
+        if hasattr(litellm, name)
+    )
+    return isinstance(exc, transient)
+
+
+def _response_format(litellm, model: str) -> dict[str, Any]:
+    """Structured output where the model supports a schema, JSON mode where it supports that."""
+    try:
+        if litellm.supports_response_schema(model=model):
+            schema = {"name": "plan_reply", "schema": prompts.reply_schema()}
+            return {"response_format": {"type": "json_schema", "json_schema": schema}}
+        if "response_format" in (litellm.get_supported_openai_params(model=model) or []):
+            return {"response_format": {"type": "json_object"}}
+    except Exception:  # an unmapped model: ask without, the prompt asks for JSON anyway
+        pass
+    return {}
+
+
+def _cost(litellm, response) -> float | None:
+    try:
+        cost = litellm.completion_cost(completion_response=response)
+    except Exception:  # models without a price (local, unknown): the cost is simply not known
+        return None
+    return float(cost) if cost else None
+
+
+def _add_usage(usage: Usage, answer: Answer) -> None:
+    usage.prompt_tokens = (usage.prompt_tokens or 0) + (answer.prompt_tokens or 0)
+    usage.completion_tokens = (usage.completion_tokens or 0) + (answer.completion_tokens or 0)
+    if answer.cost_usd is not None:
+        usage.cost_usd = (usage.cost_usd or 0.0) + answer.cost_usd
+
+
+def _close(response) -> None:
+    close = getattr(getattr(response, "completion_stream", None), "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception:
+            pass
+
+
+def _sleep(seconds: float, cancel: threading.Event | None) -> None:
+    if cancel is None:
+        time.sleep(seconds)
+    elif cancel.wait(seconds):
+        raise Cancelled()
+
+
+def _provider_keys() -> list[str]:
+    return [value for name, value in os.environ.items() if name.endswith("_API_KEY") and len(value) >= 8]

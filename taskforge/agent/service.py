@@ -1,0 +1,226 @@
+"""The agent service: a user's message in, a reviewed-before-written proposal out.
+
+`propose` builds the context, asks the planner, wraps its reply into a `ProjectPatch` with the project id
+and base version of that context (never the planner's), validates it and renders the diff. Nothing is
+written except the conversation. `accept` writes the operations the user kept, in one transaction,
+with the planner, model, usage and rejected operations in the audit record. The CLI and the TUI both
+drive this class; neither has planning logic of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from taskforge.agent.planner import (
+    Draft,
+    Planner,
+    PlannerError,
+    PlanReply,
+    PlanRequest,
+    ProgressCallback,
+    Usage,
+)
+from taskforge.core.diff import DiffEntry, entries
+from taskforge.core.errors import BadInput, UnknownTask
+from taskforge.core.history import Provenance
+from taskforge.core.models import MAX_DEPTH, Mode, Project, slugify
+from taskforge.core.patches import Limits, PatchError, ProjectPatch, replay
+from taskforge.core.selection import subset
+from taskforge.core.text import clean_block, clean_line
+from taskforge.core.tree import Tree
+
+if TYPE_CHECKING:
+    from taskforge.store.repository import Applied, Repository
+
+CONVERSATION_LIMIT = 12
+MESSAGE_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A validated patch waiting for the user's review, or a reply with nothing to review."""
+
+    project_id: str
+    mode: Mode
+    focus: str | None
+    message: str
+    rationale: str
+    planner: str
+    model: str | None
+    usage: Usage
+    patch: ProjectPatch | None  # None: the planner answered but proposes no change
+    entries: list[DiffEntry] = field(default_factory=list)
+    tree: Tree | None = None  # the project the patch was made against
+    new_project: Project | None = None  # accepting creates this project
+
+    @property
+    def has_patch(self) -> bool:
+        return self.patch is not None
+
+    def provenance(self) -> Provenance:
+        return Provenance(message=self.message, planner=self.planner, model=self.model, usage=self.usage.to_dict())
+
+    def to_dict(self) -> dict:
+        return {
+            "project_id": self.project_id,
+            "new_project": self.new_project is not None,
+            "mode": self.mode.value,
+            "focus": self.focus,
+            "message": self.message,
+            "planner": self.planner,
+            "model": self.model,
+            "usage": self.usage.to_dict(),
+            "rationale": self.rationale,
+            "patch": self.patch.to_dict() if self.patch is not None else None,
+        }
+
+
+def planner_for(mode: Mode, model: str | None = None) -> Planner:
+    """The litellm planner when a model is configured for this mode, the offline planner otherwise."""
+    from taskforge.config import settings
+
+    config = settings()
+    chosen = model or (config.task_model if mode is Mode.TASK else config.project_model) or config.model
+    if not chosen or chosen == "offline":
+        from taskforge.agent.offline import OfflinePlanner
+
+        return OfflinePlanner()
+    from taskforge.agent.llm import LitellmPlanner
+
+    fallbacks = [m for m in config.fallback_models if m != chosen]
+    return LitellmPlanner(
+        models=[chosen, *fallbacks],
+        api_base=config.api_base,
+        api_key=config.api_key,
+        max_repairs=config.max_repairs,
+        timeout=config.request_timeout,
+        backoff=config.retry_backoff,
+    )
+
+
+class AgentService:
+    def __init__(self, repo: Repository, planner: Planner | None = None, *, limits: Limits | None = None):
+        self.repo = repo
+        self.planner = planner
+        self.limits = limits or getattr(repo, "limits", Limits())
+
+    def propose(
+        self,
+        project: str | None,
+        mode: Mode,
+        focus: str | None,
+        message: str,
+        *,
+        model: str | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Proposal:
+        """Ask the planner; `project=None` starts a new project from `message` as its goal."""
+        message = clean_block(message)
+        if not message:
+            raise BadInput("say what you want: the message is empty")
+        if len(message) > MESSAGE_MAX:
+            raise BadInput(f"the message is too long ({len(message)} characters; at most {MESSAGE_MAX})")
+        if project is None:
+            if mode is Mode.TASK:
+                raise BadInput("task mode needs a project (-p) and a task (--task)")
+            new = self._new_project(message)
+            tree, conversation = Tree.empty(new), ()
+        else:
+            new = None
+            tree = self.repo.load(project)
+            conversation = tuple(self.repo.messages(project, focus if mode is Mode.TASK else None, CONVERSATION_LIMIT))
+        if mode is Mode.TASK:
+            self._check_focus(tree, focus)
+        else:
+            focus = None
+        request = PlanRequest(tree, mode, focus, message, conversation, new_project=new is not None or not len(tree))
+        planner = self.planner or planner_for(mode, model)
+
+        def check(reply: PlanReply) -> list:
+            return replay(self._wrap(reply, tree), tree, mode, focus, self.limits).problems
+
+        draft = planner.plan(request, check, progress, cancel)
+        proposal = self._proposal(draft, planner.name, tree, mode, focus, message, new)
+        if new is None:
+            self._remember(proposal)
+        return proposal
+
+    def accept(self, proposal: Proposal, kept: Iterable[int] | None = None) -> Applied:
+        """Write the kept operations (all by default) in one transaction; raises PatchError on conflict."""
+        if proposal.patch is None:
+            raise BadInput("there is nothing to apply: the planner proposed no change")
+        patch, rejected = (proposal.patch, []) if kept is None else subset(proposal.patch, kept)
+        if not patch.task_patches and not patch.meta_updates.model_fields_set:
+            raise BadInput("every operation was turned off: nothing to apply")
+        provenance = proposal.provenance()
+        if proposal.new_project is not None:
+            applied = self.repo.create_project(
+                proposal.new_project, patch, provenance, mode=proposal.mode, rejected=rejected
+            )
+            project_id = applied.tree.project.id
+            self.repo.add_message(project_id, None, "user", proposal.message)
+            self.repo.add_message(project_id, None, "agent", proposal.rationale, applied.record.seq)
+        else:
+            applied = self.repo.apply_patch(
+                patch, mode=proposal.mode, focus=proposal.focus, provenance=provenance, rejected=rejected
+            )
+            project_id = proposal.project_id
+        note = f"Applied as change #{applied.record.seq}"
+        if rejected:
+            note += f" ({len(patch.task_patches)} of {len(proposal.patch.task_patches)} operations kept)"
+        self.repo.add_message(project_id, proposal.focus, "note", note + ".", applied.record.seq)
+        return applied
+
+    def reject(self, proposal: Proposal) -> None:
+        """Say so in the conversation, so that the planner's next answer knows."""
+        if proposal.patch is not None and proposal.new_project is None:
+            self.repo.add_message(proposal.project_id, proposal.focus, "note", "Rejected: nothing was changed.")
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def _new_project(self, goal: str) -> Project:
+        title = clean_line(goal)[:200]
+        wanted = slugify(title)
+        free = self.repo.free_project_id(wanted) if hasattr(self.repo, "free_project_id") else wanted
+        return Project(id=free, title=title)
+
+    @staticmethod
+    def _check_focus(tree: Tree, focus: str | None) -> None:
+        if focus is None:
+            raise BadInput("task mode needs a task key (--task T3)")
+        if focus not in tree:
+            raise UnknownTask(tree.project.id, focus)
+        if tree.depth(focus) >= MAX_DEPTH:
+            raise BadInput(f"{focus} is at depth {MAX_DEPTH}, the deepest a task can be: it cannot be broken down")
+
+    @staticmethod
+    def _wrap(reply: PlanReply, tree: Tree) -> ProjectPatch:
+        """The planner's reply as a patch on exactly the project version it was shown."""
+        data = reply.model_dump(mode="json", exclude_unset=True)
+        data.update(project_id=tree.project.id, base_version=tree.project.version)
+        return ProjectPatch.model_validate(data)
+
+    def _proposal(
+        self, draft: Draft, planner: str, tree: Tree, mode: Mode, focus: str | None, message: str, new: Project | None
+    ) -> Proposal:
+        common = dict(
+            project_id=tree.project.id, mode=mode, focus=focus, message=message,
+            rationale=clean_block(draft.reply.rationale) or "(no rationale given)",
+            planner=planner, model=draft.model, usage=draft.usage, tree=tree, new_project=new,
+        )
+        if not draft.understood or draft.reply.empty:
+            return Proposal(patch=None, **common)
+        patch = self._wrap(draft.reply, tree)
+        result = replay(patch, tree, mode, focus, self.limits)
+        if result.problems:  # never offered for review: whatever the planner said, it must validate
+            raise PlannerError(f"the {planner} planner proposed an invalid patch: {PatchError(result.problems)}")
+        return Proposal(patch=patch, entries=entries(result), **common)
+
+    def _remember(self, proposal: Proposal) -> None:
+        focus = proposal.focus
+        self.repo.add_message(proposal.project_id, focus, "user", proposal.message)
+        self.repo.add_message(proposal.project_id, focus, "agent", proposal.rationale)
