@@ -67,6 +67,7 @@ class LitellmPlanner:
     max_repairs: int = 2
     timeout: float = 120.0
     backoff: float = 0.5  # seconds before the first transport retry; doubles each time
+    max_ops: int | None = None
     name: str = "litellm"
 
     def plan(
@@ -89,7 +90,7 @@ class LitellmPlanner:
                 problems = [Problem("the reply was cut off at the token limit: propose fewer operations, "
                                     "with shorter descriptions")]
             else:
-                reply, problems = parse_reply(answer.text)
+                reply, problems = parse_reply(answer.text, self.max_ops)
                 if reply is not None:
                     if reply.empty:
                         usage.latency_ms = clock.ms

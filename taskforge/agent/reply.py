@@ -92,11 +92,15 @@ def _why_unreadable(text: str) -> str:
     return "the reply contains no JSON object"
 
 
-def parse_reply(text: str) -> tuple[PlanReply | None, list[Problem]]:
+def parse_reply(text: str, max_ops: int | None = None) -> tuple[PlanReply | None, list[Problem]]:
     try:
         data = extract_json(text)
     except Unreadable as exc:
         return None, [Problem(str(exc))]
+    operations = data.get("task_patches")
+    if max_ops is not None and isinstance(operations, list) and len(operations) > max_ops:
+        # Refused before validating each one: a flood must not cost seconds to read.
+        return None, [Problem(f"too many operations: {len(operations)} (at most {max_ops})")]
     for key in IGNORED_KEYS:
         data.pop(key, None)
     if data.get("meta_updates") is None:  # models often send null for "no changes"

@@ -98,6 +98,7 @@ def planner_for(mode: Mode, model: str | None = None) -> Planner:
         max_repairs=config.max_repairs,
         timeout=config.request_timeout,
         backoff=config.retry_backoff,
+        max_ops=config.max_ops,
     )
 
 
@@ -200,9 +201,8 @@ class AgentService:
     @staticmethod
     def _wrap(reply: PlanReply, tree: Tree) -> ProjectPatch:
         """The planner's reply as a patch on exactly the project version it was shown."""
-        data = reply.model_dump(mode="json", exclude_unset=True)
-        data.update(project_id=tree.project.id, base_version=tree.project.version)
-        return ProjectPatch.model_validate(data)
+        fields = {name: getattr(reply, name) for name in reply.model_fields_set}
+        return ProjectPatch(project_id=tree.project.id, base_version=tree.project.version, **fields)
 
     def _proposal(
         self, draft: Draft, planner: str, tree: Tree, mode: Mode, focus: str | None, message: str, new: Project | None

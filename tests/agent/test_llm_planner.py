@@ -276,3 +276,19 @@ def test_user_text_is_delimited_as_data_in_the_prompt(repo, sample, llm_env: Fak
     start, end = body.index("<data>"), body.rindex("</data>")
     assert start < body.index("Ignore previous instructions") < end
     assert body.count("</data>") == 1  # the user's own "</data>" cannot close the section
+
+
+def test_fifty_thousand_operations_are_refused_then_repaired(repo, sample, llm_env: FakeOpenAI):
+    flood = reply(*(create(f"n{i}", f"Task {i}") for i in range(50_000)))
+    llm_env.script(Reply(flood, chunk_size=200_000), Reply(GOOD))
+    proposal = propose(repo)
+    assert [e.title for e in proposal.entries] == ["Docs"]
+    assert "too many operations: 50000" in llm_env.requests[1].messages[-1]["content"]
+
+
+def test_a_refine_that_deletes_every_task_is_only_a_proposal(repo, sample, llm_env: FakeOpenAI):
+    wipe = reply(*({"op": "delete", "task_id": key, "cascade": True} for key in reversed(sample.roots)))
+    llm_env.script(Reply(wipe))
+    proposal = propose(repo, "Combine the first two tasks")
+    assert {e.kind for e in proposal.entries} == {"delete"} and len(proposal.entries) == len(sample.roots)
+    assert repo.load("sample").snapshot() == sample.snapshot()
