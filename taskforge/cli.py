@@ -142,7 +142,7 @@ def root(
     if ctx.invoked_subcommand is None:
         typer.echo(
             "The taskforge TUI arrives with its issue. Meanwhile: `taskforge --help` lists the commands "
-            "(projects, show, apply, approve, history, undo, redo, export, import)."
+            "(plan, projects, show, apply, approve, history, undo, redo, export, import)."
         )
 
 
