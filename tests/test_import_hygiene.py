@@ -52,3 +52,16 @@ def test_export_loads_neither_textual_nor_litellm(tmp_path, fmt):
     modules = cli_modules(["export", "auth-flow", "--format", fmt, "--db", db], tmp_path)
     assert "textual" not in modules and "litellm" not in modules
     assert "alembic" not in modules  # the schema is current, so no migration machinery is loaded
+
+
+def test_the_agent_loads_litellm_only_when_a_model_is_called():
+    modules = loaded_after(
+        "import taskforge.agent.service, taskforge.agent.llm, taskforge.agent.context, taskforge.agent.prompts"
+    )
+    assert "litellm" not in modules and "textual" not in modules
+
+
+def test_planning_offline_loads_neither_litellm_nor_textual(tmp_path):
+    db = str(tmp_path / "x.db")
+    modules = cli_modules(["plan", "Plan the company offsite", "--yes", "--db", db], tmp_path)
+    assert "litellm" not in modules and "textual" not in modules

@@ -11,6 +11,7 @@ the exact problems, at most `max_repairs` times. Below that, each call retries t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -225,10 +226,8 @@ def _add_usage(usage: Usage, answer: Answer) -> None:
 def _close(response) -> None:
     close = getattr(getattr(response, "completion_stream", None), "close", None)
     if callable(close):
-        try:
+        with contextlib.suppress(Exception):  # a stream that is already gone needs no closing
             close()
-        except Exception:
-            pass
 
 
 def _sleep(seconds: float, cancel: threading.Event | None) -> None:

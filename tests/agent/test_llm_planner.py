@@ -15,7 +15,6 @@ from taskforge.agent.planner import Cancelled, PlannerError
 from taskforge.agent.service import AgentService
 from taskforge.core.models import Mode
 from tests.agent.conftest import CANARY_KEY, MODEL
-from tests.conftest import file_digest
 from tests.fakes.openai_server import FakeOpenAI, Hang, Reply, Status
 
 

@@ -1,0 +1,123 @@
+"""The offline planner: the embedded default when no model is configured.
+
+Deterministic (no randomness, no clock: the same request always gets the same reply), instant, and
+honest: every rationale starts with "Offline planner:". It does three things:
+
+- scaffolds a new project's goal into 3–6 deliverables from the playbooks shipped in `data/playbooks/`;
+- breaks a task down into 3–7 sub-tasks (task mode, or "break down T2"), down to the deepest level;
+- carries out a small command language (`offline_commands`): add, rename, describe, delete, combine,
+  split, move, mark, estimate, log time, priority, dependencies.
+
+A message it does not understand, or cannot carry out, gets a reply that says why and no patch. Every
+reply it proposes is first checked with the service's validator, so what it offers always applies.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from pydantic import ValidationError
+
+from taskforge.agent.offline_commands import interpret
+from taskforge.agent.offline_edits import Edit, scaffold
+from taskforge.agent.offline_language import Refusal, Scope, fit, normalize
+from taskforge.agent.offline_playbooks import load_all
+from taskforge.agent.planner import Cancelled, Check, Draft, PlanReply, PlanRequest, ProgressCallback
+from taskforge.core.models import Mode
+from taskforge.core.patches import Problem
+from taskforge.core.text import clean_line
+
+PREFIX = "Offline planner: "
+
+COMMAND_EXAMPLES = (
+    ("add", "“Add a task for documentation”, “add Write tests under T2”"),
+    ("rename", "“rename T3 to Login form”, “rename the first task to Design”"),
+    ("describe", "“describe T3 as Handles expired sessions”"),
+    ("delete", "“delete T4”, “remove the last task”"),
+    ("combine", "“Combine the first two tasks”, “merge T3 into T2”"),
+    ("split", "“split T3 into design, build and test”"),
+    ("move", "“move T5 under T2”, “move T5 before T2”, “move T5 to the top level”"),
+    ("mark", "“mark T3 done”, “mark the first two tasks in progress”"),
+    ("estimate", "“estimate T3 at 2 days”, “T3 will take 90 minutes”"),
+    ("log time", "“log 2 hours on T3”, “spent 90 minutes on T3”"),
+    ("priority", "“set priority of T3 to high”, “T3 is critical”"),
+    ("depend", "“T7 depends on T6”, “T7 no longer depends on T6”"),
+    ("break down", "“break this down” in task mode, “break down T2” anywhere"),
+)
+
+
+class OfflinePlanner:
+    name = "offline"
+
+    def plan(
+        self,
+        request: PlanRequest,
+        check: Check,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Draft:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        load_all()  # outside the try: a broken shipped file is a bug to surface, not a reply
+        try:
+            edit = self._edit(request)
+        except Refusal as refusal:
+            return _no_change(_capitalised(str(refusal)))
+        except ValidationError as error:  # a field the patch format rejects, e.g. text far too long
+            first = error.errors(include_url=False)[0]
+            return _no_change(f"that would not be a valid change ({first['msg']}), so I left the plan unchanged.")
+        if edit is None:
+            return _no_change(help_text(request))
+        reply = PlanReply(rationale=PREFIX + edit.summary, meta_updates=edit.meta, task_patches=edit.ops)
+        problems = check(reply)
+        if problems:
+            return _no_change(_explain(problems))
+        return Draft(reply, model=None)
+
+    def _edit(self, request: PlanRequest) -> Edit | None:
+        tree, mode = request.tree, request.mode
+        if mode is Mode.TASK and (request.focus is None or request.focus not in tree):
+            raise Refusal(f"task mode needs an existing task to focus on, and {request.focus} is not one.")
+        text, bare = normalize(request.message)
+        if mode is not Mode.TASK and not len(tree):
+            brand_new = request.new_project and tree.project.version == 0
+            if brand_new or not bare:
+                return scaffold(tree, text, retitle=brand_new)
+            # An existing project without tasks: a command if it is one ("add a task for X"), else a goal.
+            return interpret(text, bare, Scope(tree, mode, None)) or scaffold(tree, text, retitle=False)
+        return interpret(text, bare, Scope(tree, mode, request.focus))
+
+
+def help_text(request: PlanRequest) -> str:
+    """What the offline planner understands, with examples, for a message it did not."""
+    said = fit(clean_line(request.message), 120)
+    opening = f"I did not understand “{said}”." if said else "Tell me what to change."
+    lines = [
+        f"{PREFIX}{opening} Without a model I understand these commands:",
+        *(f"• {name} — {examples}" for name, examples in COMMAND_EXAMPLES),
+        "Name tasks by key (T3), title, or position: “the first two tasks”, “the last task”, “task 2”. "
+        + (
+            f"In task mode positions count the sub-tasks of {request.focus}."
+            if request.mode is Mode.TASK
+            else "In project mode positions count the top-level tasks."
+        ),
+        "For free-form requests, configure a model with TASKFORGE_MODEL (any litellm model name).",
+    ]
+    return "\n".join(lines)
+
+
+def _no_change(message: str) -> Draft:
+    text = message if message.startswith(PREFIX) else PREFIX + message
+    return Draft(PlanReply(rationale=text), model=None, understood=False)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _explain(problems: list[Problem]) -> str:
+    reason = problems[0].reason
+    if reason.startswith("dependencies would form a cycle"):
+        cycle = reason.split(":", 1)[1].strip()
+        return f"That would make the dependencies circular ({cycle}), so I left the plan unchanged."
+    return f"I could not do that: {reason}. Nothing was changed."

@@ -1,0 +1,413 @@
+"""The offline planner's command language: patterns that turn a message into an `Edit`.
+
+Each parser either returns None (the message is not that command, try the next) or an Edit, or raises
+`Refusal` when the message clearly is that command but cannot be carried out ("delete T99"). Parsers are
+tried in order, the most specific first: "add 2 hours to T3" is logged time, not a new task.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from taskforge.agent import offline_edits as edits
+from taskforge.agent import offline_restructure as restructure
+from taskforge.agent.offline_edits import Edit
+from taskforge.agent.offline_language import (
+    NotAReference,
+    Refusal,
+    Scope,
+    clean_title,
+    parse_duration,
+    split_list,
+)
+from taskforge.core.models import Priority, Status
+
+Parser = Callable[[str, str, Scope], Edit | None]
+
+STATUS_WORDS = {
+    **dict.fromkeys(("done", "complete", "completed", "finished", "closed", "resolved"), Status.DONE),
+    **dict.fromkeys(("doing", "in progress", "in-progress", "started", "active", "wip", "underway", "ongoing",
+                     "under way", "being worked on"), Status.DOING),
+    **dict.fromkeys(("blocked", "stuck", "on hold", "waiting"), Status.BLOCKED),
+    **dict.fromkeys(("todo", "to do", "to-do", "not started", "open", "pending", "not done", "undone", "reopened",
+                     "new"), Status.TODO),
+}
+STATUS_VERBS = {
+    **dict.fromkeys(("finish", "complete", "close", "resolve", "tick off", "check off"), Status.DONE),
+    **dict.fromkeys(("start", "begin", "resume", "pick up", "work on"), Status.DOING),
+    **dict.fromkeys(("block",), Status.BLOCKED),
+    **dict.fromkeys(("reopen", "unblock", "restart"), Status.TODO),
+}
+PRIORITY_WORDS = {
+    **dict.fromkeys(("low", "lowest", "minor", "trivial"), Priority.LOW),
+    **dict.fromkeys(("medium", "normal", "mid", "med", "moderate", "average"), Priority.MEDIUM),
+    **dict.fromkeys(("high", "important", "major", "higher"), Priority.HIGH),
+    **dict.fromkeys(("critical", "urgent", "top", "highest", "blocker", "crucial"), Priority.CRITICAL),
+}
+
+
+def _alternatives(words) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+_STATUS = _alternatives(STATUS_WORDS)
+_PRIORITY = _alternatives(PRIORITY_WORDS)
+
+
+def _many(scope: Scope, phrase: str, **kw) -> list[str] | None:
+    try:
+        return scope.many(phrase, **kw)
+    except NotAReference:
+        return None
+
+
+def _one(scope: Scope, phrase: str, **kw) -> str | None:
+    keys = _many(scope, phrase, **kw)
+    if keys is None:
+        return None
+    if len(keys) != 1:
+        raise Refusal(f"that names {len(keys)} tasks ({', '.join(keys)}); name just one.")
+    return keys[0]
+
+
+def _this_or(scope: Scope, phrase: str | None) -> str | None:
+    """The task a decomposition is about: the named one, or the focus when none is named."""
+    if phrase and phrase.strip().lower() not in ("this", "it", "this task", "this one"):
+        return _one(scope, phrase)
+    if scope.task_mode:
+        return scope.focus
+    raise Refusal(
+        "name the task to break down (“break down T2”, “decompose the first task”), or open it in task mode "
+        "and say “break this down”."
+    )
+
+
+# -- the commands ----------------------------------------------------------------------------------
+
+_PIECES = r"(?:smaller\s+)?(?:sub-?tasks|steps|pieces|parts|chunks|actionable\s+\w+|smaller\s+ones|tasks)"
+_DECOMPOSE = [
+    re.compile(rf"^(?:break|split|divide|chop)\s+(?:down|up)(?:\s+(?P<t>.+?))?(?:\s+into\s+(?:\w+\s+)?{_PIECES})?$", re.I),
+    re.compile(rf"^(?:break|split|divide|chop)\s+(?P<t>.+?)\s+(?:down|up)(?:\s+into\s+(?:\w+\s+)?{_PIECES})?$", re.I),
+    re.compile(rf"^(?:break|split|divide|chop)(?:\s+(?P<t>.+?))?\s+into\s+(?:\w+\s+)?{_PIECES}$", re.I),
+    re.compile(r"^(?:decompose|expand|detail|flesh out|plan out|elaborate(?: on)?)(?:\s+(?P<t>.+))?$", re.I),
+    re.compile(r"^(?:add |create |suggest |propose |what are (?:the )?)?(?:sub-?tasks|next steps|steps)"
+               r"(?:\s+(?:for|of|to)\s+(?P<t>.+))?$", re.I),
+]
+
+
+def decompose(text: str, bare: str, scope: Scope) -> Edit | None:
+    if not bare and scope.task_mode:
+        return edits.decompose(scope, scope.focus)
+    for pattern in _DECOMPOSE:
+        if match := pattern.match(bare):
+            key = _this_or(scope, match["t"])
+            return None if key is None else edits.decompose(scope, key)
+    return None
+
+
+_UNDEPEND = [
+    re.compile(r"^(?P<a>.+?)\s+(?:no longer|does not|doesn't|should not|shouldn't|need not|needn't)\s+"
+               r"(?:depends?|wait)\s+(?:on|for)\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?:remove|drop|delete|clear)\s+(?:the\s+)?dependency\s+(?:of\s+)?(?P<a>.+?)\s+on\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?:remove|drop|delete)\s+(?P<b>.+?)\s+from\s+(?P<a>.+?)(?:'s)?\s+dependencies$", re.I),
+    re.compile(r"^(?:make\s+)?(?P<a>.+?)\s+(?:independent\s+of|not\s+depend\s+on)\s+(?P<b>.+)$", re.I),
+]
+
+
+def undepend(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _UNDEPEND:
+        if match := pattern.match(bare):
+            keys, dropped = _many(scope, match["a"]), _many(scope, match["b"], anywhere=True)
+            if keys is not None and dropped is not None:
+                return edits.remove_dependencies(scope, keys, dropped)
+    return None
+
+
+_DEPEND = [
+    re.compile(r"^(?:make|let|have)\s+(?P<a>.+?)\s+(?:depend|wait)\s+(?:on|for)\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:depends|depend|should depend|must depend|will depend)\s+on\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:needs|requires|is blocked by|are blocked by|waits for|wait for|must wait for|"
+               r"should wait for|comes after|must come after|should come after|can only start after)\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?:add|set|create)\s+(?:a\s+)?dependency\s+(?:from\s+|of\s+)?(?P<a>.+?)\s+(?:on|to)\s+(?P<b>.+)$", re.I),
+]
+
+
+def depend(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _DEPEND:
+        if match := pattern.match(bare):
+            keys, needed = _many(scope, match["a"]), _many(scope, match["b"], anywhere=True)
+            if keys is not None and needed is not None:
+                return edits.add_dependencies(scope, keys, needed)
+    return None
+
+
+_LOG = [
+    re.compile(r"^(?:i\s+|we\s+)?(?:log|logged|track|tracked|record|recorded|book|booked|add|added|spent|spend|"
+               r"worked|put|put in)\s+(?P<d>.+?)\s+(?:on|to|against|for|into|in)\s+(?P<t>.+)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:took|has taken|took me|took us)\s+(?P<d>.+?)(?:\s+so far)?$", re.I),
+]
+
+
+def log_time(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _LOG:
+        if (match := pattern.match(bare)) and (minutes := parse_duration(match["d"])) is not None:
+            keys = _many(scope, match["t"])
+            if keys is not None:
+                return edits.log_time(scope, keys, minutes)
+    return None
+
+
+_ESTIMATE = [
+    re.compile(r"^(?:estimate|size|budget|timebox)\s+(?P<t>.+?)\s+(?:at|as|to be|to|for)\s+(?P<d>.+)$", re.I),
+    re.compile(r"^(?:set|change|update|make)\s+(?:the\s+)?estimate\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|at)\s+(?P<d>.+)$", re.I),
+    re.compile(r"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+estimate\s+(?:to|at)\s+(?P<d>.+)$", re.I),
+    re.compile(r"^(?P<t>.+?)(?:'s estimate is|\s+estimate is|\s+will take|\s+should take|\s+takes|\s+needs|"
+               r"\s+is estimated at|\s+is)\s+(?P<d>.+)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s*[:=]\s*(?P<d>.+)$", re.I),
+]
+
+
+def estimate(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _ESTIMATE:
+        if (match := pattern.match(bare)) and (minutes := parse_duration(match["d"])) is not None:
+            keys = _many(scope, match["t"])
+            if keys is not None:
+                return edits.set_estimate(scope, keys, minutes)
+    return None
+
+
+_PRIORITY_PATTERNS = [
+    re.compile(rf"^(?:set|change|update|make)\s+(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
+    re.compile(rf"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+priority\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
+    re.compile(rf"^(?:make|set|mark|flag)\s+(?P<t>.+?)\s+(?:as\s+|to\s+)?(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})"
+               rf"(?:[\s-]+priority)?(?:\s+task)?$", re.I),
+    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|has|should be)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})(?:[\s-]+priority)?(?:\s+task)?$", re.I),
+    re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s+(?:is|should be|[:=])\s+(?P<p>{_PRIORITY})$", re.I),
+]
+_PRIORITY_VERBS = [
+    (re.compile(r"^(?:prioriti[sz]e|escalate|bump(?:\s+up)?|expedite)\s+(?P<t>.+)$", re.I), Priority.HIGH),
+    (re.compile(r"^(?:deprioriti[sz]e|de-prioriti[sz]e)\s+(?P<t>.+)$", re.I), Priority.LOW),
+]
+
+
+def priority(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _PRIORITY_PATTERNS:
+        if match := pattern.match(bare):
+            keys = _many(scope, match["t"])
+            if keys is not None:
+                return edits.set_priority(scope, keys, PRIORITY_WORDS[match["p"].lower()])
+    for pattern, value in _PRIORITY_VERBS:
+        if match := pattern.match(bare):
+            keys = _many(scope, match["t"])
+            if keys is not None:
+                return edits.set_priority(scope, keys, value)
+    return None
+
+
+_MARK = [
+    re.compile(rf"^(?:mark|set|flag|move|put|change|update)\s+(?P<t>.+?)\s+(?:as\s+|to\s+|into\s+|in\s+)?(?P<s>{_STATUS})$", re.I),
+    re.compile(rf"^(?:set|change|update)\s+(?:the\s+)?status\s+(?:of|for)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<s>{_STATUS})$", re.I),
+    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|was|were|has been|have been|is now|are now)\s+(?P<s>{_STATUS})$", re.I),
+    re.compile(rf"^(?P<t>.+?)(?:'s)?\s+status\s+(?:is|should be|[:=])\s+(?P<s>{_STATUS})$", re.I),
+]
+_STATUS_VERB = re.compile(rf"^(?P<v>{_alternatives(STATUS_VERBS)})\s+(?:on\s+)?(?P<t>.+?)(?:\s+now)?$", re.I)
+
+
+def mark(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _MARK:
+        if match := pattern.match(bare):
+            keys = _many(scope, match["t"])
+            if keys is not None:
+                return edits.set_status(scope, keys, STATUS_WORDS[match["s"].lower()])
+    if match := _STATUS_VERB.match(bare):
+        keys = _many(scope, match["t"])
+        if keys is not None:
+            return edits.set_status(scope, keys, STATUS_VERBS[match["v"].lower()])
+    return None
+
+
+_RENAME = [
+    re.compile(r"^(?:rename|retitle|re-title|re-name)\s+(?P<t>.+?)\s+(?:to|as|into)\s+(?P<title>.+)$", re.I),
+    re.compile(r"^(?:change|set|update)\s+(?:the\s+)?(?:title|name)\s+of\s+(?P<t>.+?)\s+to\s+(?P<title>.+)$", re.I),
+    re.compile(r"^(?:change|set|update)\s+(?P<t>.+?)(?:'s)?\s+(?:title|name)\s+to\s+(?P<title>.+)$", re.I),
+    re.compile(r"^call\s+(?P<t>.+?)\s+(?P<title>[\"“'‘].+)$", re.I),
+]
+
+
+def rename(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _RENAME:
+        if match := pattern.match(bare):
+            key = _one(scope, match["t"])
+            if key is not None:
+                title = clean_title(match["title"])
+                if not title:
+                    raise Refusal(f"the new title is empty: say “rename {key} to …”.")
+                return edits.rename(scope, key, title)
+    return None
+
+
+_DESCRIBE = [
+    re.compile(r"^describe\s+(?P<t>.+?)\s*(?:\s+as|\s+with|:)\s+(?P<d>.+)$", re.I | re.S),
+    re.compile(r"^(?:set|change|update|make|replace)\s+(?:the\s+)?description\s+(?:of|for|on)\s+(?P<t>.+?)\s*(?:\s+to|\s+with|:)\s+(?P<d>.+)$", re.I | re.S),
+    re.compile(r"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+description\s+(?:to|:)\s+(?P<d>.+)$", re.I | re.S),
+]
+
+
+def describe(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _DESCRIBE:
+        if match := pattern.match(text):  # with its closing punctuation: a description is prose
+            key = _one(scope, match["t"])
+            if key is not None:
+                return edits.describe(scope, key, match["d"])
+    return None
+
+
+_MERGE = re.compile(r"^(?:combine|merge|join|fold|consolidate|unify|fuse)\s+(?P<rest>.+)$", re.I)
+_INTO_ONE = re.compile(r"\s+(?:into\s+(?:one|a single|a single task|one task|1)|together)$", re.I)
+
+
+def merge(text: str, bare: str, scope: Scope) -> Edit | None:
+    match = _MERGE.match(bare)
+    if not match:
+        return None
+    rest = _INTO_ONE.sub("", match["rest"])
+    into_match = re.match(r"^(?P<head>.+)\s+into\s+(?P<tail>.+)$", rest, re.I)
+    if into_match:
+        head, tail = into_match["head"], into_match["tail"]
+        named = _many(scope, head)
+        if named is None:
+            return None
+        into = _many(scope, tail)
+        if into is not None:  # "merge T2 into T1": T1 stays
+            return restructure.merge(scope, [*into, *[key for key in named if key not in into]], keeper=into[0])
+        title = clean_title(re.sub(r"^(?:a|one|a single)\s+(?:task\s+)?(?:called|named|titled)\s+", "", tail, flags=re.I))
+        return restructure.merge(scope, named, title or None)
+    named = _many(scope, rest)
+    return None if named is None else restructure.merge(scope, named)
+
+
+_SPLIT = re.compile(r"^(?:split|divide|break)\s+(?P<t>.+?)\s+(?:into|in)\s*:?\s+(?P<parts>.+)$", re.I)
+
+
+def split(text: str, bare: str, scope: Scope) -> Edit | None:
+    match = _SPLIT.match(bare)
+    if not match:
+        return None
+    key = _one(scope, match["t"])
+    if key is None:
+        return None
+    titles = [clean_title(part) for part in split_list(match["parts"])]
+    return restructure.split(scope, key, [title for title in titles if title])
+
+
+_MOVE_VERBS = r"(?:move|put|place|nest|reparent|drag|shift|relocate)"
+_MOVE = [
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:under|beneath|underneath|inside|into|within|in|as\s+(?:a\s+)?"
+                rf"(?:sub-?task|child)\s+of)\s+(?P<dest>.+)$", re.I), "under"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:before|above|ahead of|in front of)\s+(?P<dest>.+)$", re.I), "before"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:after|below|behind)\s+(?P<dest>.+)$", re.I), "after"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to|at|on|onto)\s+(?:the\s+)?(?:top|root|first|outer)[\s-]+level$", re.I), "level"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+the\s+root|out\s+of\s+(?:its|their)\s+parents?|out)$", re.I), "level"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+(?:the\s+)?(?:top|start|beginning|front)|first)$", re.I), "first"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+(?:the\s+)?(?:bottom|end|back)|last)$", re.I), "last"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+up(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "up"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+down(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "down"),
+    (re.compile(r"^(?:indent|demote)\s+(?P<t>.+)$", re.I), "indent"),
+    (re.compile(r"^(?:outdent|dedent|unindent|promote|unnest)\s+(?P<t>.+)$", re.I), "outdent"),
+]
+
+
+def move(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern, how in _MOVE:
+        if not (match := pattern.match(bare)):
+            continue
+        keys = _many(scope, match["t"])
+        if keys is None:
+            continue
+        destination = None
+        if "dest" in pattern.groupindex:
+            destination = _one(scope, match["dest"])
+            if destination is None:
+                continue
+        return restructure.move(scope, keys, how, destination)
+    return None
+
+
+_DELETE = re.compile(r"^(?:delete|remove|drop|erase|discard|kill|scrap|cancel|get rid of|throw away|trash)\s+"
+                     r"(?P<t>.+?)(?:\s+(?:and|with)\s+(?:all\s+)?(?:its|their)\s+(?:sub-?tasks|children))?"
+                     r"(?:\s+entirely|\s+completely|\s+altogether)?$", re.I)
+
+
+def delete(text: str, bare: str, scope: Scope) -> Edit | None:
+    match = _DELETE.match(bare)
+    if not match:
+        return None
+    keys = _many(scope, match["t"])
+    return None if keys is None else restructure.delete_tasks(scope, keys)
+
+
+_ADD = re.compile(r"^(?:add|create|new|insert|append|include)\s+(?P<rest>.+)$", re.I)
+_ADD_PLACE_WORD = re.compile(
+    r"\s+(?P<how>under|beneath|underneath|inside|within|in|to|into|before|above|after|below|"
+    r"as\s+(?:a\s+)?(?:sub-?task|child|step)\s+(?:of|for|to))\s+",
+    re.I,
+)
+_ADD_ARTICLE = re.compile(r"^(?:(?:a|an|another|one more|some|the)\s+)+", re.I)
+_ADD_NOUN = re.compile(
+    r"^(?:(?:new|more|extra|separate|additional)\s+)?"
+    r"(?P<noun>(?:sub-?|child\s+)?(?:task|step|item|todo|to-do|deliverable|entry|child)(?P<plural>s)?)\b\s*"
+    r"(?:(?:for|called|named|titled|to|about|on)\b|[:\-—])?\s*",
+    re.I,
+)
+
+
+def add(text: str, bare: str, scope: Scope) -> Edit | None:
+    match = _ADD.match(bare)
+    if not match:
+        return None
+    rest, parent, position, where = match["rest"], scope.parent, None, ""
+    # "… under T2": the last place phrase that names a task says where; otherwise it is part of the title
+    # ("add a task to write docs").
+    for place in reversed(list(_ADD_PLACE_WORD.finditer(rest))):
+        destination = _one(scope, rest[place.end():])
+        if destination is None:
+            continue
+        how = place["how"].lower()
+        rest = rest[: place.start()]
+        if how in ("before", "above", "after", "below"):
+            if scope.task_mode and destination == scope.focus:
+                raise Refusal(f"new tasks go under {scope.focus} in task mode; say “add … under {scope.focus}”.")
+            parent = scope.tree[destination].parent_key
+            before = how in ("before", "above")
+            position = scope.tree.position(destination) + (0 if before else 1)
+            where = f"{'before' if before else 'after'} {scope.label(destination)}"
+        else:
+            parent = destination
+        break
+    rest = _ADD_ARTICLE.sub("", rest)
+    noun = _ADD_NOUN.match(rest)
+    names = rest[noun.end():] if noun else rest
+    several = bool(noun and noun["plural"])
+    titles = [clean_title(name) for name in (split_list(names) if several else [names])]
+    titles = [title for title in titles if title]
+    if not titles:
+        raise Refusal("what should the new task be called? Say “add a task for documentation” or “add Write tests under T2”.")
+    return edits.add(scope, titles, parent, position, where)
+
+
+# Most specific first: "add 2 hours to T3" is logged time, "mark T3 high" is a priority, "split T3 into
+# steps" a decomposition, "remove the dependency of T7 on T6" not a deletion.
+COMMANDS: tuple[Parser, ...] = (
+    decompose, undepend, depend, log_time, estimate, priority, mark, rename, describe, merge, split, move,
+    delete, add,
+)
+
+
+def interpret(text: str, bare: str, scope: Scope) -> Edit | None:
+    """The edit a message asks for, None when it is no command; raises Refusal for one that cannot be done."""
+    for parser in COMMANDS:
+        edit = parser(text, bare, scope)
+        if edit is not None:
+            return edit
+    return None

@@ -1,0 +1,322 @@
+"""How the offline planner reads a message: politeness, durations, titles and references to tasks.
+
+References follow what the user sees. In project mode ordinals ("the first two tasks", "the last task",
+"task 2") count the root tasks; in task mode they count the focused task's children. Keys (`T3`) and exact
+titles work anywhere in scope, and "this" is the focused task.
+"""
+
+from __future__ import annotations
+
+import re
+
+from taskforge.core.models import Mode
+from taskforge.core.text import clean_line
+from taskforge.core.tree import Tree
+
+TITLE_MAX = 200
+
+
+class Refusal(Exception):
+    """The message was understood but cannot be carried out; the text tells the user why."""
+
+
+class NotAReference(Exception):
+    """The phrase does not look like a reference to a task at all, so the command pattern does not apply."""
+
+
+# -- the message as a whole ------------------------------------------------------------------------
+
+_LEADING_COURTESY = re.compile(
+    r"^(?:please|pls|plz|kindly|ok(?:ay)?|hey|hi|so|now|then|and|also|just|"
+    r"(?:can|could|would|will) (?:you|we)(?: please)?|let'?s|let us|go ahead and|"
+    r"i(?:'d| would) like (?:you )?to|i want (?:you )?to|i need (?:you )?to|we need to)\b[\s,:]*",
+    re.IGNORECASE,
+)
+_TRAILING_COURTESY = re.compile(r"[\s,]*\b(?:please|pls|plz|thanks|thank you|thx|for me)$", re.IGNORECASE)
+_TRAILING_PUNCTUATION = re.compile(r"[\s.!?;,]+$")
+
+
+def normalize(message: str) -> tuple[str, str]:
+    """The message without courtesies: once with its final punctuation (for descriptions), once without."""
+    text = clean_line(message)
+    while True:
+        before = text
+        text = _LEADING_COURTESY.sub("", text)
+        text = _TRAILING_COURTESY.sub("", _TRAILING_PUNCTUATION.sub("", text) if _ends_in_courtesy(text) else text)
+        if text == before:
+            break
+    return text, _TRAILING_PUNCTUATION.sub("", text)
+
+
+def _ends_in_courtesy(text: str) -> bool:
+    return bool(_TRAILING_COURTESY.search(_TRAILING_PUNCTUATION.sub("", text)))
+
+
+# -- durations -------------------------------------------------------------------------------------
+
+MINUTES_PER = {"minute": 1, "hour": 60, "day": 480, "week": 5 * 480, "month": 20 * 480}
+_UNIT_NAMES = {
+    "minute": ("m", "min", "mins", "minute", "minutes"),
+    "hour": ("h", "hr", "hrs", "hour", "hours"),
+    "day": ("d", "day", "days"),
+    "week": ("w", "wk", "wks", "week", "weeks"),
+    "month": ("mo", "month", "months"),
+}
+_UNIT = {name: unit for unit, names in _UNIT_NAMES.items() for name in names}
+_NUMBER_WORDS = {
+    "a couple of": 2, "couple of": 2, "a few": 3, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4,
+    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "forty five": 45, "forty": 40, "sixty": 60, "ninety": 90, "half": 0.5,
+}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b")
+_COMPONENT = re.compile(
+    r"(\d+(?:\.\d+)?)\s*-?\s*(" + "|".join(sorted(_UNIT, key=len, reverse=True)) + r")(?![a-z])"
+)
+_HEDGES = re.compile(r"^(?:about|around|roughly|approximately|approx\.?|maybe|~)\s*")
+
+
+def parse_duration(text: str) -> int | None:
+    """Minutes in "2 days", "90 minutes", "1h30m", "half a day", "an hour and a half"; a day is 480."""
+    value = _HEDGES.sub("", text.lower().strip().replace(",", "."))
+    value = re.sub(r"\bhalf an? (\w+)", r"0.5 \1", value)
+    value = re.sub(r"\b(an?|one|\d+) (\w+) and a half\b", lambda m: f"{_number(m[1]) + 0.5} {m[2]}", value)
+    value = re.sub(r"\b(an?|one|\d+) and a half (\w+)", lambda m: f"{_number(m[1]) + 0.5} {m[2]}", value)
+    value = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m[1]]), value)
+    total, found = 0.0, False
+    for number, unit in _COMPONENT.findall(value):
+        total += float(number) * MINUTES_PER[_UNIT[unit]]
+        found = True
+    leftover = re.sub(r"\b(?:and|plus)\b|[+&]", " ", _COMPONENT.sub(" ", value)).strip(" .")
+    if not found or leftover:
+        return None
+    return round(total)
+
+
+def _number(word: str) -> float:
+    return float(word) if word[0].isdigit() else 1.0
+
+
+def format_duration(minutes: int) -> str:
+    """480 → "1 day", 90 → "1 hour 30 minutes": the way the user wrote it, for the rationale."""
+    parts = []
+    for unit, size in (("week", 2400), ("day", 480), ("hour", 60), ("minute", 1)):
+        count, minutes = divmod(minutes, size)
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+    return " ".join(parts) or "0 minutes"
+
+
+# -- titles ----------------------------------------------------------------------------------------
+
+_QUOTES = "\"'“”‘’`«»"
+
+
+def clean_title(text: str) -> str:
+    """A title from user text: quotes and trailing punctuation gone, first letter capital, ≤200 chars."""
+    text = clean_line(text).strip(_QUOTES + " ").rstrip(".;,:").strip(_QUOTES + " ")
+    if not text:
+        return ""
+    return fit(text[0].upper() + text[1:])
+
+
+def fit(text: str, limit: int = TITLE_MAX) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def inline(title: str) -> str:
+    """A title as it reads inside a sentence: "Login form" → "login form", but "API docs" stays."""
+    first = title.split(" ", 1)[0]
+    if len(first) > 1 and (any(ch.isupper() for ch in first[1:]) or any(ch.isdigit() for ch in first)):
+        return title
+    return title[:1].lower() + title[1:]
+
+
+def sentence(text: str) -> str:
+    """User text as a description: trimmed, with a full stop when it has no closing punctuation."""
+    text = text.strip().strip(_QUOTES).strip()
+    if text and text[-1] not in ".!?)":
+        text += "."
+    return text[:1].upper() + text[1:]
+
+
+def split_list(text: str) -> list[str]:
+    """ "A, B and C" / "A; B; C" / "A and B" / quoted items → the items, in order."""
+    quoted = re.findall(r"[\"“]([^\"”]+)[\"”]", text)
+    if len(quoted) >= 2:
+        return [item.strip() for item in quoted]
+    if ";" in text:  # semicolons separate items that may themselves contain "and"
+        chunks = [re.sub(r"^(?:and|&)\s+", "", chunk.strip()) for chunk in text.split(";")]
+        return [chunk for chunk in chunks if chunk]
+    *leading, last = [chunk.strip() for chunk in text.split(",")]
+    last = re.sub(r"^(?:and|&)\s+", "", last)
+    items = [*leading, *re.split(r"\s+(?:and|&)\s+", last)]  # only the last "and" joins the list
+    return [item.strip() for item in items if item.strip()]
+
+
+# -- references to tasks -----------------------------------------------------------------------------
+
+_ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+    "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
+    "ninth": 9, "9th": 9, "tenth": 10, "10th": 10, "last": -1, "final": -1, "bottom": -1, "top": 1,
+    "second last": -2, "second to last": -2, "next to last": -2, "penultimate": -2, "last but one": -2,
+}
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_ORDINAL_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
+                  8: "eighth", 9: "ninth", 10: "tenth", -1: "last", -2: "second-to-last"}
+_THIS = {"this", "it", "this one", "here", "current", "focus", "focused", "the focus", "this task", "current task",
+         "focused task", "the current task", "the focused task", "the focused one"}
+_ALL = {"all", "everything", "every", "each", "them", "all of them", "all tasks", "every task", "each task"}
+_NOUNS = r"(?:sub-?tasks?|tasks?|steps?|items?|deliverables?|children|child|ones?|entries|entry)"
+_LEADING_FILLER = re.compile(r"^(?:the|both|all of the|all of|of|my|our)\s+")
+_LEADING_NOUN = re.compile(rf"^(?:{_NOUNS}|number|no\.|#)\s*(?=[#\d])|^#")
+_TRAILING_NOUN = re.compile(rf"\s+{_NOUNS}$")
+_PIECE_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&|plus|with)\s+")
+
+
+def ordinal_name(n: int) -> str:
+    return _ORDINAL_NAMES.get(n, f"#{n}")
+
+
+class Scope:
+    """What a message may address: the whole project in project mode, the focus's subtree in task mode."""
+
+    def __init__(self, tree: Tree, mode: Mode, focus: str | None):
+        self.tree = tree
+        self.task_mode = mode is Mode.TASK and focus is not None
+        self.focus = focus if self.task_mode else None
+
+    @property
+    def parent(self) -> str | None:
+        """Where ordinals count and where a new task goes by default."""
+        return self.focus
+
+    @property
+    def listing(self) -> list[str]:
+        return self.tree.children.get(self.parent, [])
+
+    def label(self, key: str) -> str:
+        return f"{key} “{self.tree[key].title}”"
+
+    def contains(self, key: str) -> bool:
+        if key not in self.tree:
+            return False
+        return not self.task_mode or self.tree.is_within(key, self.focus)
+
+    # -- resolving ----------------------------------------------------------------------------------
+
+    def many(self, phrase: str, *, anywhere: bool = False) -> list[str]:
+        """The keys a phrase names, in the order named; raises NotAReference or Refusal."""
+        text = clean_line(phrase).strip(_QUOTES + " ")
+        if not text:
+            raise NotAReference(phrase)
+        titled = self._by_title(text, anywhere)
+        if titled is not None:
+            return [titled]
+        keys: list[str] = []
+        for piece in _PIECE_SEPARATOR.split(text.casefold()):
+            for key in self._piece(piece.strip(), anywhere):
+                if key not in keys:
+                    keys.append(key)
+        if not keys:
+            raise NotAReference(phrase)
+        return keys
+
+    def _piece(self, piece: str, anywhere: bool) -> list[str]:
+        if piece in _THIS or _LEADING_FILLER.sub("", piece) in _THIS:
+            return [self._this()]
+        while _LEADING_FILLER.match(piece):
+            piece = _LEADING_FILLER.sub("", piece)
+        if piece in _ALL:
+            return self._all()
+        piece = _TRAILING_NOUN.sub("", _LEADING_NOUN.sub("", piece)).strip()
+        if piece in _ALL:
+            return self._all()
+        if match := re.fullmatch(r"t(\d+)", piece):
+            return [self._key(f"T{int(match[1])}", anywhere)]
+        if match := re.fullmatch(r"#?(\d+)", piece):
+            return [self._ordinal(int(match[1]))]
+        if match := re.fullmatch(r"(\d+)\s*(?:-|–|to|through|thru)\s*(\d+)", piece):
+            low, high = int(match[1]), int(match[2])
+            return [self._ordinal(n) for n in range(low, high + 1)] if low <= high else []
+        if piece in _ORDINALS:
+            return [self._ordinal(_ORDINALS[piece])]
+        if match := re.fullmatch(r"(first|top|last|bottom|final)\s+(\d+|" + "|".join(_COUNTS) + ")", piece):
+            count = int(match[2]) if match[2].isdigit() else _COUNTS[match[2]]
+            return self._group(match[1] in ("first", "top"), count)
+        titled = self._by_title(piece, anywhere)
+        if titled is not None:
+            return [titled]
+        raise NotAReference(piece)
+
+    def _this(self) -> str:
+        if not self.task_mode:
+            raise Refusal(
+                "“this” means the focused task, and project mode has none: name the task (T3, “the first task”) "
+                "or open it in task mode."
+            )
+        return self.focus
+
+    def _all(self) -> list[str]:
+        if not self.listing:
+            raise Refusal(f"{self._where_listing()} has no tasks yet.")
+        return list(self.listing)
+
+    def _key(self, key: str, anywhere: bool) -> str:
+        if key not in self.tree:
+            if self.tree.is_retired(key):
+                raise Refusal(f"{key} was deleted earlier; it is no longer part of this project.")
+            raise Refusal(f"there is no task {key} in this project.")
+        if not anywhere and not self.contains(key):
+            raise Refusal(
+                f"{self.label(key)} is outside {self.label(self.focus)}: in task mode I can only change "
+                f"{self.focus} and the tasks under it. Switch to project mode to change {key}."
+            )
+        return key
+
+    def _ordinal(self, n: int) -> str:
+        listing = self.listing
+        index = n - 1 if n > 0 else len(listing) + n
+        if not 0 <= index < len(listing):
+            raise Refusal(f"there is no {ordinal_name(n)} task: {self._inventory()}.")
+        return listing[index]
+
+    def _group(self, from_start: bool, count: int) -> list[str]:
+        listing = self.listing
+        if count < 1 or count > len(listing):
+            side = "first" if from_start else "last"
+            raise Refusal(f"there are no {side} {count} tasks: {self._inventory()}.")
+        return list(listing[:count] if from_start else listing[-count:])
+
+    def _where_listing(self) -> str:
+        return self.label(self.focus) if self.task_mode else "The project"
+
+    def _inventory(self) -> str:
+        """ "the project has only 3 top-level tasks (T1, T4, T6)", for out-of-range ordinals."""
+        listing = self.listing
+        count = len(listing)
+        noun = "sub-task" if self.task_mode else "top-level task"
+        owner = self.label(self.focus) if self.task_mode else "the project"
+        if not count:
+            return f"{owner} has no {noun}s yet"
+        return f"{owner} has only {count} {noun}{'s' if count != 1 else ''} ({', '.join(listing)})"
+
+    def _by_title(self, text: str, anywhere: bool) -> str | None:
+        """A task whose title is exactly `text` (ignoring case and a leading "the"/trailing "task")."""
+        wanted = {text.casefold()}
+        bare = re.sub(r"^the\s+", "", text.casefold())
+        wanted |= {bare, re.sub(r"\s+task$", "", bare)}
+        candidates = list(self.listing)
+        if anywhere or not self.task_mode:
+            candidates += list(self.tree.walk())
+        else:
+            candidates += list(self.tree.subtree(self.focus))
+        for key in candidates:
+            if self.tree[key].title.casefold() in wanted:
+                return key
+        return None

@@ -1,0 +1,265 @@
+"""The offline planner's shipped knowledge: playbooks, task-mode breakdowns and topics.
+
+All of it lives in `data/playbooks/*.toml` (loaded through the package, never the cwd) so that it can be
+read and improved without touching code:
+
+- a playbook (`<name>.toml`) scaffolds a goal into 3–6 root deliverables, each with the sub-steps that
+  task-mode decomposition uses later; keywords in the goal choose it;
+- `_breakdowns.toml` holds generic task-mode breakdowns, chosen by the verb a task's title starts with;
+- `_topics.toml` gives a sensible description to a task added by name ("a task for documentation").
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from taskforge.core.models import Priority
+from taskforge.resources import data_file
+
+FOLDER = "playbooks"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StepTemplate(_Strict):
+    """One sub-task of a breakdown: its title, technical steps (`do`), acceptance criteria (`done`)."""
+
+    title: str = Field(min_length=1, max_length=200)
+    do: list[str] = Field(default_factory=list)
+    done: list[str] = Field(default_factory=list)
+    hours: float = Field(gt=0)
+    # Runs alongside the previous step instead of after it: it depends on what that step depends on.
+    parallel: bool = False
+
+
+class TaskTemplate(_Strict):
+    """One root deliverable of a playbook, sized one to two weeks."""
+
+    id: str
+    title: str = Field(min_length=1, max_length=200)
+    description: str
+    days: float = Field(ge=5, le=10)
+    priority: Priority = Priority.MEDIUM
+    depends_on: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    acceptance_criteria: list[str] = Field(default_factory=list)
+    steps: list[StepTemplate] = Field(min_length=3, max_length=7)
+
+
+class Playbook(_Strict):
+    name: str
+    summary: str
+    fallback: bool = False
+    keywords: dict[str, int] = Field(default_factory=dict)
+    tasks: list[TaskTemplate] = Field(min_length=3, max_length=6)
+
+    @model_validator(mode="after")
+    def _dependencies_point_backwards(self) -> Playbook:
+        seen: set[str] = set()
+        for task in self.tasks:
+            unknown = [dep for dep in task.depends_on if dep not in seen]
+            if unknown:
+                raise ValueError(f"task {task.id} depends on {unknown}, which are not earlier tasks")
+            seen.add(task.id)
+        return self
+
+
+class Breakdown(_Strict):
+    name: str
+    verbs: list[str] = Field(default_factory=list)
+    steps: list[StepTemplate] = Field(min_length=3, max_length=7)
+
+
+class Topic(_Strict):
+    name: str
+    keywords: list[str]
+    description: str
+    acceptance_criteria: list[str] = Field(default_factory=list)
+    hours: float | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+# -- loading --------------------------------------------------------------------------------------
+
+
+def _read(name: str) -> dict:
+    return tomllib.loads(data_file(FOLDER, name).read_text(encoding="utf-8"))
+
+
+def _load(model: type[_Strict], name: str, data: dict) -> _Strict:
+    """A shipped data file as a model; a mistake in one names the file (a packaging bug, not user error)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise RuntimeError(f"data/{FOLDER}/{name} is not valid: {error}") from None
+
+
+@lru_cache(maxsize=1)
+def playbooks() -> tuple[Playbook, ...]:
+    """Every shipped playbook, in file-name order (which also breaks ties between equal matches)."""
+    names = sorted(
+        entry.name for entry in data_file(FOLDER).iterdir() if entry.name.endswith(".toml") and not entry.name.startswith("_")
+    )
+    return tuple(_load(Playbook, name, _read(name)) for name in names)
+
+
+@lru_cache(maxsize=1)
+def breakdowns() -> tuple[Breakdown, ...]:
+    return tuple(_load(Breakdown, "_breakdowns.toml", item) for item in _read("_breakdowns.toml")["breakdowns"])
+
+
+@lru_cache(maxsize=1)
+def topics() -> tuple[Topic, ...]:
+    return tuple(_load(Topic, "_topics.toml", item) for item in _read("_topics.toml")["topics"])
+
+
+def load_all() -> None:
+    playbooks()
+    breakdowns()
+    topics()
+
+
+def fallback_playbook() -> Playbook:
+    return next(book for book in playbooks() if book.fallback)
+
+
+# -- keyword matching -----------------------------------------------------------------------------
+
+
+def words(text: str) -> str:
+    """Lower-case words separated by single spaces: "Sign-in (OAuth)" → "sign in oauth"."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("'", "")))
+
+
+@lru_cache(maxsize=512)
+def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+    stem = keyword.endswith("*")
+    body = r" ".join(re.escape(word) for word in words(keyword.rstrip("*")).split())
+    # A trailing * takes any ending; otherwise a plain plural still counts ("apis", "events").
+    tail = r"[a-z0-9]*" if stem else r"(?:s|es)?"
+    return re.compile(rf"(?<![a-z0-9]){body}{tail}(?![a-z0-9])")
+
+
+@dataclass(frozen=True)
+class Match:
+    score: int
+    first: int  # where the earliest matched keyword starts: the goal's own emphasis breaks ties
+    keywords: tuple[str, ...]
+
+
+def match_keywords(text: str, weights: dict[str, int]) -> Match:
+    """Score `text` against weighted keywords; overlapping hits count once ("mobile app" ≠ mobile + app)."""
+    normal = words(text)
+    hits = []
+    for keyword, weight in weights.items():
+        for found in _keyword_pattern(keyword).finditer(normal):
+            hits.append((weight, found.end() - found.start(), found.start(), found.end(), keyword))
+    taken: list[tuple[int, int]] = []
+    score, first, matched = 0, len(normal), []
+    for weight, _length, start, end, keyword in sorted(hits, key=lambda hit: (-hit[0], -hit[1], hit[2])):
+        if any(start < other_end and other_start < end for other_start, other_end in taken):
+            continue
+        taken.append((start, end))
+        score += weight
+        first = min(first, start)
+        name = keyword.rstrip("*")
+        if name not in matched:
+            matched.append(name)
+    return Match(score, first, tuple(matched))
+
+
+def choose_playbook(goal: str) -> tuple[Playbook, Match]:
+    """The playbook whose keywords the goal matches best; the generic lifecycle when none does."""
+    best: tuple[Playbook, Match] | None = None
+    for book in playbooks():
+        if book.fallback:
+            continue
+        found = match_keywords(goal, book.keywords)
+        if found.score and (best is None or (found.score, -found.first) > (best[1].score, -best[1].first)):
+            best = (book, found)
+    return best or (fallback_playbook(), Match(0, 0, ()))
+
+
+# -- task-mode templates --------------------------------------------------------------------------
+
+_STOPWORDS = frozenset(
+    ("a", "an", "and", "the", "of", "for", "to", "in", "on", "with", "by", "from", "at", "or", "its", "it", "our",
+     "your", "their")
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {word.removesuffix("s") for word in words(text).split() if word not in _STOPWORDS}
+
+
+def templates_for(title: str, context: str) -> tuple[Playbook, list[TaskTemplate]] | None:
+    """The playbook deliverables a task stands for, judged by its title.
+
+    A title that contains a deliverable's title (as scaffolded, or "A and B" after a merge) picks those
+    deliverables, in the order they appear; otherwise a close paraphrase of one deliverable of the
+    playbook that `context` (the project and the task's ancestors) matches is accepted.
+    """
+    lowered = title.casefold()
+    found: dict[str, list[tuple[int, TaskTemplate]]] = {}
+    books = {book.name: book for book in playbooks()}
+    for book in playbooks():
+        for task in book.tasks:
+            at = lowered.find(task.title.casefold())
+            if at >= 0:
+                found.setdefault(book.name, []).append((at, task))
+    if found:
+        preferred = choose_playbook(context)[0].name
+        name = preferred if preferred in found else next(iter(found))
+        return books[name], [task for _at, task in sorted(found[name], key=lambda item: item[0])]
+
+    book = choose_playbook(context)[0]
+    mine = _content_words(title)
+    best: tuple[float, TaskTemplate] | None = None
+    for task in book.tasks:
+        theirs = _content_words(task.title)
+        shared = len(mine & theirs)
+        closeness = shared / len(theirs) if theirs else 0.0
+        if shared >= 2 and closeness >= 0.6 and (best is None or closeness > best[0]):
+            best = (closeness, task)
+    return (book, [best[1]]) if best else None
+
+
+def choose_breakdown(title: str) -> tuple[Breakdown, str]:
+    """The generic breakdown for a task, and the subject its step titles are about.
+
+    "Test the login form" → the testing breakdown about "the login form"; a title that starts with no
+    known verb gets the default engineering breakdown about the whole title.
+    """
+    first_words = words(title).split()
+    for breakdown in breakdowns():
+        for verb in breakdown.verbs:
+            verb_words = verb.split()
+            if first_words[: len(verb_words)] == verb_words:
+                rest = title.split(None, len(verb_words))
+                subject = rest[len(verb_words)] if len(rest) > len(verb_words) else title
+                return breakdown, subject
+    default = next(breakdown for breakdown in breakdowns() if not breakdown.verbs)
+    engineering_verbs = ("implement", "build", "create", "add", "develop", "make", "integrate", "set up", "setup")
+    for verb in engineering_verbs:
+        verb_words = verb.split()
+        if first_words[: len(verb_words)] == verb_words:
+            rest = title.split(None, len(verb_words))
+            if len(rest) > len(verb_words):
+                return default, rest[len(verb_words)]
+    return default, title
+
+
+def choose_topic(title: str) -> Topic | None:
+    best: tuple[int, int, Topic] | None = None
+    for topic in topics():
+        found = match_keywords(title, dict.fromkeys(topic.keywords, 1))
+        if found.score and (best is None or (found.score, -found.first) > (best[0], -best[1])):
+            best = (found.score, found.first, topic)
+    return best[2] if best else None
