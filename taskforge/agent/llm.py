@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from taskforge.core.patches import Problem
 from taskforge.core.text import clean_line
 
 TRANSPORT_ATTEMPTS = 3
+_PREFIXES = re.compile(r"^(?:(?:litellm\.)?[A-Za-z]*(?:Error|Exception)\s*[-:]\s*)+")
 
 
 def _litellm():
@@ -113,7 +115,13 @@ class LitellmPlanner:
 
     def _ask(self, litellm, conversation, attempt, clock, progress, cancel) -> Answer:
         failures: list[str] = []
+        unusable = 0
         for model in self.models:
+            reason = self._preflight(litellm, model)
+            if reason is not None:  # a setting to fix, not a failure to retry
+                failures.append(f"{model}: {reason}")
+                unusable += 1
+                continue
             for retry in range(TRANSPORT_ATTEMPTS):
                 if cancel is not None and cancel.is_set():
                     raise Cancelled()
@@ -130,7 +138,29 @@ class LitellmPlanner:
                         _sleep(self.backoff * 2**retry, cancel)
                     else:
                         failures.append(f"{model}: {reason}")
+        if unusable == len(self.models):
+            raise PlannerError("no usable model: " + "; ".join(failures))
         raise PlannerError("the model could not be reached: " + "; ".join(failures))
+
+    def _preflight(self, litellm, model: str) -> str | None:
+        """Why `model` cannot be called as configured (unknown provider, no key), before any call."""
+        try:
+            litellm.get_llm_provider(model)
+        except Exception:
+            return (
+                "litellm cannot tell its provider; write the model as provider/name, "
+                "e.g. openai/gpt-4.1 or anthropic/claude-sonnet-4-5"
+            )
+        if self.api_key:
+            return None
+        try:
+            found = litellm.validate_environment(model=model, api_base=self.api_base)
+        except Exception:  # cannot tell: let the call itself say
+            return None
+        missing = [name for name in found.get("missing_keys") or [] if name.endswith("_KEY")]
+        if missing and not found.get("keys_in_environment"):
+            return f"no API key: set {' or '.join(missing)} (or TASKFORGE_API_KEY)"
+        return None
 
     def _stream(self, litellm, model, conversation, attempt, clock, progress, cancel) -> Answer:
         response = litellm.completion(
@@ -172,7 +202,8 @@ class LitellmPlanner:
     def _describe(self, exc: Exception) -> str:
         """One line about a failure, with the key (if any) scrubbed out."""
         kind = type(exc).__name__
-        text = clean_line(str(exc).split("\n", 1)[0])[:200]
+        # litellm repeats the class name as a prefix, sometimes twice ("litellm.X: X: OpenAIException - ").
+        text = _PREFIXES.sub("", clean_line(str(exc).split("\n", 1)[0]))[:200]
         for secret in (self.api_key, *_provider_keys()):
             if secret:
                 text = text.replace(secret, "***")
