@@ -149,13 +149,18 @@ _LOG = [
 ]
 
 
-def log_time(text: str, bare: str, scope: Scope) -> Edit | None:
-    for pattern in _LOG:
+def _with_duration(patterns: list[re.Pattern], bare: str, scope: Scope, make) -> Edit | None:
+    """The first pattern naming tasks (`t`) and a duration (`d`) that both resolve, made into an edit."""
+    for pattern in patterns:
         if (match := pattern.match(bare)) and (minutes := parse_duration(match["d"])) is not None:
             keys = _many(scope, match["t"])
             if keys is not None:
-                return edits.log_time(scope, keys, minutes)
+                return make(scope, keys, minutes)
     return None
+
+
+def log_time(text: str, bare: str, scope: Scope) -> Edit | None:
+    return _with_duration(_LOG, bare, scope, edits.log_time)
 
 
 _ESTIMATE = [
@@ -169,12 +174,7 @@ _ESTIMATE = [
 
 
 def estimate(text: str, bare: str, scope: Scope) -> Edit | None:
-    for pattern in _ESTIMATE:
-        if (match := pattern.match(bare)) and (minutes := parse_duration(match["d"])) is not None:
-            keys = _many(scope, match["t"])
-            if keys is not None:
-                return edits.set_estimate(scope, keys, minutes)
-    return None
+    return _with_duration(_ESTIMATE, bare, scope, edits.set_estimate)
 
 
 _PRIORITY_PATTERNS = [

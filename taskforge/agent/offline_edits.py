@@ -278,23 +278,27 @@ def describe(scope: Scope, key: str, text: str) -> Edit:
     return Edit(f"set the description of {scope.label(key)}.", [update(key, description=description)])
 
 
-def set_status(scope: Scope, keys: list[str], status: Status) -> Edit:
-    changing = [key for key in keys if scope.tree[key].status is not status]
+def _set_field(scope: Scope, keys: list[str], name: str, value, done: str, already: str) -> Edit:
+    """One field set on the tasks that differ; `done`/`already` are templates for {tasks} and {value}."""
+    changing = [key for key in keys if getattr(scope.tree[key], name) is not value]
     if not changing:
-        raise Refusal(f"{listed(keys)} {'is' if len(keys) == 1 else 'are'} already {status.value}.")
+        raise Refusal(already.format(tasks=listed(keys), value=value.value))
     return Edit(
-        f"marked {listed(scope.label(key) for key in changing)} as {status.value}.",
-        [update(key, status=status) for key in changing],
+        done.format(tasks=listed(scope.label(key) for key in changing), value=value.value),
+        [update(key, **{name: value}) for key in changing],
     )
 
 
+def set_status(scope: Scope, keys: list[str], status: Status) -> Edit:
+    verb = "is" if len(keys) == 1 else "are"
+    return _set_field(scope, keys, "status", status, "marked {tasks} as {value}.", f"{{tasks}} {verb} already {{value}}.")
+
+
 def set_priority(scope: Scope, keys: list[str], priority: Priority) -> Edit:
-    changing = [key for key in keys if scope.tree[key].priority is not priority]
-    if not changing:
-        raise Refusal(f"{listed(keys)} already {'has' if len(keys) == 1 else 'have'} {priority.value} priority.")
-    return Edit(
-        f"set the priority of {listed(scope.label(key) for key in changing)} to {priority.value}.",
-        [update(key, priority=priority) for key in changing],
+    verb = "has" if len(keys) == 1 else "have"
+    return _set_field(
+        scope, keys, "priority", priority,
+        "set the priority of {tasks} to {value}.", f"{{tasks}} already {verb} {{value}} priority.",
     )
 
 
