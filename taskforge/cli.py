@@ -177,11 +177,12 @@ def plan_command(
                 out_json(proposal.to_dict() | {"applied": None})
             fail("no change proposed", 1)
         applied = None
+        interactive = not as_json and sys.stdin.isatty() and sys.stdout.isatty()
         if yes:
-            applied = service.accept(proposal)
-        elif not as_json and sys.stdin.isatty() and sys.stdout.isatty():
+            applied = _accept(service, proposal)
+        elif interactive:
             if typer.confirm("Apply?", default=False):
-                applied = service.accept(proposal)
+                applied = _accept(service, proposal)
             else:
                 service.reject(proposal)
     if as_json:
@@ -191,6 +192,17 @@ def plan_command(
         typer.echo("Nothing applied." + ("" if sys.stdin.isatty() else " Run again with --yes to apply."))
     else:
         typer.echo(applied_summary(applied))
+
+
+def _accept(service, proposal):
+    from taskforge.core.patches import PatchError
+
+    try:
+        return service.accept(proposal)
+    except PatchError as exc:
+        if exc.conflict:  # someone changed the project while this proposal waited: nothing was written
+            fail(f"{exc.summary()}; nothing was written: run the same `taskforge plan` again to re-plan", 3)
+        raise
 
 
 def _propose_with_spinner(service, project, mode, task, message, model):

@@ -191,3 +191,20 @@ def test_model_flag_overrides_the_setting(tmp_path, fake_openai: FakeOpenAI):
     assert fake_openai.requests[0].body["model"] == "other"
     offline = json.loads(run(tmp_path / "t.db", "plan", GOAL, "--json", "--model", "offline", env=env).stdout)
     assert offline["planner"] == "offline" and fake_openai.calls == 1
+
+
+def test_a_proposal_overtaken_while_waiting_for_yes_is_refused_with_exit_3(tmp_path):
+    db = tmp_path / "t.db"
+    project = json.loads(run(db, "plan", GOAL, "--yes", "--json").stdout)["applied"]["patch"]["project_id"]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(sys.executable, [sys.executable, "-m", "taskforge", "plan", "-p", project, "mark T1 done", "--db", str(db)])
+    assert b"Apply? [y/N]" in _read_until(fd, b"Apply? [y/N]")
+    run(db, "plan", "-p", project, "mark T2 done", "--yes")  # another process gets there first
+    os.write(fd, b"y\n")
+    screen = _read_until(fd, b"re-plan")
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 3
+    assert b"version conflict" in screen and b"nothing was written" in screen
+    tasks = {task["key"]: task for task in show(db, project)["tasks"]}
+    assert tasks["T1"]["status"] == "todo" and tasks["T2"]["status"] == "done"
