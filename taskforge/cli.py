@@ -18,6 +18,7 @@ import typer
 from taskforge.core.errors import TaskforgeError
 
 if TYPE_CHECKING:
+    from taskforge.store.interface import Reader
     from taskforge.store.repository import Applied, SqlRepository
 
 app = typer.Typer(
@@ -78,6 +79,13 @@ def open_repo(db: str | None, *, create: bool = True) -> SqlRepository:
     from taskforge.store.repository import SqlRepository
 
     return SqlRepository.open(db or _state.db, create=create, limits=Limits(max_ops=settings().max_ops))
+
+
+def open_reader(db: str | None) -> Reader:
+    """The store for a read-only command: a lean stdlib reader on a SQLite file (no ORM to import)."""
+    from taskforge.store.reader import open_reader as open_store_reader
+
+    return open_store_reader(db or _state.db)
 
 
 def out(renderable: Any) -> None:
@@ -153,7 +161,7 @@ def projects_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     from taskforge.core.errors import StoreError
 
     try:
-        repo = open_repo(db, create=False)
+        repo = open_reader(db)
     except StoreError as exc:
         if "no database at" not in str(exc):
             raise
@@ -192,7 +200,7 @@ def show_command(
     """Show a project's task tree with status, estimates, time spent and roll-ups."""
     from taskforge.core.errors import UnknownTask
 
-    with open_repo(db, create=False) as repo:
+    with open_reader(db) as repo:
         tree = repo.load(project)
     if task is not None and task not in tree:
         raise UnknownTask(project, task)
@@ -271,7 +279,7 @@ def history_command(
     project: Annotated[str, typer.Argument(help="The project's id.")], db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """The audit log: every applied patch, oldest first."""
-    with open_repo(db, create=False) as repo:
+    with open_reader(db) as repo:
         records = repo.history(project)
     if as_json:
         return out_json([record_json(record) for record in records])
@@ -329,7 +337,7 @@ def export_command(
     """Export a project (or one subtree) in a format other tools read."""
     from taskforge import operations
 
-    with open_repo(db, create=False) as repo:
+    with open_reader(db) as repo:
         tree = repo.load(project)
     text = operations.export_text(tree, fmt.value, task)
     if output is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,25 @@ def test_export_loads_neither_textual_nor_litellm(tmp_path, fmt):
     modules = cli_modules(["export", "auth-flow", "--format", fmt, "--db", db], tmp_path)
     assert "textual" not in modules and "litellm" not in modules
     assert "alembic" not in modules  # the schema is current, so no migration machinery is loaded
+
+
+@pytest.fixture(scope="module")
+def example_db(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp("hygiene")
+    db = str(folder / "x.db")
+    env = {"PATH": os.environ.get("PATH", ""), "TASKFORGE_CONFIG": str(folder / "none.toml")}
+    subprocess.run(
+        [sys.executable, "-m", "taskforge", "import", str(EXAMPLE), "--db", db], check=True, capture_output=True, env=env
+    )
+    return db
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["show", "auth-flow"], ["show", "auth-flow", "--json"], ["export", "auth-flow", "--format", "md"],
+     ["projects"], ["projects", "--json"], ["history", "auth-flow"], ["history", "auth-flow", "--json"]],
+)
+def test_read_commands_load_no_orm(example_db, tmp_path, args):
+    """The read-only commands go through the lean stdlib reader: no SQLAlchemy, SQLModel or Alembic."""
+    modules = cli_modules([*args, "--db", example_db], tmp_path)
+    assert not modules & {"sqlalchemy", "sqlmodel", "alembic", "textual", "litellm"}

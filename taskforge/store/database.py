@@ -16,22 +16,12 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import NullPool, StaticPool
 
 from taskforge.core.errors import StoreError
+from taskforge.store import schema
+from taskforge.store.schema import HEAD, REVISIONS, database_url
 
-# Revisions this taskforge knows, oldest first; the last is the one it writes.
-REVISIONS = ("0001",)
-HEAD = REVISIONS[-1]
+__all__ = ["HEAD", "REVISIONS", "WRITE", "database_url", "open_database"]
+
 WRITE = {"taskforge_write": True}
-
-
-def database_url(db: str | None) -> str:
-    """A SQLAlchemy URL from a --db value: a URL as it is, a path as a SQLite file."""
-    if db is None:
-        from taskforge.config import default_database_path, settings
-
-        db = settings().db or str(default_database_path())
-    if "://" in db:
-        return db
-    return f"sqlite:///{Path(db).expanduser().resolve()}"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -88,7 +78,7 @@ def open_database(url: str, *, create_missing: bool) -> Engine:
     if path is not None:
         if not path.exists():
             if not create_missing:
-                raise StoreError(f"no database at {path} yet (it is created by the first import, apply or plan)")
+                raise schema.missing(path)
             _make_parent(path)
         elif path.is_dir():
             raise StoreError(f"{path} is a directory, not a database file")
@@ -114,14 +104,7 @@ def _make_parent(path: Path) -> None:
 
 
 def reason(exc: DBAPIError) -> str:
-    message = str(exc.orig) if exc.orig is not None else str(exc)
-    if "file is not a database" in message:
-        return "it is not a taskforge database (the file is not SQLite, or it is corrupt)"
-    if "unable to open database file" in message:
-        return "the file cannot be opened or created there (check the path and its permissions)"
-    if "readonly database" in message:
-        return "the database is read-only (check the file's permissions)"
-    return message.splitlines()[0]
+    return schema.reason(str(exc.orig) if exc.orig is not None else str(exc))
 
 
 def stored_revision(engine: Engine) -> tuple[str | None, bool]:
@@ -141,16 +124,8 @@ def stored_revision(engine: Engine) -> tuple[str | None, bool]:
 
 def ensure_schema(engine: Engine) -> None:
     revision, has_tables = stored_revision(engine)
-    if revision == HEAD:
-        return
-    if revision is None and has_tables:
-        raise StoreError(f"{describe(str(engine.url))} holds other tables: it is not a taskforge database")
-    if revision is not None and revision not in REVISIONS:
-        raise StoreError(
-            f"{describe(str(engine.url))} was written by a newer taskforge (schema {revision}); "
-            "upgrade taskforge to open it"
-        )
-    upgrade(engine)
+    if not schema.check_revision(revision, has_tables, describe(str(engine.url))):
+        upgrade(engine)
 
 
 def upgrade(engine: Engine) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import (
     Connection,
@@ -54,6 +52,7 @@ from taskforge.core.patches import (
 )
 from taskforge.core.tree import Tree
 from taskforge.store import database
+from taskforge.store.interface import Applied, ChatMessage, ProjectSummary, Reader, Repository
 from taskforge.store.tables import (
     MessageRow,
     PatchRecordRow,
@@ -73,53 +72,7 @@ _TASK_COLUMNS = (
 )
 _CHUNK = 500
 
-
-@dataclass(frozen=True)
-class ProjectSummary:
-    id: str
-    title: str
-    status: ProjectStatus
-    version: int
-    tasks: int
-    done: int
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class Applied:
-    """What a write did: the audit record it appended and the tree as it now stands."""
-
-    record: PatchRecord
-    tree: Tree
-    key_map: dict[str, str]
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    role: str
-    content: str
-    focus: str | None
-    patch_seq: int | None
-    created_at: str
-
-
-class Repository(Protocol):
-    def projects(self) -> list[ProjectSummary]: ...
-    def load(self, project_id: str) -> Tree: ...
-    def create_project(
-        self, project: Project, patch: ProjectPatch, provenance: Provenance, mode: Mode = Mode.PROJECT,
-        *, rename_if_taken: bool = True,
-    ) -> Applied: ...
-    def apply_patch(
-        self, patch: ProjectPatch, *, mode: Mode, focus: str | None = None,
-        provenance: Provenance | None = None, rejected: Sequence[RejectedOp] = (),
-    ) -> Applied: ...
-    def history(self, project_id: str) -> list[PatchRecord]: ...
-    def undo(self, project_id: str) -> Applied: ...
-    def redo(self, project_id: str) -> Applied: ...
-    def add_message(self, project_id: str, focus: str | None, role: str, content: str, patch_seq: int | None = None) -> None: ...
-    def messages(self, project_id: str, focus: str | None, limit: int = 50) -> list[ChatMessage]: ...
-    def close(self) -> None: ...
+__all__ = ["Applied", "ChatMessage", "ProjectSummary", "Reader", "Repository", "SqlRepository"]
 
 
 class SqlRepository:
