@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from taskforge.core.bulk import gc_paused
 from taskforge.core.errors import StoreError, UnknownProject
 from taskforge.core.history import PatchRecord
-from taskforge.core.models import Priority, Project, ProjectStatus, Status, Task
+from taskforge.core.models import Priority, Project, ProjectStatus, Status, Task, trusted
 from taskforge.core.tree import Tree
 from taskforge.store import schema
 from taskforge.store.interface import ChatMessage, ProjectSummary, Reader
@@ -51,11 +52,7 @@ def open_reader(db: str | None) -> Reader:
     return SqlRepository.open(db, create=False)
 
 
-def _stamp(value: str) -> datetime:
-    # SQLAlchemy stores DateTime in SQLite as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC, no offset) and reads it
-    # back as an aware UTC datetime; so does this.
-    stamp = datetime.fromisoformat(value)
-    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+_stamp = schema.parse_stamp
 
 
 def _seconds(value: str) -> str:
@@ -152,7 +149,7 @@ class SqliteReader:
 
     def load(self, project_id: str) -> Tree:
         with gc_paused():
-            return self._read(lambda connection: _load(connection, project_id))
+            return self._read(lambda connection: load_tree(connection.execute, project_id)[0])
 
     def history(self, project_id: str) -> list[PatchRecord]:
         def work(connection: sqlite3.Connection) -> list[PatchRecord]:
@@ -188,44 +185,45 @@ class SqliteReader:
         return self._read(work)
 
 
-def _require(connection: sqlite3.Connection, project_id: str) -> tuple:
-    row = connection.execute(
-        f"SELECT {', '.join(PROJECT_COLUMNS)} FROM project WHERE id = ?", (project_id,)
-    ).fetchone()
+def _require(connection: sqlite3.Connection, project_id: str) -> None:
+    if connection.execute("SELECT 1 FROM project WHERE id = ?", (project_id,)).fetchone() is None:
+        raise UnknownProject(project_id)
+
+
+def load_tree(execute: Callable[..., Any], project_id: str) -> tuple[Tree, dict[str, int]]:
+    """The project and all its tasks, and each task's row id by key: one query for the project and one
+    for every task, whatever the size. `execute(sql, params)` runs SQLite SQL on the caller's
+    connection: the stdlib one here, SQLAlchemy's `exec_driver_sql` in SqlRepository on SQLite."""
+    row = execute(f"SELECT {', '.join(PROJECT_COLUMNS)} FROM project WHERE id = ?", (project_id,)).fetchone()
     if row is None:
         raise UnknownProject(project_id)
-    return row
-
-
-def _load(connection: sqlite3.Connection, project_id: str) -> Tree:
-    """The project and all its tasks: one query for the project, one for every task (as SqlRepository)."""
-    row_id, title, summary, status, version, next_key, _ = _require(connection, project_id)
+    row_id, title, summary, status, version, next_key, _ = row
     project = Project(
         id=row_id, title=title, summary=summary, status=ProjectStatus(status), version=version, next_key=next_key
     )
-    rows = connection.execute(
+    rows = execute(
         f"SELECT {', '.join(TASK_COLUMNS)} FROM task WHERE project_id = ? ORDER BY parent_id, position",
         (project_id,),
     ).fetchall()
     key_of = {row[0]: row[1] for row in rows}
-    construct = Task.model_construct
     statuses = {status.value: status for status in Status}
     priorities = {priority.value: priority for priority in Priority}
+    # Rows this taskforge wrote from validated tasks: rebuilt without validating them again.
     tasks = [
-        construct(
-            key=key,
-            parent_key=key_of.get(parent_id),
-            title=title,
-            description=description,
-            status=statuses[status],
-            priority=priorities[priority],
-            estimate_minutes=estimate,
-            actual_minutes=actual,
-            acceptance_criteria=_json_list(criteria),
-            depends_on=_json_list(depends_on),
-            tags=_json_list(tags),
-        )
+        trusted(Task, {
+            "key": key,
+            "parent_key": key_of.get(parent_id),
+            "title": title,
+            "description": description,
+            "status": statuses[status],
+            "priority": priorities[priority],
+            "estimate_minutes": estimate,
+            "actual_minutes": actual,
+            "acceptance_criteria": _json_list(criteria),
+            "depends_on": _json_list(depends_on),
+            "tags": _json_list(tags),
+        })
         for (_, key, parent_id, title, description, status, priority, estimate, actual, criteria, depends_on, tags)
         in rows
     ]
-    return Tree.build(project, tasks)
+    return Tree.build(project, tasks), {row[1]: row[0] for row in rows}

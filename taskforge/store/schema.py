@@ -7,6 +7,7 @@ and the same messages.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from taskforge.core.errors import StoreError
@@ -64,3 +65,16 @@ def reason(message: str) -> str:
     if "readonly database" in message:
         return "the database is read-only (check the file's permissions)"
     return message.splitlines()[0] if message else "unknown database error"
+
+
+def stamp(moment: datetime) -> str:
+    """A timestamp as SQLAlchemy stores a DateTime in SQLite: UTC, no offset, microseconds."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def parse_stamp(value: str) -> datetime:
+    """A stored timestamp back as an aware UTC datetime, as SQLAlchemy reads it."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
