@@ -289,13 +289,7 @@ class SqlRepository:
                 rejected_ops=list(rejected), version_before=tree.project.version,
                 version_after=after.version, created_at=now,
             )
-            connection.execute(
-                insert(record_t).values(
-                    project_id=after.id,
-                    **record.model_dump(mode="json", exclude={"patch", "inverse", "created_at"}),
-                    patch=record.patch.to_dict(), inverse=record.inverse.to_dict(), created_at=now,
-                )
-            )
+            _insert_record(connection, after.id, record)
         return Applied(record, result.tree, dict(result.key_map))
 
 
@@ -440,6 +434,34 @@ def _write_tree_changes(connection: Connection, before: Tree, result: Result, id
     for chunk_start in range(0, len(removed), _CHUNK):
         chunk = [ids[key] for key in removed[chunk_start:chunk_start + _CHUNK]]
         connection.execute(delete(task_t).where(task_t.c.id.in_(chunk)))
+
+
+_RECORD_SQL = (
+    "INSERT INTO patch_record (project_id, seq, kind, target_seq, mode, focus, message, planner, model, usage,"
+    " patch, inverse, rejected_ops, version_before, version_after, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert_record(connection: Connection, project_id: str, record: PatchRecord) -> None:
+    """The audit row. On SQLite the patch and its inverse go in as pydantic serialises them to JSON
+    (in Rust: a 10,000-operation patch and its inverse are megabytes)."""
+    if not _native(connection):
+        connection.execute(
+            insert(record_t).values(
+                project_id=project_id,
+                **record.model_dump(mode="json", exclude={"patch", "inverse", "created_at"}),
+                patch=record.patch.to_dict(), inverse=record.inverse.to_dict(), created_at=record.created_at,
+            )
+        )
+        return
+    head = record.model_dump(mode="json", include={"usage", "rejected_ops"})
+    connection.exec_driver_sql(_RECORD_SQL, (
+        project_id, record.seq, record.kind.value, record.target_seq, record.mode.value, record.focus,
+        record.message, record.planner, record.model, json.dumps(head["usage"]), record.patch.to_json(),
+        record.inverse.to_json(), json.dumps(head["rejected_ops"]), record.version_before, record.version_after,
+        stamp(record.created_at),
+    ))
 
 
 def _json_list(value: list) -> str:

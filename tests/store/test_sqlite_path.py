@@ -3,6 +3,7 @@ must leave byte-for-byte the same rows, so the portable one is exercised here on
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -50,9 +51,13 @@ def rows(path: Path) -> dict[str, list[tuple]]:
                 " FROM task t LEFT JOIN task p ON p.id = t.parent_id"
             ).fetchall()),
             "project": connection.execute("SELECT id, title, summary, status, version, next_key FROM project").fetchall(),
-            "records": connection.execute(
-                "SELECT project_id, seq, kind, target_seq, patch, inverse, version_before, version_after FROM patch_record"
-            ).fetchall(),
+            "records": [
+                (*row[:-4], *(json.loads(value) for value in row[-4:]))
+                for row in connection.execute(
+                    "SELECT project_id, seq, kind, target_seq, mode, focus, message, planner, model, version_before,"
+                    " version_after, usage, patch, inverse, rejected_ops FROM patch_record ORDER BY id"
+                )
+            ],
         }
 
 
