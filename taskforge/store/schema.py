@@ -60,6 +60,8 @@ def reason(message: str) -> str:
     """A database driver's error, as one line a user can act on."""
     if "file is not a database" in message:
         return "it is not a taskforge database (the file is not SQLite, or it is corrupt)"
+    if "malformed" in message:
+        return "the database file is corrupt (SQLite: database disk image is malformed); restore it from a backup"
     if "unable to open database file" in message:
         return "the file cannot be opened or created there (check the path and its permissions)"
     if "readonly database" in message:
