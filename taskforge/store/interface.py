@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from taskforge.core.history import PatchRecord, Provenance, RejectedOp
 from taskforge.core.models import Mode, Project, ProjectStatus
-from taskforge.core.patches import ProjectPatch
-from taskforge.core.tree import Tree
+
+if TYPE_CHECKING:  # the patch models cost `show` 15 ms to build, and it needs none of them
+    from taskforge.core.history import PatchRecord, Provenance, RejectedOp
+    from taskforge.core.patches import ProjectPatch
+    from taskforge.core.tree import Tree
 
 
 @dataclass(frozen=True)

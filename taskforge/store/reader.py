@@ -14,16 +14,18 @@ import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from taskforge.core.bulk import gc_paused
 from taskforge.core.errors import StoreError, UnknownProject
-from taskforge.core.history import PatchRecord
 from taskforge.core.models import Priority, Project, ProjectStatus, Status, Task, trusted
 from taskforge.core.tree import Tree
 from taskforge.store import schema
 from taskforge.store.interface import ChatMessage, ProjectSummary, Reader
+
+if TYPE_CHECKING:
+    from taskforge.core.history import PatchRecord
 
 # The columns read, by table; tests check them against the SQLModel tables.
 PROJECT_COLUMNS = ("id", "title", "summary", "status", "version", "next_key", "updated_at")
@@ -152,6 +154,8 @@ class SqliteReader:
             return self._read(lambda connection: load_tree(connection.execute, project_id)[0])
 
     def history(self, project_id: str) -> list[PatchRecord]:
+        from taskforge.core.history import PatchRecord
+
         def work(connection: sqlite3.Connection) -> list[PatchRecord]:
             _require(connection, project_id)
             rows = connection.execute(
