@@ -4,13 +4,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test bench install clean
 
 run: $(STAMP)
 	$(BIN)/taskforge
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks: figures against baselines measured in the same run (see benchmarks/); data in benchmarks/.data.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
 
 install: $(STAMP)
 

@@ -7,6 +7,7 @@ Exit status: 0 ok, 1 rejected input or patch (one line on stderr, nothing change
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import sys
 from enum import StrEnum
@@ -18,6 +19,7 @@ import typer
 from taskforge.core.errors import TaskforgeError
 
 if TYPE_CHECKING:
+    from taskforge.store.interface import Reader
     from taskforge.store.repository import Applied, SqlRepository
 
 app = typer.Typer(
@@ -78,6 +80,13 @@ def open_repo(db: str | None, *, create: bool = True) -> SqlRepository:
     from taskforge.store.repository import SqlRepository
 
     return SqlRepository.open(db or _state.db, create=create, limits=Limits(max_ops=settings().max_ops))
+
+
+def open_reader(db: str | None) -> Reader:
+    """The store for a read-only command: a lean stdlib reader on a SQLite file (no ORM to import)."""
+    from taskforge.store.reader import open_reader as open_store_reader
+
+    return open_store_reader(db or _state.db)
 
 
 def out(renderable: Any) -> None:
@@ -294,7 +303,7 @@ def projects_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     from taskforge.core.errors import StoreError
 
     try:
-        repo = open_repo(db, create=False)
+        repo = open_reader(db)
     except StoreError as exc:
         if "no database at" not in str(exc):
             raise
@@ -333,7 +342,7 @@ def show_command(
     """Show a project's task tree with status, estimates, time spent and roll-ups."""
     from taskforge.core.errors import UnknownTask
 
-    with open_repo(db, create=False) as repo:
+    with open_reader(db) as repo:
         tree = repo.load(project)
     if task is not None and task not in tree:
         raise UnknownTask(project, task)
@@ -412,7 +421,7 @@ def history_command(
     project: Annotated[str, typer.Argument(help="The project's id.")], db: DbOption = None, as_json: JsonOption = False
 ) -> None:
     """The audit log: every applied patch, oldest first."""
-    with open_repo(db, create=False) as repo:
+    with open_reader(db) as repo:
         records = repo.history(project)
     if as_json:
         return out_json([record_json(record) for record in records])
@@ -470,7 +479,7 @@ def export_command(
     """Export a project (or one subtree) in a format other tools read."""
     from taskforge import operations
 
-    with open_repo(db, create=False) as repo:
+    with open_reader(db) as repo:
         tree = repo.load(project)
     text = operations.export_text(tree, fmt.value, task)
     if output is None:
@@ -506,4 +515,13 @@ def import_command(
 
 
 def main() -> None:
+    if any(arg in app_commands() for arg in sys.argv[1:]):
+        # A command is a short-lived process: reference counting frees what it drops, and the cyclic
+        # collector would only rescan, again and again, the thousands of task objects it builds (a
+        # fifth of an import's time). The TUI, a long-lived process, keeps it.
+        gc.disable()
     app()
+
+
+def app_commands() -> set[str]:
+    return {command.name or command.callback.__name__ for command in app.registered_commands}

@@ -18,7 +18,7 @@ from taskforge.core.patches import (
 )
 from taskforge.core.tree import Tree
 from taskforge.export import EXPORTERS, exporter, guess_import_format, importer
-from taskforge.store.repository import Applied, Repository
+from taskforge.store.interface import Applied, Repository
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,16 @@ User text only ever enters through `Text.append`, so a title such as `[b]x` stay
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from rich.tree import Tree as RichTree
 
-from taskforge.core.history import PatchRecord
 from taskforge.core.models import Status
 from taskforge.core.tree import Rollup, Tree, format_minutes
+
+if TYPE_CHECKING:
+    from taskforge.core.history import PatchRecord
 
 GLYPHS = {Status.TODO: "○", Status.DOING: "◐", Status.BLOCKED: "⊘", Status.DONE: "●"}
 STATUS_STYLES = {Status.TODO: "", Status.DOING: "yellow", Status.BLOCKED: "red", Status.DONE: "green"}

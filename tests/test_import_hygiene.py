@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,25 @@ def test_planning_offline_loads_neither_litellm_nor_textual(tmp_path):
     db = str(tmp_path / "x.db")
     modules = cli_modules(["plan", "Plan the company offsite", "--yes", "--db", db], tmp_path)
     assert "litellm" not in modules and "textual" not in modules
+
+
+@pytest.fixture(scope="module")
+def example_db(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp("hygiene")
+    db = str(folder / "x.db")
+    env = {"PATH": os.environ.get("PATH", ""), "TASKFORGE_CONFIG": str(folder / "none.toml")}
+    subprocess.run(
+        [sys.executable, "-m", "taskforge", "import", str(EXAMPLE), "--db", db], check=True, capture_output=True, env=env
+    )
+    return db
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["show", "auth-flow"], ["show", "auth-flow", "--json"], ["export", "auth-flow", "--format", "md"],
+     ["projects"], ["projects", "--json"], ["history", "auth-flow"], ["history", "auth-flow", "--json"]],
+)
+def test_read_commands_load_no_orm(example_db, tmp_path, args):
+    """The read-only commands go through the lean stdlib reader: no SQLAlchemy, SQLModel or Alembic."""
+    modules = cli_modules([*args, "--db", example_db], tmp_path)
+    assert not modules & {"sqlalchemy", "sqlmodel", "alembic", "textual", "litellm"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -73,13 +72,3 @@ def stacks(records: Iterable[PatchRecord]) -> tuple[list[int], list[int]]:
             undone.clear()
     return done, undone
 
-
-@dataclass(frozen=True)
-class ChatMessage:
-    """One line of a project's (or a focused task's) conversation with the planner."""
-
-    role: str  # "user", "agent" or "note"
-    content: str
-    focus: str | None
-    patch_seq: int | None
-    created_at: str

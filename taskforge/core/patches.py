@@ -23,6 +23,7 @@ from taskforge.core.models import (
     ProjectStatus,
     Status,
     Task,
+    trusted,
 )
 from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree
@@ -293,6 +294,38 @@ _TASK_FIELDS = (
 _NOT_NULL = {"title", "status", "priority", "position"}
 _CLEARS_TO = {"description": "", "acceptance_criteria": [], "depends_on": [], "tags": []}
 
+# The engine builds its output (new tasks, the resolved patch, the inverse) from values that were
+# validated already: the patch's own fields, or tasks in the tree. Rebuilding them with `trusted`
+# instead of validating again is what makes a 10,000-operation patch cheap.
+_UNSET_BODY = dict.fromkeys(TaskFields.model_fields)
+_OP_SET = frozenset({"op", "task_id"})
+_OP_BODY_SET = frozenset({"op", "task_id", "body"})
+
+
+def _body(values: dict[str, Any]) -> TaskFields:
+    """A TaskFields whose set fields are `values` (lists copied, so no two models share one)."""
+    data = dict(_UNSET_BODY)
+    for name, value in values.items():
+        data[name] = list(value) if type(value) is list else value
+    return trusted(TaskFields, data, set(values))
+
+
+def _op(op: Op, task_id: str, body: TaskFields | None = None) -> TaskPatch:
+    """`TaskPatch(op=op, task_id=task_id[, body=body])`, with the same fields set."""
+    fields_set = set(_OP_BODY_SET if body is not None else _OP_SET)
+    return trusted(TaskPatch, {"op": op, "task_id": task_id, "body": body, "cascade": False}, fields_set)
+
+
+def _new_task(key: str, parent: str | None, values: dict[str, Any]) -> Task:
+    data = {
+        "key": key, "parent_key": parent, "title": "", "description": "", "status": Status.TODO,
+        "priority": Priority.MEDIUM, "estimate_minutes": None, "actual_minutes": None,
+        "acceptance_criteria": [], "depends_on": [], "tags": [],
+    }
+    for name, value in values.items():
+        data[name] = list(value) if type(value) is list else value
+    return trusted(Task, data)
+
 
 def replay(
     patch: ProjectPatch,
@@ -538,7 +571,7 @@ class _Replay:
         values = {name: given[name] for name in _TASK_FIELDS if name in given}
         values = {name: (_CLEARS_TO.get(name) if value is None else value) for name, value in values.items()}
         values["depends_on"] = depends_on
-        task = Task(key=key, parent_key=parent, **values)
+        task = _new_task(key, parent, values)
         siblings = tree.children[parent]
         position = given.get("position")
         position = len(siblings) if position is None else min(position, len(siblings))
@@ -557,10 +590,8 @@ class _Replay:
         if not depends_on:
             del body["depends_on"]
         body.update(parent_task_id=parent, position=position)
-        self.resolved_ops.append(
-            TaskPatch(op=Op.CREATE, task_id=key, body=TaskFields.model_validate(body))
-        )
-        self.inverse_groups.append([TaskPatch(op=Op.DELETE, task_id=key)])
+        self.resolved_ops.append(_op(Op.CREATE, key, _body(body)))
+        self.inverse_groups.append([_op(Op.DELETE, key)])
         self.steps.append(
             Step(index, Op.CREATE, temp, key, None, task, parent_after=parent, position_after=position)
         )
@@ -639,12 +670,8 @@ class _Replay:
                 del self.new_roots[key]
             if parent is None and parent_before is not None and key not in self.original:
                 self.new_roots[key] = index
-        self.resolved_ops.append(
-            TaskPatch(op=Op.UPDATE, task_id=key, body=TaskFields.model_validate(body))
-        )
-        self.inverse_groups.append(
-            [TaskPatch(op=Op.UPDATE, task_id=key, body=TaskFields.model_validate(inverse_body))]
-        )
+        self.resolved_ops.append(_op(Op.UPDATE, key, _body(body)))
+        self.inverse_groups.append([_op(Op.UPDATE, key, _body(inverse_body))])
         self.steps.append(
             Step(
                 index, Op.UPDATE, task_patch.task_id, key, before, after,
@@ -693,11 +720,9 @@ class _Replay:
             task = tree[sub]
             body = {name: getattr(task, name) for name in _TASK_FIELDS if name != "depends_on"}
             body.update(parent_task_id=task.parent_key, position=tree.position(sub))
-            restore.append(TaskPatch(op=Op.CREATE, task_id=sub, body=TaskFields.model_validate(body)))
+            restore.append(_op(Op.CREATE, sub, _body(body)))
             if task.depends_on:
-                restore_dependencies.append(
-                    TaskPatch(op=Op.UPDATE, task_id=sub, body=TaskFields(depends_on=list(task.depends_on)))
-                )
+                restore_dependencies.append(_op(Op.UPDATE, sub, _body({"depends_on": task.depends_on})))
         for sub in reversed(removed):
             self.note_dependencies(sub, tree[sub].depends_on, [])
             tree.remove(sub)

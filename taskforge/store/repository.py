@@ -8,10 +8,9 @@ Any problem rolls everything back.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import (
     Connection,
@@ -29,7 +28,6 @@ from sqlalchemy.exc import DBAPIError
 from taskforge.core.bulk import gc_paused
 from taskforge.core.errors import NothingToDo, StoreError, UnknownProject
 from taskforge.core.history import (
-    ChatMessage,
     PatchRecord,
     Provenance,
     RecordKind,
@@ -55,6 +53,9 @@ from taskforge.core.patches import (
 )
 from taskforge.core.tree import Tree
 from taskforge.store import database
+from taskforge.store.interface import Applied, ChatMessage, ProjectSummary, Reader, Repository
+from taskforge.store.reader import load_tree
+from taskforge.store.schema import stamp
 from taskforge.store.tables import (
     MessageRow,
     PatchRecordRow,
@@ -74,44 +75,7 @@ _TASK_COLUMNS = (
 )
 _CHUNK = 500
 
-
-@dataclass(frozen=True)
-class ProjectSummary:
-    id: str
-    title: str
-    status: ProjectStatus
-    version: int
-    tasks: int
-    done: int
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class Applied:
-    """What a write did: the audit record it appended and the tree as it now stands."""
-
-    record: PatchRecord
-    tree: Tree
-    key_map: dict[str, str]
-
-
-class Repository(Protocol):
-    def projects(self) -> list[ProjectSummary]: ...
-    def load(self, project_id: str) -> Tree: ...
-    def create_project(
-        self, project: Project, patch: ProjectPatch, provenance: Provenance, mode: Mode = Mode.PROJECT,
-        *, rename_if_taken: bool = True, rejected: Sequence[RejectedOp] = (),
-    ) -> Applied: ...
-    def apply_patch(
-        self, patch: ProjectPatch, *, mode: Mode, focus: str | None = None,
-        provenance: Provenance | None = None, rejected: Sequence[RejectedOp] = (),
-    ) -> Applied: ...
-    def history(self, project_id: str) -> list[PatchRecord]: ...
-    def undo(self, project_id: str) -> Applied: ...
-    def redo(self, project_id: str) -> Applied: ...
-    def add_message(self, project_id: str, focus: str | None, role: str, content: str, patch_seq: int | None = None) -> None: ...
-    def messages(self, project_id: str, focus: str | None, limit: int = 50) -> list[ChatMessage]: ...
-    def close(self) -> None: ...
+__all__ = ["Applied", "ChatMessage", "ProjectSummary", "Reader", "Repository", "SqlRepository"]
 
 
 class SqlRepository:
@@ -326,13 +290,7 @@ class SqlRepository:
                 rejected_ops=list(rejected), version_before=tree.project.version,
                 version_after=after.version, created_at=now,
             )
-            connection.execute(
-                insert(record_t).values(
-                    project_id=after.id,
-                    **record.model_dump(mode="json", exclude={"patch", "inverse", "created_at"}),
-                    patch=record.patch.to_dict(), inverse=record.inverse.to_dict(), created_at=now,
-                )
-            )
+            _insert_record(connection, after.id, record)
         return Applied(record, result.tree, dict(result.key_map))
 
 
@@ -366,10 +324,18 @@ def _project_row(connection: Connection, project_id: str):
     return row
 
 
+def _native(connection: Connection) -> bool:
+    """SQLite, where the repository speaks SQL to the driver directly (the portable Core path is kept
+    for other databases, and for tests via the `taskforge_portable` execution option)."""
+    return connection.dialect.name == "sqlite" and not connection.get_execution_options().get("taskforge_portable")
+
+
 def _load(connection: Connection, project_id: str, for_update: bool = False) -> tuple[Tree, dict[str, int]]:
     """The project and all its tasks: one query for the project, one for every task, whatever the size."""
+    if _native(connection):
+        return load_tree(connection.exec_driver_sql, project_id)
     query = select(project_t).where(project_t.c.id == project_id)
-    if for_update and connection.dialect.name != "sqlite":
+    if for_update:
         query = query.with_for_update()
     row = connection.execute(query).first()
     if row is None:
@@ -412,14 +378,28 @@ def _positions(tree: Tree) -> dict[str, int]:
     return {key: index for keys in tree.children.values() for index, key in enumerate(keys)}
 
 
+def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str], dict[str, int]]:
+    """(created keys in pre-order, changed keys, removed keys deepest first, every task's new position)."""
+    old_positions, new_positions = _positions(before), _positions(after)
+    created = [key for key in after.walk() if key not in before.tasks]
+    old = before.tasks
+    changed = [
+        key for key, task in after.tasks.items()
+        if key in old and (task is not old[key] and task != old[key] or new_positions[key] != old_positions[key])
+    ]
+    removed = [key for key in old if key not in after.tasks]
+    removed.sort(key=before.depth, reverse=True)  # children before parents: the parent_id key holds
+    return created, changed, removed, new_positions
+
+
 def _write_tree_changes(connection: Connection, before: Tree, result: Result, ids: dict[str, int]) -> None:
-    """Write only what changed: new rows level by level (parents first), changed rows, then deletions."""
+    """Write only what changed: new rows (parents first), changed rows, then deletions."""
+    if _native(connection):
+        return _write_tree_changes_sqlite(connection, before, result, ids)
     after = result.tree
     project_id = after.project.id
     now = utcnow()
-    old_positions, new_positions = _positions(before), _positions(after)
-
-    created = [key for key in after.walk() if key not in before.tasks]
+    created, changed, removed, new_positions = _changes(before, after)
     by_depth: dict[int, list[str]] = {}
     for key in created:
         by_depth.setdefault(after.depth(key), []).append(key)
@@ -437,10 +417,6 @@ def _write_tree_changes(connection: Connection, before: Tree, result: Result, id
             )
             ids.update((key, row_id) for key, row_id in connection.execute(query))
 
-    changed = [
-        key for key, task in after.tasks.items()
-        if key in before.tasks and (task != before.tasks[key] or new_positions[key] != old_positions[key])
-    ]
     if changed:
         statement = (
             update(task_t)
@@ -456,11 +432,91 @@ def _write_tree_changes(connection: Connection, before: Tree, result: Result, id
             ],
         )
 
-    removed = [key for key in before.tasks if key not in after.tasks]
-    removed.sort(key=before.depth, reverse=True)  # children before parents: the parent_id key holds
     for chunk_start in range(0, len(removed), _CHUNK):
         chunk = [ids[key] for key in removed[chunk_start:chunk_start + _CHUNK]]
         connection.execute(delete(task_t).where(task_t.c.id.in_(chunk)))
+
+
+_RECORD_SQL = (
+    "INSERT INTO patch_record (project_id, seq, kind, target_seq, mode, focus, message, planner, model, usage,"
+    " patch, inverse, rejected_ops, version_before, version_after, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert_record(connection: Connection, project_id: str, record: PatchRecord) -> None:
+    """The audit row. On SQLite the patch and its inverse go in as pydantic serialises them to JSON
+    (in Rust: a 10,000-operation patch and its inverse are megabytes)."""
+    if not _native(connection):
+        connection.execute(
+            insert(record_t).values(
+                project_id=project_id,
+                **record.model_dump(mode="json", exclude={"patch", "inverse", "created_at"}),
+                patch=record.patch.to_dict(), inverse=record.inverse.to_dict(), created_at=record.created_at,
+            )
+        )
+        return
+    head = record.model_dump(mode="json", include={"usage", "rejected_ops"})
+    connection.exec_driver_sql(_RECORD_SQL, (
+        project_id, record.seq, record.kind.value, record.target_seq, record.mode.value, record.focus,
+        record.message, record.planner, record.model, json.dumps(head["usage"]), record.patch.to_json(),
+        record.inverse.to_json(), json.dumps(head["rejected_ops"]), record.version_before, record.version_after,
+        stamp(record.created_at),
+    ))
+
+
+def _json_list(value: list) -> str:
+    return json.dumps(value) if value else "[]"
+
+
+_INSERT_SQL = (
+    "INSERT INTO task (id, project_id, key, parent_id, position, title, description, status, priority,"
+    " estimate_minutes, actual_minutes, acceptance_criteria, depends_on, tags, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_SQL = (
+    "UPDATE task SET parent_id = ?, position = ?, title = ?, description = ?, status = ?, priority = ?,"
+    " estimate_minutes = ?, actual_minutes = ?, acceptance_criteria = ?, depends_on = ?, tags = ?, updated_at = ?"
+    " WHERE id = ?"
+)
+
+
+def _write_tree_changes_sqlite(connection: Connection, before: Tree, result: Result, ids: dict[str, int]) -> None:
+    """The same writes as the portable path, as three executemany statements on the driver.
+
+    The write lock is held (BEGIN IMMEDIATE), so new row ids can be handed out here, past the
+    highest one: parents come before their children in pre-order, so one statement inserts them all.
+    """
+    after = result.tree
+    created, changed, removed, positions = _changes(before, after)
+    now = stamp(utcnow())
+    dumps = _json_list
+    if created:
+        next_id = (connection.exec_driver_sql("SELECT max(id) FROM task").scalar() or 0) + 1
+        for offset, key in enumerate(created):
+            ids[key] = next_id + offset
+        project_id = after.project.id
+        rows = []
+        for key in created:
+            task = after.tasks[key]
+            rows.append((
+                ids[key], project_id, key, ids[task.parent_key] if task.parent_key else None, positions[key],
+                task.title, task.description, task.status.value, task.priority.value, task.estimate_minutes,
+                task.actual_minutes, dumps(task.acceptance_criteria), dumps(task.depends_on), dumps(task.tags), now, now,
+            ))
+        connection.exec_driver_sql(_INSERT_SQL, rows)
+    if changed:
+        rows = []
+        for key in changed:
+            task = after.tasks[key]
+            rows.append((
+                ids[task.parent_key] if task.parent_key else None, positions[key], task.title, task.description,
+                task.status.value, task.priority.value, task.estimate_minutes, task.actual_minutes,
+                dumps(task.acceptance_criteria), dumps(task.depends_on), dumps(task.tags), now, ids[key],
+            ))
+        connection.exec_driver_sql(_UPDATE_SQL, rows)
+    if removed:
+        connection.exec_driver_sql("DELETE FROM task WHERE id = ?", [(ids[key],) for key in removed])
 
 
 def _bind(name: str):

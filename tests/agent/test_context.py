@@ -10,7 +10,7 @@ import pytest
 from taskforge.agent import prompts
 from taskforge.agent.context import estimate_tokens, outline, user_prompt
 from taskforge.agent.planner import PlanReply, PlanRequest
-from taskforge.core.history import ChatMessage
+from taskforge.core.chat import ChatMessage
 from taskforge.core.models import Mode, Project
 from taskforge.core.patches import apply
 from taskforge.core.tree import Tree

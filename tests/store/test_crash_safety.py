@@ -1,7 +1,8 @@
 """Crash safety: a `taskforge apply` killed with SIGKILL at any moment leaves the old state or the new one.
 
 A 5,000-operation patch is applied by a real `taskforge apply` process, which is killed at a random moment
-(seeded, so a failing run can be replayed) somewhere between its start and 1.2 × the time a full run takes.
+(seeded, so a failing run can be replayed) somewhere between its start and 1.2 × the time a full run takes,
+or, every other time, at a random moment inside its write transaction.
 After each kill the database is opened with the stdlib `sqlite3` module (which recovers the WAL the way any
 later reader would) and must pass `PRAGMA integrity_check`, with the project at exactly the old version and
 the old counts, or exactly the new version and the new counts, never anything in between.
@@ -205,6 +206,19 @@ def in_write_transaction(pid: int, db: Path) -> bool | None:
     return False
 
 
+def wait_for_write_lock(process: subprocess.Popen, db: Path, timeout: float) -> float | None:
+    """Poll until `process` holds the write lock on `db`; the moment it was seen (None: never, or no way to tell)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        held = in_write_transaction(process.pid, db)
+        if held is None:
+            return None
+        if held:
+            return time.monotonic()
+        time.sleep(0.0005)
+    return None
+
+
 def wal_bytes(db: Path) -> int | None:
     """The WAL left behind (None: the process never opened the database). Read before anything reopens it."""
     wal = Path(f"{db}-wal")
@@ -234,24 +248,32 @@ def test_sigkill_during_apply_leaves_the_old_or_the_new_state(tmp_path: Path) ->
     big_file = tmp_path / "big.json"
     big_file.write_text(json.dumps(big_document(rng, base_version=1)), encoding="utf-8")
 
-    # One full run, on a copy, for the time a whole apply takes (and to check what "new" looks like).
+    # One full run, on a copy, for the time a whole apply takes (and to check what "new" looks like),
+    # and for how long it holds the write lock.
     full_db = fresh_copy(seed_db, tmp_path / "full.db")
     started = time.monotonic()
     process = start_apply(full_db, big_file, tmp_path / "full.log")
+    locked_at = wait_for_write_lock(process, full_db, RUN_TIMEOUT)
     code = process.wait(timeout=RUN_TIMEOUT)
     full = time.monotonic() - started
+    writing = time.monotonic() - locked_at if locked_at is not None else None
     assert code == 0, (tmp_path / "full.log").read_text()
     assert inspect_db(full_db) == NEW
-    print(f"full apply of {BIG_OPS} ops: {full:.2f} s")
+    print(f"full apply of {BIG_OPS} ops: {full:.2f} s" + (f", {writing:.3f} s of it in the write transaction" if writing else ""))
 
     outcomes: list[tuple[float, str, str, int | None]] = []  # (kill moment, process's fate, state, WAL bytes)
     recovered_once = False
     for n in range(KILLS):
-        delay = rng.uniform(0, WINDOW * full)
+        # Every other kill is aimed at the write transaction (a random moment after the writer takes the
+        # lock): the transaction is a small part of a run, and random moments alone can all miss it.
+        aimed = n % 2 == 1 and writing is not None
+        delay = rng.uniform(0, writing) if aimed else rng.uniform(0, WINDOW * full)
         db = fresh_copy(seed_db, tmp_path / f"kill-{n}.db")
         log = tmp_path / f"kill-{n}.log"
         started = time.monotonic()
         process = start_apply(db, big_file, log)
+        if aimed:
+            started = wait_for_write_lock(process, db, RUN_TIMEOUT) or started
         try:
             code = process.wait(timeout=max(0.0, started + delay - time.monotonic()))
             fate = "finished"

@@ -26,8 +26,31 @@ def test_every_pooled_connection_enforces_foreign_keys(repo):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
 
-def test_migrations_build_exactly_the_tables_the_models_describe(db_path):
+def migrated_database(path) -> None:
+    """A database built by running every Alembic migration (not by the new-database shortcut)."""
+    engine = database.create(f"sqlite:///{path}")
+    try:
+        database.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def schema_of(path) -> set[tuple]:
+    with sqlite3.connect(path) as connection:
+        return set(connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+
+
+def test_a_new_database_is_exactly_what_the_migrations_build(tmp_path, db_path):
+    """New databases skip Alembic (create_head): same DDL, same indexes, same stamp."""
     SqlRepository.open(str(db_path)).close()
+    migrated_database(tmp_path / "migrated.db")
+    assert schema_of(db_path) == schema_of(tmp_path / "migrated.db")
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(database.HEAD,)]
+
+
+def test_migrations_build_exactly_the_tables_the_models_describe(db_path):
+    migrated_database(db_path)
     migrated = inspect(create_engine(f"sqlite:///{db_path}"))
     reference_engine = create_engine("sqlite://")
     SQLModel.metadata.create_all(reference_engine)

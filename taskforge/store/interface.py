@@ -1,0 +1,65 @@
+"""What the rest of taskforge sees of the store: the repository protocols and the plain results they return.
+
+This module imports no database library, so that the read-only commands, which only need a `Reader`,
+can open a lean SQLite reader without loading the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from taskforge.core.chat import ChatMessage
+from taskforge.core.models import Mode, Project, ProjectStatus
+
+if TYPE_CHECKING:  # the patch models cost `show` 15 ms to build, and it needs none of them
+    from taskforge.core.history import PatchRecord, Provenance, RejectedOp
+    from taskforge.core.patches import ProjectPatch
+    from taskforge.core.tree import Tree
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    id: str
+    title: str
+    status: ProjectStatus
+    version: int
+    tasks: int
+    done: int
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a write did: the audit record it appended and the tree as it now stands."""
+
+    record: PatchRecord
+    tree: Tree
+    key_map: dict[str, str]
+
+
+class Reader(Protocol):
+    """The reads: all that `show`, `export`, `projects` and `history` need."""
+
+    def projects(self) -> list[ProjectSummary]: ...
+    def load(self, project_id: str) -> Tree: ...
+    def history(self, project_id: str) -> list[PatchRecord]: ...
+    def messages(self, project_id: str, focus: str | None, limit: int = 50) -> list[ChatMessage]: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Reader: ...
+    def __exit__(self, *exc) -> None: ...
+
+
+class Repository(Reader, Protocol):
+    def create_project(
+        self, project: Project, patch: ProjectPatch, provenance: Provenance, mode: Mode = Mode.PROJECT,
+        *, rename_if_taken: bool = True, rejected: Sequence[RejectedOp] = (),
+    ) -> Applied: ...
+    def apply_patch(
+        self, patch: ProjectPatch, *, mode: Mode, focus: str | None = None,
+        provenance: Provenance | None = None, rejected: Sequence[RejectedOp] = (),
+    ) -> Applied: ...
+    def undo(self, project_id: str) -> Applied: ...
+    def redo(self, project_id: str) -> Applied: ...
+    def add_message(self, project_id: str, focus: str | None, role: str, content: str, patch_seq: int | None = None) -> None: ...

@@ -1,0 +1,82 @@
+"""Where the database is and which schema it holds, decided without loading SQLAlchemy.
+
+Both ways of opening a database use these: `database.py` (the ORM engine, for writes and for any URL)
+and `reader.py` (the lean stdlib reader for the read-only commands), so both give the same answers
+and the same messages.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from taskforge.core.errors import StoreError
+
+# Revisions this taskforge knows, oldest first; the last is the one it writes.
+REVISIONS = ("0001",)
+HEAD = REVISIONS[-1]
+
+
+def database_url(db: str | None) -> str:
+    """A SQLAlchemy URL from a --db value: a URL as it is, a path as a SQLite file."""
+    if db is None:
+        from taskforge.config import default_database_path, settings
+
+        db = settings().db or str(default_database_path())
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def plain_sqlite_file(url: str) -> Path | None:
+    """The file behind a plain `sqlite:///path` URL; None for anything that needs SQLAlchemy to read it
+    (another database, another driver, query options, escapes, an in-memory database)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    rest = url[len(prefix):]
+    if not rest or rest == ":memory:" or any(char in rest for char in "?%#"):
+        return None
+    return Path(rest)
+
+
+def missing(path: Path) -> StoreError:
+    return StoreError(f"no database at {path} yet (it is created by the first import, apply or plan)")
+
+
+def check_revision(revision: str | None, has_tables: bool, where: str) -> bool:
+    """True when the stored schema is the current one, False when an upgrade is due; raises when
+    the database is not taskforge's or was written by a newer taskforge."""
+    if revision == HEAD:
+        return True
+    if revision is None and has_tables:
+        raise StoreError(f"{where} holds other tables: it is not a taskforge database")
+    if revision is not None and revision not in REVISIONS:
+        raise StoreError(f"{where} was written by a newer taskforge (schema {revision}); upgrade taskforge to open it")
+    return False
+
+
+def reason(message: str) -> str:
+    """A database driver's error, as one line a user can act on."""
+    if "file is not a database" in message:
+        return "it is not a taskforge database (the file is not SQLite, or it is corrupt)"
+    if "malformed" in message:
+        return "the database file is corrupt (SQLite: database disk image is malformed); restore it from a backup"
+    if "unable to open database file" in message:
+        return "the file cannot be opened or created there (check the path and its permissions)"
+    if "readonly database" in message:
+        return "the database is read-only (check the file's permissions)"
+    return message.splitlines()[0] if message else "unknown database error"
+
+
+def stamp(moment: datetime) -> str:
+    """A timestamp as SQLAlchemy stores a DateTime in SQLite: UTC, no offset, microseconds."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def parse_stamp(value: str) -> datetime:
+    """A stored timestamp back as an aware UTC datetime, as SQLAlchemy reads it."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
