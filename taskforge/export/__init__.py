@@ -13,7 +13,7 @@ from importlib import import_module
 from types import ModuleType
 
 # format name -> module under taskforge.export; imported only when used.
-EXPORTERS = {"json": "taskforge_json", "md": "markdown"}
+EXPORTERS = {"json": "taskforge_json", "md": "markdown", "csv": "csv_table", "todotxt": "todotxt"}
 IMPORTERS = {"json": "taskforge_json", "md": "markdown"}
 
 _TASKFORGE_DOCUMENT = re.compile(r'"format"\s*:')
