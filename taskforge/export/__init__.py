@@ -13,8 +13,9 @@ from importlib import import_module
 from types import ModuleType
 
 # format name -> module under taskforge.export; imported only when used.
-EXPORTERS = {"json": "taskforge_json", "md": "markdown", "csv": "csv_table", "todotxt": "todotxt"}
-IMPORTERS = {"json": "taskforge_json", "md": "markdown"}
+EXPORTERS = {"json": "taskforge_json", "md": "markdown", "csv": "csv_table", "todotxt": "todotxt",
+             "taskwarrior": "taskwarrior"}
+IMPORTERS = {"json": "taskforge_json", "md": "markdown", "taskwarrior": "taskwarrior"}
 
 _TASKFORGE_DOCUMENT = re.compile(r'"format"\s*:')
 _SNIFF_CHARS = 65_536
