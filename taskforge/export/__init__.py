@@ -13,8 +13,15 @@ from importlib import import_module
 from types import ModuleType
 
 # format name -> module under taskforge.export; imported only when used.
-EXPORTERS = {"json": "taskforge_json", "md": "markdown", "csv": "csv_table", "todotxt": "todotxt",
-             "taskwarrior": "taskwarrior"}
+EXPORTERS = {
+    "json": "taskforge_json",
+    "md": "markdown",
+    "csv": "csv_table",
+    "todotxt": "todotxt",
+    "taskwarrior": "taskwarrior",
+    "mermaid": "mermaid_gantt",
+    "mermaid-mindmap": "mermaid_mindmap",
+}
 IMPORTERS = {"json": "taskforge_json", "md": "markdown", "taskwarrior": "taskwarrior"}
 
 _TASKFORGE_DOCUMENT = re.compile(r'"format"\s*:')
