@@ -21,6 +21,8 @@ EXPORTERS = {
     "taskwarrior": "taskwarrior",
     "mermaid": "mermaid_gantt",
     "mermaid-mindmap": "mermaid_mindmap",
+    "ics": "ical",
+    "opml": "opml",
 }
 IMPORTERS = {"json": "taskforge_json", "md": "markdown", "taskwarrior": "taskwarrior"}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from hypothesis import strategies as st
 
 from taskforge.core.models import MAX_DEPTH, Priority, Project, Status
@@ -48,7 +50,9 @@ def empty_tree() -> Tree:
     return build([], project="empty", title="Nothing yet")
 
 
+@functools.cache
 def big_tree(count: int = 10_000) -> Tree:
+    """Built once per run and shared: exporters only read it."""
     return apply(generated_patch("big", count), Tree.empty(Project(id="big", title="Big")), "import").tree
 
 
