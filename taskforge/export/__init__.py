@@ -23,8 +23,9 @@ EXPORTERS = {
     "mermaid-mindmap": "mermaid_mindmap",
     "ics": "ical",
     "opml": "opml",
+    "taskmaster": "taskmaster",
 }
-IMPORTERS = {"json": "taskforge_json", "md": "markdown", "taskwarrior": "taskwarrior"}
+IMPORTERS = {"json": "taskforge_json", "md": "markdown", "taskwarrior": "taskwarrior", "taskmaster": "taskmaster"}
 
 _TASKFORGE_DOCUMENT = re.compile(r'"format"\s*:')
 _SNIFF_CHARS = 65_536
