@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from taskforge.core.bulk import gc_paused
 from taskforge.core.diff import DiffEntry, entries
 from taskforge.core.errors import BadInput, NothingToDo, UnknownProject, UnknownTask
 from taskforge.core.history import Provenance
@@ -124,7 +125,8 @@ def import_file(
         raise BadInput(f"cannot tell the format of {name}; pass --format")
     if fmt not in IMPORTERS:
         raise BadInput(f"cannot import {fmt} (choose from {', '.join(IMPORTERS)})")
-    project, patch = importer(fmt).read(text, notes)
+    with gc_paused():  # tens of thousands of small objects: no point rescanning them as they pile up
+        project, patch = importer(fmt).read(text, notes)
     try:
         return repo.create_project(
             project, patch, Provenance(message=f"import {name}", planner="import"), mode=Mode.IMPORT

@@ -50,6 +50,15 @@ def split_title(text: str) -> tuple[str, str]:
     return first, rest.strip("\n")
 
 
+def clip(text: str, limit: int, where: str, notes: list[str] | None) -> str:
+    """Text cut to a field's limit, with a note saying so, for formats that hold more than taskforge does."""
+    if len(text) <= limit:
+        return text
+    if notes is not None:
+        notes.append(f"{where}: cut its description to {limit:,} characters (it had {len(text):,})")
+    return text[: limit - 1].rstrip() + "…"
+
+
 def build(head: Head, records: list[Record], source: str) -> tuple[Project, ProjectPatch]:
     """The new project and its one patch; raises BadInput naming the record at fault."""
     by_ref: dict[str, Record] = {}

@@ -30,7 +30,7 @@ from taskforge.core.models import Priority, Project, Status
 from taskforge.core.patches import ProjectPatch
 from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree, format_minutes
-from taskforge.export.building import Head, Record, build, split_title
+from taskforge.export.building import Head, Record, build, clip, split_title
 from taskforge.export.common import dependencies, in_scope, outline, tops, utc_now
 
 STATUSES = {Status.TODO: "pending", Status.DOING: "in-progress", Status.BLOCKED: "blocked", Status.DONE: "done"}
@@ -157,6 +157,7 @@ IMPORT_STATUSES = {
     "blocked": (Status.BLOCKED, None), "done": (Status.DONE, None), "completed": (Status.DONE, None),
     "review": (Status.DOING, "review"), "deferred": (Status.TODO, "deferred"), "cancelled": (Status.DONE, "cancelled"),
 }
+DESCRIPTION_MAX = 20_000  # as core.patches.Description
 SHAPES = 'expected {"master": {"tasks": [...]}} or {"tasks": [...]}'
 
 
@@ -192,7 +193,7 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
         task = _object(item, where)
         number = _id(task, where)
         where = f"{where} (id {number})"
-        record = _record(task, where, ref=str(number), inherited=Priority.MEDIUM)
+        record = _record(task, where, ref=str(number), inherited=Priority.MEDIUM, notes=notes)
         record.key = f"T{number}"
         record.depends = [_reference(dep, where, sibling_of=None) for dep in _list(task, "dependencies", where)]
         records.append(record)
@@ -201,7 +202,7 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
             subtask = _object(sub_item, sub_where)
             sub_number = _id(subtask, sub_where)
             sub_where = f"{sub_where} (id {number}.{sub_number})"
-            sub = _record(subtask, sub_where, ref=f"{number}.{sub_number}", inherited=record.fields["priority"])
+            sub = _record(subtask, sub_where, ref=f"{number}.{sub_number}", inherited=record.fields["priority"], notes=notes)
             sub.parent = record.ref
             sub.depends = [_reference(dep, sub_where, sibling_of=number) for dep in _list(subtask, "dependencies", sub_where)]
             records.append(sub)
@@ -251,7 +252,7 @@ def _reference(dep: Any, where: str, sibling_of: int | None) -> str:
     return f"{int(parts[0])}.{int(parts[1])}"
 
 
-def _record(task: dict[str, Any], where: str, ref: str, inherited: Priority) -> Record:
+def _record(task: dict[str, Any], where: str, ref: str, inherited: Priority, notes: list[str] | None) -> Record:
     title, overflow = split_title(_string(task, "title", where))
     if not title:
         raise BadInput(f"{where}: no title")
@@ -275,7 +276,8 @@ def _record(task: dict[str, Any], where: str, ref: str, inherited: Priority) -> 
         parts.append("Test strategy:\n" + strategy)
     fields = {
         "title": title,
-        "description": "\n\n".join(part.strip("\n") for part in parts if part.strip()),
+        # A subtask's details may hold a whole folded subtree, more than a description takes.
+        "description": clip("\n\n".join(part.strip("\n") for part in parts if part.strip()), DESCRIPTION_MAX, where, notes),
         "status": status,
         "priority": priority,
         "acceptance_criteria": criteria,
