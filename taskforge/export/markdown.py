@@ -121,10 +121,9 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
     head = Head(title="")
     summary: list[str] = []
     items: list[_Item] = []
-    stack: list[_Item] = []  # the open items, outermost first
-    group: _Item | None = None  # the heading whose items follow
+    stack: list[_Item] = []  # the open items, outermost first; a heading's group at the bottom
 
-    for number, raw in enumerate(text.split("\n"), start=1):
+    for number, raw in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         stripped = raw.strip()
         indent = _indentation(raw)
         if not stripped or stripped == NO_TASKS:
@@ -138,7 +137,7 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
                 continue
             group = _Item(_record(number, plain(heading.group(2)) or "Untitled"), -1)
             items.append(group)
-            stack = [group]
+            stack = [group]  # the items below it are its children, whatever their indentation
             continue
         item = _ITEM.match(stripped)
         if item and (item.group(2) or "").startswith(_ACCEPTANCE):
@@ -164,6 +163,8 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
             continue
         _owner(stack, indent, number).description.append(_unquoted(raw))
 
+    if not head.title and not items:
+        raise BadInput("not a Markdown checklist: no # title and no list items")
     for item in items:
         description = "\n".join(item.description).strip("\n")
         if description:

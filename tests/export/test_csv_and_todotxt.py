@@ -7,7 +7,8 @@ import io
 import re
 
 from taskforge.export import csv_table, todotxt
-from tests.export.trees import awkward_tree, empty_tree, sample_tree
+from tests.builders import create
+from tests.export.trees import awkward_tree, build, empty_tree, sample_tree
 
 
 def rows(text: str) -> list[dict[str, str]]:
@@ -64,9 +65,6 @@ def test_todotxt_one_well_formed_line_per_task():
 
 
 def test_todotxt_titles_that_would_read_as_marks_are_defused():
-    from tests.export.trees import build
-    from tests.builders import create
-
     tree = build([create("a", "x marks the spot", status="done"), create("b", "2024-05-01 launch")])
     lines = todotxt.render(tree).splitlines()
     assert lines[0].startswith("x - x marks the spot +awkward")

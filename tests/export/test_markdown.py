@@ -97,6 +97,7 @@ def test_a_title_with_a_middle_dot_from_a_person_stays_whole():
         ("- [ ] " + "x" * 20 + "\n  - Acceptance: " + "y" * 501 + "\n", "line 1: acceptance_criteria.0: must be at most 500"),
         ("Status: frozen · exported from taskforge project `p`\n", "line 1: unknown project status “frozen”"),
         ("- [ ]\n", "line 1: a task needs a title"),
+        ('{"format": "taskforge/1"}\n', "not a Markdown checklist: no # title and no list items"),
     ],
 )
 def test_bad_checklists_name_the_line(text, expected):
@@ -137,3 +138,8 @@ def test_subtree_export_keeps_only_dependencies_inside_it():
     text = markdown.render(awkward_tree(), "T6")
     assert "**T7** title after gantt click call · after T6 ·" in text  # T3 is outside the subtree
     assert [task.key for task in reimported(text).tasks.values()] == ["T6", "T7"]
+
+
+def test_windows_line_endings_read_the_same():
+    text = markdown.render(awkward_tree())
+    assert reimported(text.replace("\n", "\r\n")).snapshot() == reimported(text).snapshot()

@@ -94,7 +94,7 @@ def mindmap_levels(text: str) -> list[int]:
         assert match, line
         levels.append(len(match["indent"]) // 2)
     assert levels[0] == 1 and all(level > 1 for level in levels[1:])  # one root, everything under it
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:]))  # a child is exactly one level deeper
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))  # a child is exactly one level deeper
     return levels
 
 

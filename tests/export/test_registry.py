@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from taskforge.export import EXPORTERS, IMPORTERS, guess_import_format
 from tests.export.conftest import projects
 from tests.export.trees import awkward_tree, empty_tree
@@ -61,4 +63,22 @@ def test_an_unknown_import_format_is_a_clear_error(cli, tmp_path):
     path.write_text("hello", encoding="utf-8")
     result = cli("import", str(path))
     assert result.exit_code == 1 and "cannot tell the format of notes.txt; pass --format" in result.stderr
+    assert projects(cli) == []
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "expected"),
+    [
+        ("md", '{"format": "taskforge/1", "project": {}}', "not a Markdown checklist"),
+        ("taskwarrior", '{"format": "taskforge/1",\n "project": {}}', "line 1: not a Taskwarrior task"),
+        ("taskmaster", '[{"uuid": "a", "description": "A"}]', "not a Task Master tasks.json"),
+        ("json", "# Plan\n- [ ] a\n", "not a taskforge/1 JSON document"),
+    ],
+)
+def test_a_file_that_is_not_the_format_it_claims(cli, tmp_path, fmt, text, expected):
+    path = tmp_path / "input.txt"
+    path.write_text(text, encoding="utf-8")
+    result = cli("import", str(path), "--format", fmt)
+    assert result.exit_code == 1
+    assert expected in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert projects(cli) == []
