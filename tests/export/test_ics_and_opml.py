@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import icalendar
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from taskforge.export import ical, opml
 from taskforge.export.common import stable_uuid
 from tests.builders import create
-from tests.export.trees import awkward_tree, big_tree, build, empty_tree
+from tests.export.trees import awkward_tree, big_tree, build, empty_tree, trees
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -115,3 +116,20 @@ def test_opml_empty_and_big():
     assert len(list(root.find("body").iter("outline"))) == 10_000
     lines = ical.render(big_tree(), now=NOW).split("\r\n")
     assert lines.count("BEGIN:VTODO") == lines.count("END:VTODO") == 10_000
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(trees())
+def test_any_text_parses_back_from_ics_and_opml(tree):
+    found = todos(ical.render(tree, now=NOW))
+    elements = {e.get("key"): e for e in outlines(opml.render(tree)).find("body").iter("outline")}
+
+    def xml_can_hold(text: str) -> str:
+        return text.replace("\ufffe", "").replace("\uffff", "")
+
+    for key, task in tree.tasks.items():
+        note = ical._description(task.description, task.acceptance_criteria)
+        assert str(found[key]["SUMMARY"]) == task.title
+        assert str(found[key].get("DESCRIPTION", "")) == note
+        assert elements[key].get("text") == xml_can_hold(task.title)
+        assert (elements[key].get("_note") or "") == xml_can_hold(note)

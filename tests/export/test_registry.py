@@ -82,3 +82,28 @@ def test_a_file_that_is_not_the_format_it_claims(cli, tmp_path, fmt, text, expec
     assert result.exit_code == 1
     assert expected in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert projects(cli) == []
+
+
+@pytest.mark.parametrize("fmt", sorted(IMPORTERS))
+def test_each_import_is_one_audited_patch_that_undo_removes(cli, store, tmp_path, fmt):
+    project = store(awkward_tree())
+    path = tmp_path / f"export.{fmt}"
+    assert cli("export", project, "--format", fmt, "-o", str(path)).exit_code == 0
+    result = cli("import", str(path), "--format", fmt, "--json")
+    assert result.exit_code == 0, result.output
+    new = json.loads(result.stdout)["id"]
+    history = json.loads(cli("history", new, "--json").stdout)
+    assert [(record["kind"], record["mode"]) for record in history] == [("apply", "import")]
+    assert history[0]["counts"]["create"] == json.loads(result.stdout)["tasks"] > 0
+    assert cli("undo", new).exit_code == 0
+    assert json.loads(cli("show", new, "--json").stdout)["tasks"] == []
+
+
+@pytest.mark.parametrize("fmt", sorted(IMPORTERS))
+def test_each_format_imports_an_empty_project(cli, store, tmp_path, fmt):
+    project = store(empty_tree())
+    path = tmp_path / f"empty.{fmt}"
+    assert cli("export", project, "--format", fmt, "-o", str(path)).exit_code == 0
+    result = cli("import", str(path), "--format", fmt, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["tasks"] == 0

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from taskforge.core.errors import BadInput
 from taskforge.core.models import Priority, Status
@@ -22,7 +23,7 @@ from taskforge.core.tree import Tree
 from taskforge.export import taskwarrior
 from taskforge.export.common import stable_uuid
 from tests.export.conftest import projects
-from tests.export.trees import awkward_tree, empty_tree
+from tests.export.trees import awkward_tree, empty_tree, trees
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 needs_task = pytest.mark.skipif(shutil.which("task") is None, reason="Taskwarrior (`task`) is not installed")
@@ -197,3 +198,9 @@ def test_bad_export_through_the_command_line_creates_nothing(cli, tmp_path):
     assert result.exit_code == 1
     assert result.stderr.strip() == 'taskforge: record 1 ("A"): depends on missing, which is not in the file'
     assert projects(cli) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(trees())
+def test_any_tree_survives_the_taskwarrior_format(tree):
+    assert comparable(reimported(taskwarrior.render(tree, now=NOW))) == comparable(tree)

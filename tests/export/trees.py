@@ -61,6 +61,7 @@ _PIECES = st.sampled_from(
 )
 _TEXT = st.lists(st.one_of(st.characters(blacklist_categories=("Cs",)), _PIECES), max_size=16).map("".join)
 _LINE = _TEXT.filter(lambda text: clean_line(text) != "")
+_TAG = _LINE.filter(lambda text: len(clean_line(text)) <= 50)
 
 
 @st.composite
@@ -82,7 +83,7 @@ def trees(draw) -> Tree:
             "estimate_minutes": draw(st.none() | st.integers(0, 100_000)),
             "actual_minutes": draw(st.none() | st.integers(0, 100_000)),
             "acceptance_criteria": draw(st.lists(_LINE, max_size=2)),
-            "tags": draw(st.lists(_LINE, max_size=2, unique_by=clean_line)),
+            "tags": draw(st.lists(_TAG, max_size=2, unique_by=clean_line)),
             "depends_on": [f"n{i}" for i in depends],
         }
         if parent is not None:
