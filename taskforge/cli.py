@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from taskforge.core.errors import TaskforgeError
+from taskforge.export import EXPORTERS, IMPORTERS
 
 if TYPE_CHECKING:
     from taskforge.store.interface import Reader
@@ -38,13 +39,9 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable, documented in the README).")]
 
 
-class ExportFormat(StrEnum):
-    json = "json"
-    md = "md"
-
-
-class ImportFormat(StrEnum):
-    json = "json"
+# One member per registered format (the registry imports no format module until one is used).
+ExportFormat = StrEnum("ExportFormat", {name.replace("-", "_"): name for name in EXPORTERS})
+ImportFormat = StrEnum("ImportFormat", {name.replace("-", "_"): name for name in IMPORTERS})
 
 
 class _State:
@@ -481,12 +478,15 @@ def export_command(
 
     with open_reader(db) as repo:
         tree = repo.load(project)
-    text = operations.export_text(tree, fmt.value, task)
+    notes: list[str] = []
+    text = operations.export_text(tree, fmt.value, task, notes)
+    for note in notes:
+        typer.echo(f"taskforge: note: {note}", err=True)
     if output is None:
         sys.stdout.write(text)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        output.write_text(text, encoding="utf-8", newline="")  # CRLF stays CRLF (csv, ics) on every OS
     except OSError as exc:
         raise TaskforgeError(f"cannot write {output}: {exc.strerror}") from None
     typer.echo(f"Wrote {output} ({fmt.value}, {len(tree.subtree(task)) if task else len(tree)} tasks).", err=True)
@@ -506,8 +506,11 @@ def import_command(
     from taskforge import operations
 
     path, text = read_input(source)
+    notes: list[str] = []
     with open_repo(db) as repo:
-        applied = operations.import_file(repo, path, text, fmt.value if fmt else None)
+        applied = operations.import_file(repo, path, text, fmt.value if fmt else None, notes)
+    for note in notes:
+        typer.echo(f"taskforge: note: {note}", err=True)
     project = applied.tree.project
     if as_json:
         return out_json({"id": project.id, "title": project.title, "tasks": len(applied.tree), "version": project.version})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from taskforge.core.bulk import gc_paused
 from taskforge.core.diff import DiffEntry, entries
 from taskforge.core.errors import BadInput, NothingToDo, UnknownProject, UnknownTask
 from taskforge.core.history import Provenance
@@ -17,7 +18,7 @@ from taskforge.core.patches import (
     replay,
 )
 from taskforge.core.tree import Tree
-from taskforge.export import EXPORTERS, exporter, guess_import_format, importer
+from taskforge.export import EXPORTERS, IMPORTERS, exporter, guess_import_format, importer
 from taskforge.store.interface import Applied, Repository
 
 
@@ -102,21 +103,30 @@ def approve(repo: Repository, project_id: str) -> Applied:
     return repo.apply_patch(patch, mode=Mode.EDIT, provenance=Provenance(message="approve plan", planner="user"))
 
 
-def export_text(tree: Tree, fmt: str, task: str | None = None) -> str:
+def export_text(tree: Tree, fmt: str, task: str | None = None, notes: list[str] | None = None) -> str:
+    """The project (or `task`'s subtree) in an export format; what the format cannot carry goes to `notes`."""
     if fmt not in EXPORTERS:
         raise BadInput(f"unknown export format '{fmt}' (choose from {', '.join(EXPORTERS)})")
     if task is not None and task not in tree:
         raise UnknownTask(tree.project.id, task)
-    return exporter(fmt).render(tree, task)
+    module = exporter(fmt)
+    if notes is not None and hasattr(module, "losses"):
+        notes.extend(module.losses(tree, task))
+    return module.render(tree, task)
 
 
-def import_file(repo: Repository, path: Path | None, text: str, fmt: str | None) -> Applied:
-    """A new project from a file, through one audited patch that can be undone."""
+def import_file(
+    repo: Repository, path: Path | None, text: str, fmt: str | None, notes: list[str] | None = None
+) -> Applied:
+    """A new project from a file, through one audited patch that can be undone; what was left out goes to `notes`."""
     name = path.name if path else "-"
     fmt = fmt or guess_import_format(name, text)
     if fmt is None:
         raise BadInput(f"cannot tell the format of {name}; pass --format")
-    project, patch = importer(fmt).read(text)
+    if fmt not in IMPORTERS:
+        raise BadInput(f"cannot import {fmt} (choose from {', '.join(IMPORTERS)})")
+    with gc_paused():  # tens of thousands of small objects: no point rescanning them as they pile up
+        project, patch = importer(fmt).read(text, notes)
     try:
         return repo.create_project(
             project, patch, Provenance(message=f"import {name}", planner="import"), mode=Mode.IMPORT

@@ -1,14 +1,34 @@
-"""Exporters and importers, one module per format. Each exporter is `render(tree, root=None) -> str`."""
+"""Exporters and importers, one module per format, imported only when a format is used.
+
+An exporter module has `render(tree, root=None) -> str` (the whole project, or the subtree under `root`)
+and may have `losses(tree, root=None) -> list[str]`: what the format could not carry, said on stderr.
+An importer module has `read(text, notes=None) -> (Project, ProjectPatch)`: a new project and the one
+patch that fills it; it raises BadInput naming the line or record, and appends to `notes` what it left out.
+"""
 
 from __future__ import annotations
 
+import re
 from importlib import import_module
 from types import ModuleType
 
 # format name -> module under taskforge.export; imported only when used.
-EXPORTERS = {"json": "taskforge_json", "md": "markdown"}
-IMPORTERS = {"json": "taskforge_json"}
-EXTENSIONS = {"json": ".json", "md": ".md"}
+EXPORTERS = {
+    "json": "taskforge_json",
+    "md": "markdown",
+    "csv": "csv_table",
+    "todotxt": "todotxt",
+    "taskwarrior": "taskwarrior",
+    "mermaid": "mermaid_gantt",
+    "mermaid-mindmap": "mermaid_mindmap",
+    "ics": "ical",
+    "opml": "opml",
+    "taskmaster": "taskmaster",
+}
+IMPORTERS = {"json": "taskforge_json", "md": "markdown", "taskwarrior": "taskwarrior", "taskmaster": "taskmaster"}
+
+_TASKFORGE_DOCUMENT = re.compile(r'"format"\s*:')
+_SNIFF_CHARS = 65_536
 
 
 def exporter(name: str) -> ModuleType:
@@ -20,11 +40,27 @@ def importer(name: str) -> ModuleType:
 
 
 def guess_import_format(filename: str, text: str) -> str | None:
-    """The import format a file is in, from its extension, else from its first characters."""
+    """The import format a file is in, from its extension and its first characters.
+
+    `.json` alone says little (Taskwarrior and Task Master both write JSON), so JSON is told apart by
+    shape: an array is a `task export`, an object with a "format" key is taskforge's own document, any
+    object with "tasks" is Task Master's tasks.json, and objects with a "uuid" are an old-style
+    `task export` (one object per line).
+    """
     lowered = filename.lower()
-    for name, extension in EXTENSIONS.items():
-        if name in IMPORTERS and lowered.endswith(extension):
-            return name
-    if text.lstrip().startswith("{"):
-        return "json"
+    if lowered.endswith((".md", ".markdown")):
+        return "md"
+    head = text[:_SNIFF_CHARS].lstrip("\ufeff \t\r\n")
+    if head.startswith("["):
+        return "taskwarrior"
+    if head.startswith("{"):
+        if _TASKFORGE_DOCUMENT.search(head):
+            return "json"
+        if '"tasks"' in head:
+            return "taskmaster"
+        if '"uuid"' in head:
+            return "taskwarrior"
+        return "json"  # its importer says best what is wrong with it
+    if head.startswith(("#", "- [", "* [", "+ [")):
+        return "md"
     return None

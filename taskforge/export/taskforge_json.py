@@ -31,6 +31,7 @@ from taskforge.core.patches import (
     Title,
 )
 from taskforge.core.tree import Tree
+from taskforge.export.common import dependencies, in_scope
 
 FORMAT = "taskforge/1"
 
@@ -47,9 +48,13 @@ def document(tree: Tree, root: str | None = None, *, with_version: bool = False)
     if with_version:
         head["version"] = project.version
 
+    scope = in_scope(tree, root)
+
     def node(key: str) -> dict[str, Any]:
         # Field order follows the Task model; the parent is implied by the nesting.
         fields = tree[key].model_dump(mode="json", exclude={"parent_key"})
+        if scope is not None:  # a subtree document stays importable on its own
+            fields["depends_on"] = dependencies(tree, key, scope)
         return fields | {"children": [node(child) for child in tree.children[key]]}
 
     tops = [root] if root is not None else tree.roots
@@ -94,8 +99,8 @@ class _Document(BaseModel):
     tasks: list[_TaskRecord] = Field(default_factory=list)
 
 
-def read(text: str) -> tuple[Project, ProjectPatch]:
-    """A new project and the one patch that fills it, from a document. Raises BadInput."""
+def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPatch]:
+    """A new project and the one patch that fills it, from a document (lossless: no notes). Raises BadInput."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

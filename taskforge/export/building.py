@@ -1,0 +1,194 @@
+"""What every importer of a foreign format shares: records read from a file become one create-only patch.
+
+An importer reads its format into `Record`s (each names where it came from, for messages), and
+`build` checks what the patch engine would otherwise report in terms of keys the user never saw:
+unknown parents and dependencies, depth, cycles. Every problem names the line or record it is about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from taskforge.core.errors import BadInput
+from taskforge.core.models import KEY_PATTERN, MAX_DEPTH, Project, ProjectStatus, key_number, slugify
+from taskforge.core.patches import TITLE_MAX, Op, ProjectPatch, TaskFields, TaskPatch
+from taskforge.core.text import clean_block, clean_line
+
+
+@dataclass
+class Record:
+    where: str  # how a message names it: "line 12", 'record 3 ("Design")'
+    ref: str  # the file's own identifier for it, unique in the file
+    fields: dict[str, Any]  # TaskFields other than parent_task_id and depends_on
+    parent: str | None = None  # the parent's ref
+    key: str | None = None  # a taskforge key the file asks to keep (`T7`)
+    depends: list[str] = field(default_factory=list)  # refs
+
+
+@dataclass
+class Head:
+    """The project an import creates."""
+
+    title: str
+    id: str = ""  # from the title when empty
+    summary: str = ""
+    status: ProjectStatus = ProjectStatus.DRAFT
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """A foreign title as a taskforge title (one line, at most 200 characters) and what did not fit."""
+    text = clean_block(text)
+    first, _, rest = text.partition("\n")
+    first = clean_line(first)
+    if len(first) > TITLE_MAX:
+        cut = first.rfind(" ", 0, TITLE_MAX - 1)
+        cut = cut if cut > TITLE_MAX // 2 else TITLE_MAX - 1
+        first, rest = first[:cut].rstrip() + "…", (first + ("\n" + rest if rest else ""))
+    return first, rest.strip("\n")
+
+
+def clip(text: str, limit: int, where: str, notes: list[str] | None) -> str:
+    """Text cut to a field's limit, with a note saying so, for formats that hold more than taskforge does."""
+    if len(text) <= limit:
+        return text
+    if notes is not None:
+        notes.append(f"{where}: cut its description to {limit:,} characters (it had {len(text):,})")
+    return text[: limit - 1].rstrip() + "…"
+
+
+def build(head: Head, records: list[Record], source: str) -> tuple[Project, ProjectPatch]:
+    """The new project and its one patch; raises BadInput naming the record at fault."""
+    by_ref: dict[str, Record] = {}
+    children: dict[str | None, list[Record]] = {None: []}
+    for record in records:
+        if record.ref in by_ref:
+            raise BadInput(f"{record.where}: {record.ref} appears twice")
+        by_ref[record.ref] = record
+    for record in records:
+        if record.parent is not None and record.parent not in by_ref:
+            raise BadInput(f"{record.where}: its parent {record.parent} is not in the file")
+        children.setdefault(record.parent, []).append(record)
+
+    ordered = _preorder(children, records)
+    keys = _assign_keys(ordered)
+    creates = [_create(record, keys) for record in ordered]
+    links = _dependencies(ordered, by_ref, keys)
+    highest = max((key_number(key) or 0 for key in keys.values()), default=0)
+
+    title = clean_line(head.title)[:TITLE_MAX] or "Imported project"
+    project = Project(
+        id=head.id or slugify(title), title=title, summary=clean_block(head.summary)[:5_000],
+        status=head.status, next_key=highest + 1,
+    )
+    patch = ProjectPatch(
+        project_id=project.id, base_version=0, rationale=f"Imported from {source}.", task_patches=creates + links
+    )
+    return project, patch
+
+
+def _preorder(children: dict[str | None, list[Record]], records: list[Record]) -> list[Record]:
+    """Parents before children, siblings in file order; refuses depth beyond MAX_DEPTH and parent loops."""
+    ordered: list[Record] = []
+    stack = [(record, 1) for record in reversed(children[None])]
+    while stack:
+        record, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadInput(f"{record.where}: nested {depth} levels deep; taskforge allows {MAX_DEPTH}")
+        ordered.append(record)
+        stack.extend((child, depth + 1) for child in reversed(children.get(record.ref, [])))
+    if len(ordered) < len(records):
+        seen = {id(record) for record in ordered}
+        stray = next(record for record in records if id(record) not in seen)
+        raise BadInput(f"{stray.where}: its chain of parents loops back to itself")
+    return ordered
+
+
+def _assign_keys(ordered: list[Record]) -> dict[str, str]:
+    """Keep the keys the file gives when they are valid and unique; number the rest after them."""
+    kept: dict[str, str] = {}
+    taken: set[str] = set()
+    for record in ordered:
+        if record.key and KEY_PATTERN.fullmatch(record.key) and record.key not in taken:
+            kept[record.ref] = record.key
+            taken.add(record.key)
+    following = max((key_number(key) or 0 for key in taken), default=0) + 1
+    keys: dict[str, str] = {}
+    for record in ordered:
+        if record.ref in kept:
+            keys[record.ref] = kept[record.ref]
+        else:
+            keys[record.ref] = f"T{following}"
+            following += 1
+    return keys
+
+
+def _create(record: Record, keys: dict[str, str]) -> TaskPatch:
+    parent = keys[record.parent] if record.parent is not None else None
+    try:
+        body = TaskFields.model_validate({"parent_task_id": parent, **record.fields})
+    except ValidationError as exc:
+        raise BadInput(f"{record.where}: {_reason(exc)}") from None
+    return TaskPatch(op=Op.CREATE, task_id=keys[record.ref], body=body)
+
+
+def _dependencies(ordered: list[Record], by_ref: dict[str, Record], keys: dict[str, str]) -> list[TaskPatch]:
+    graph: dict[str, list[str]] = {}
+    for record in ordered:
+        targets: list[str] = []
+        for ref in record.depends:
+            if ref not in by_ref:
+                raise BadInput(f"{record.where}: depends on {ref}, which is not in the file")
+            if ref == record.ref:
+                raise BadInput(f"{record.where}: depends on itself")
+            if ref not in targets:
+                targets.append(ref)
+        graph[record.ref] = targets
+    _refuse_cycles(graph, by_ref)
+    links = []
+    for record in ordered:
+        if graph[record.ref]:
+            try:
+                body = TaskFields(depends_on=[keys[ref] for ref in graph[record.ref]])
+            except ValidationError as exc:
+                raise BadInput(f"{record.where}: {_reason(exc)}") from None
+            links.append(TaskPatch(op=Op.UPDATE, task_id=keys[record.ref], body=body))
+    return links
+
+
+def _refuse_cycles(graph: dict[str, list[str]], by_ref: dict[str, Record]) -> None:
+    """Depth-first search without recursion (a 10,000-task chain must not hit the recursion limit)."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    for start in graph:
+        if state.get(start):
+            continue
+        path = [start]
+        iterators = [iter(graph[start])]
+        state[start] = 1
+        while iterators:
+            following = next(iterators[-1], None)
+            if following is None:
+                state[path.pop()] = 2
+                iterators.pop()
+            elif state.get(following) == 1:
+                loop = path[path.index(following):] + [following]
+                names = " → ".join(_name(by_ref[ref]) for ref in loop)
+                raise BadInput(f"{by_ref[following].where}: its dependencies form a cycle ({names})")
+            elif not state.get(following):
+                state[following] = 1
+                path.append(following)
+                iterators.append(iter(graph[following]))
+
+
+def _name(record: Record) -> str:
+    title = str(record.fields.get("title", ""))
+    return record.key or (f'"{title[:40]}"' if title else record.ref)
+
+
+def _reason(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error["loc"])
+    message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message

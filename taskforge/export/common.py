@@ -1,0 +1,45 @@
+"""What several exporters need: the tasks in scope, in order, with their depth; stable ids; a clock."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from taskforge.core.tree import Tree
+
+# Fixed, so that a task gets the same uuid in every export and a re-export updates rather than duplicates.
+TASKFORGE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://taskforge.invalid/task")
+
+
+def stable_uuid(project_id: str, key: str) -> str:
+    return str(uuid.uuid5(TASKFORGE_NAMESPACE, f"{project_id}/{key}"))
+
+
+def tops(tree: Tree, root: str | None) -> list[str]:
+    """The keys an export starts from: the whole project's roots, or the one task asked for."""
+    return [root] if root is not None else list(tree.roots)
+
+
+def outline(tree: Tree, root: str | None = None) -> Iterator[tuple[str, int]]:
+    """(key, depth) in display order; depth 1 is the export's own top level, whatever `root` is."""
+    stack = [(key, 1) for key in reversed(tops(tree, root))]
+    while stack:
+        key, depth = stack.pop()
+        yield key, depth
+        stack.extend((child, depth + 1) for child in reversed(tree.children[key]))
+
+
+def in_scope(tree: Tree, root: str | None) -> set[str] | None:
+    """The keys a subtree export holds; None for the whole project (everything is in scope)."""
+    return None if root is None else set(tree.subtree(root))
+
+
+def dependencies(tree: Tree, key: str, scope: set[str] | None) -> list[str]:
+    """The task's dependencies that are part of the export: a subtree export stays self-contained."""
+    depends = tree[key].depends_on
+    return list(depends) if scope is None else [dep for dep in depends if dep in scope]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)

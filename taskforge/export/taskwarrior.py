@@ -1,0 +1,271 @@
+"""Taskwarrior: a JSON array that `task import` accepts, and the array `task export` writes, read back.
+
+    {"uuid": "…", "description": "Login form", "status": "pending", "entry": "20250101T090004Z",
+     "start": "20250101T090004Z", "project": "auth-flow.T1", "priority": "H", "tags": ["ux"],
+     "depends": ["…uuid of T2…"], "annotations": [{"entry": "…", "description": "The description"}],
+     "taskforge_key": "T4", "taskforge_estimate": "240"}
+
+- uuid: uuid5 of the project id and the key, so a re-export updates the same tasks in Taskwarrior.
+- project: the project id, then the keys of the task's ancestors (`auth-flow.T1.T4`). Taskwarrior's
+  `parent` means recurrence, not a sub-task; a dotted project is its own idea of a hierarchy, and
+  `task project:auth-flow.T1` lists T1's sub-tree. Keys, not titles: they contain no dots or spaces
+  and survive renaming a task.
+- status: done → completed with `end`; doing → pending with `start` (Taskwarrior's "active");
+  todo and blocked → pending. priority: critical and high → H, medium → M, low → L.
+- The description is one annotation; each acceptance criterion another, starting "Acceptance: ".
+- `entry` counts up one second per task in outline order, so sorting by entry gives the order back.
+- What Taskwarrior has no field for rides in attributes it keeps as they are (orphan UDAs):
+  taskforge_key, taskforge_estimate and taskforge_spent (minutes), taskforge_priority (critical),
+  taskforge_status (blocked).
+
+Reading takes any `task export` (a JSON array, or the older one object per line). Deleted tasks and
+recurrence templates are left out. The project path rebuilds the tree: a segment that is a task's
+taskforge_key is that task; any other segment (`Home.Garden`) becomes a task that groups what is in it.
+When every task shares the first segment, that is the project; otherwise each first segment is a root.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from taskforge.core.errors import BadInput
+from taskforge.core.models import KEY_PATTERN, Priority, Project, Status
+from taskforge.core.patches import ProjectPatch
+from taskforge.core.text import clean_block, clean_line
+from taskforge.core.tree import Tree
+from taskforge.export.building import Head, Record, build, split_title
+from taskforge.export.common import dependencies, in_scope, outline, stable_uuid, utc_now
+
+STAMP = "%Y%m%dT%H%M%SZ"
+ACCEPTANCE = "Acceptance: "
+PRIORITY_LETTERS = {Priority.CRITICAL: "H", Priority.HIGH: "H", Priority.MEDIUM: "M", Priority.LOW: "L"}
+LETTER_PRIORITIES = {"H": Priority.HIGH, "M": Priority.MEDIUM, "L": Priority.LOW}
+
+# -- writing ------------------------------------------------------------------------------------------
+
+
+def render(tree: Tree, root: str | None = None, *, now: datetime | None = None) -> str:
+    now = now or utc_now()
+    keys = list(outline(tree, root))
+    first_entry = now - timedelta(seconds=len(keys))
+    scope = in_scope(tree, root)
+    project_id = tree.project.id
+    path: list[str] = [project_id]  # the project, then the keys above the current task
+    lines = []
+    for number, (key, depth) in enumerate(keys):
+        task = tree[key]
+        del path[depth:]
+        entry = (first_entry + timedelta(seconds=number)).strftime(STAMP)
+        record: dict[str, Any] = {
+            "uuid": stable_uuid(project_id, key),
+            "description": clean_line(task.title),
+            "status": "completed" if task.status is Status.DONE else "pending",
+            "entry": entry,
+            "project": ".".join(path),
+            "priority": PRIORITY_LETTERS[task.priority],
+        }
+        if task.status is Status.DONE:
+            record["end"] = now.strftime(STAMP)
+        if task.status is Status.DOING:
+            record["start"] = entry
+        if task.tags:
+            record["tags"] = [clean_line(tag) for tag in task.tags]
+        depends = dependencies(tree, key, scope)
+        if depends:
+            record["depends"] = [stable_uuid(project_id, dep) for dep in depends]
+        notes = ([clean_block(task.description)] if task.description else []) + [
+            ACCEPTANCE + clean_line(criterion) for criterion in task.acceptance_criteria
+        ]
+        if notes:
+            # Taskwarrior keys annotations by their time: each of a task's needs its own second.
+            record["annotations"] = [
+                {"entry": (first_entry + timedelta(seconds=number + n)).strftime(STAMP), "description": note}
+                for n, note in enumerate(notes)
+            ]
+        record["taskforge_key"] = key
+        if task.estimate_minutes is not None:
+            record["taskforge_estimate"] = str(task.estimate_minutes)
+        if task.actual_minutes is not None:
+            record["taskforge_spent"] = str(task.actual_minutes)
+        if task.priority is Priority.CRITICAL:
+            record["taskforge_priority"] = Priority.CRITICAL.value
+        if task.status is Status.BLOCKED:
+            record["taskforge_status"] = Status.BLOCKED.value
+        lines.append(json.dumps(record, ensure_ascii=False))
+        path.append(key)
+    return "[\n" + ",\n".join(lines) + ("\n" if lines else "") + "]\n"
+
+
+# -- reading ------------------------------------------------------------------------------------------
+
+_KNOWN_STATUSES = {"pending", "waiting", "completed", "deleted", "recurring"}
+
+
+def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPatch]:
+    entries = _entries(text)
+    kept: list[tuple[str, dict[str, Any]]] = []
+    left_out: set[str] = set()
+    for where, data in entries:
+        status = _text(data, "status", where) or "pending"
+        if status not in _KNOWN_STATUSES:
+            raise BadInput(f"{where}: unknown status “{status}” (expected one of {', '.join(sorted(_KNOWN_STATUSES))})")
+        uuid = _text(data, "uuid", where)
+        if not uuid:
+            raise BadInput(f"{where}: no uuid")
+        if status in ("deleted", "recurring"):  # gone, or a template whose instances are the real tasks
+            left_out.add(uuid)
+            continue
+        kept.append((where, data))
+    if left_out and notes is not None:
+        notes.append(f"left out {len(left_out)} deleted task(s) and recurrence template(s)")
+    kept.sort(key=lambda item: _text(item[1], "entry", item[0]))  # stable: file order breaks ties
+
+    paths = [[part for part in _text(data, "project", where).split(".") if part] for where, data in kept]
+    firsts = {path[0] if path else None for path in paths}
+    shared = next(iter(firsts)) if len(firsts) == 1 and None not in firsts else None
+    head = Head(title=shared or "Taskwarrior tasks")
+    if shared is not None:
+        paths = [path[1:] for path in paths]
+
+    task_for_key: dict[str, str] = {}  # taskforge key -> uuid, for project segments that name a task
+    for where, data in kept:
+        key = _text(data, "taskforge_key", where)
+        if KEY_PATTERN.fullmatch(key):
+            task_for_key.setdefault(key, _text(data, "uuid", where))
+
+    records: list[Record] = []
+    groups: dict[str, Record] = {}
+
+    def parent_of(segments: list[str]) -> str | None:
+        if not segments:
+            return None
+        if segments[-1] in task_for_key:
+            return task_for_key[segments[-1]]
+        ref = "project " + ".".join(segments)
+        if ref not in groups:
+            outer = parent_of(segments[:-1])
+            title, _ = split_title(segments[-1])
+            groups[ref] = Record(where=f"project {'.'.join(segments)}", ref=ref, fields={"title": title}, parent=outer)
+            records.append(groups[ref])
+        return ref
+
+    for (where, data), path in zip(kept, paths, strict=True):
+        parent = parent_of(path)
+        record = _record(where, data, left_out, notes)
+        record.parent = parent
+        records.append(record)
+    _close_finished_groups(records, groups)
+    return build(head, records, "a Taskwarrior export")
+
+
+def _entries(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """(where, object) for each task: from a JSON array, or from one JSON object per line."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("["):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"not a Taskwarrior export: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        if not isinstance(data, list):
+            raise BadInput("not a Taskwarrior export: expected a JSON array of tasks")
+        entries = [(f"record {n}", item) for n, item in enumerate(data, start=1)]
+    else:
+        entries = []
+        for n, line in enumerate(text.split("\n"), start=1):
+            line = line.strip().rstrip(",")
+            if not line:
+                continue
+            try:
+                entries.append((f"line {n}", json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise BadInput(f"line {n}: not a Taskwarrior task: {exc.msg} at column {exc.colno}") from None
+    for where, item in entries:
+        if not isinstance(item, dict):
+            raise BadInput(f"{where}: expected a task object, not {type(item).__name__}")
+    return entries
+
+
+def _text(data: dict[str, Any], name: str, where: str) -> str:
+    value = data.get(name, "")
+    if not isinstance(value, str):
+        raise BadInput(f"{where}: {name} must be text")
+    return value
+
+
+def _strings(data: dict[str, Any], name: str, where: str) -> list[str]:
+    """A list attribute, written as a JSON array or (older Taskwarrior) as one comma-separated string."""
+    value = data.get(name, [])
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise BadInput(f"{where}: {name} must be a list of text")
+    return value
+
+
+def _minutes(data: dict[str, Any], name: str, where: str) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text.isdigit():
+        raise BadInput(f"{where}: {name} must be whole minutes, not “{value}”")
+    return int(text)
+
+
+def _record(where: str, data: dict[str, Any], left_out: set[str], notes: list[str] | None) -> Record:
+    title, overflow = split_title(_text(data, "description", where))
+    if not title:
+        raise BadInput(f"{where}: no description")
+    where = f'{where} ("{title[:40]}")'
+    annotations = data.get("annotations", [])
+    if not isinstance(annotations, list) or not all(
+        isinstance(a, dict) and isinstance(a.get("description"), str) for a in annotations
+    ):
+        raise BadInput(f"{where}: annotations must be a list of {{entry, description}}")
+    lines = [overflow] if overflow else []
+    criteria = []
+    for annotation in sorted(annotations, key=lambda a: str(a.get("entry", ""))):
+        note = annotation["description"]
+        if note.startswith(ACCEPTANCE):
+            criteria.append(note[len(ACCEPTANCE):])
+        else:
+            lines.append(note)
+
+    status = Status.DONE if data.get("status") == "completed" else Status.DOING if data.get("start") else Status.TODO
+    if status is not Status.DONE and _text(data, "taskforge_status", where) == Status.BLOCKED.value:
+        status = Status.BLOCKED
+    letter = _text(data, "priority", where)
+    if letter and letter not in LETTER_PRIORITIES:
+        raise BadInput(f"{where}: unknown priority “{letter}” (H, M or L)")
+    priority = LETTER_PRIORITIES.get(letter, Priority.MEDIUM)
+    if letter == "H" and _text(data, "taskforge_priority", where) == Priority.CRITICAL.value:
+        priority = Priority.CRITICAL
+
+    depends = _strings(data, "depends", where)
+    dropped = [uuid for uuid in depends if uuid in left_out]
+    if dropped and notes is not None:
+        notes.append(f"{where}: dropped its dependency on {len(dropped)} deleted task(s)")
+    fields: dict[str, Any] = {
+        "title": title, "description": "\n".join(lines), "status": status, "priority": priority,
+        "acceptance_criteria": criteria, "tags": _strings(data, "tags", where),
+        "estimate_minutes": _minutes(data, "taskforge_estimate", where),
+        "actual_minutes": _minutes(data, "taskforge_spent", where),
+    }
+    return Record(
+        where=where, ref=_text(data, "uuid", where), fields=fields, key=_text(data, "taskforge_key", where) or None,
+        depends=[uuid for uuid in depends if uuid not in left_out],
+    )
+
+
+def _close_finished_groups(records: list[Record], groups: dict[str, Record]) -> None:
+    """A task made from a project segment is done when everything in it is."""
+    members: dict[str, list[Record]] = {}
+    for record in records:
+        if record.parent in groups:
+            members.setdefault(record.parent, []).append(record)
+    for group in reversed(list(groups.values())):  # inner groups were created after their outer ones
+        inside = members.get(group.ref, [])
+        if inside and all(member.fields.get("status") is Status.DONE for member in inside):
+            group.fields["status"] = Status.DONE
