@@ -7,7 +7,7 @@ import random
 from taskforge.core.models import MAX_DEPTH
 from taskforge.core.patches import Op, ProjectPatch, TaskFields, TaskPatch
 
-WORDS = "design build test review deploy document migrate audit refactor measure plan ship".split()
+WORDS = ["design", "build", "test", "review", "deploy", "document", "migrate", "audit", "refactor", "measure", "plan", "ship"]
 
 
 def generated_patch(project_id: str, count: int, *, roots: int = 6, seed: int = 7) -> ProjectPatch:

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from taskforge.core.errors import TaskforgeError
 from taskforge.core.chat import ChatMessage
+from taskforge.core.errors import TaskforgeError
 from taskforge.core.models import Mode
 from taskforge.core.patches import MetaUpdates, Problem, TaskPatch
 from taskforge.core.tree import Tree

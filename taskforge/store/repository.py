@@ -110,9 +110,8 @@ class SqlRepository:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         try:
-            with self.engine.connect().execution_options(**database.WRITE) as connection:
-                with connection.begin():
-                    yield connection
+            with self.engine.connect().execution_options(**database.WRITE) as connection, connection.begin():
+                yield connection
         except DBAPIError as exc:
             raise StoreError(f"cannot write {database.describe(str(self.engine.url))}: {database.reason(exc)}") from None
 

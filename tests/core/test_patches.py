@@ -198,7 +198,7 @@ def test_dependency_cycle_is_reported_with_its_keys():
     assert keys[0] == keys[-1]
     assert set(keys) == {"T1", "T2", "T3", "T4"}
     proposed = {"T1": ["T3"], "T2": ["T4"], "T3": ["T2"], "T4": ["T1"]}
-    assert all(b in proposed[a] for a, b in zip(keys, keys[1:]))
+    assert all(b in proposed[a] for a, b in zip(keys, keys[1:], strict=False))
 
 
 def test_dependency_cycle_broken_later_in_the_patch_is_fine():
