@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree
 
 # Fixed, so that a task gets the same uuid in every export and a re-export updates rather than duplicates.
@@ -43,3 +44,11 @@ def dependencies(tree: Tree, key: str, scope: set[str] | None) -> list[str]:
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def notes_text(description: str, criteria: list[str]) -> str:
+    """A task's description and acceptance criteria as one plain-text note (iCalendar, OPML)."""
+    parts = [clean_block(description)] if description else []
+    if criteria:
+        parts.append("Acceptance criteria:\n" + "\n".join(f"- {clean_line(c)}" for c in criteria))
+    return "\n\n".join(parts)

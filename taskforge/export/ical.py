@@ -24,9 +24,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from taskforge.core.models import Priority, Status
-from taskforge.core.text import clean_block, clean_line
+from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
-from taskforge.export.common import dependencies, in_scope, outline, stable_uuid, utc_now
+from taskforge.export.common import dependencies, in_scope, notes_text, outline, stable_uuid, utc_now
 
 STATUSES = {Status.TODO: "NEEDS-ACTION", Status.BLOCKED: "NEEDS-ACTION", Status.DOING: "IN-PROCESS", Status.DONE: "COMPLETED"}
 PRIORITIES = {Priority.CRITICAL: 1, Priority.HIGH: 3, Priority.MEDIUM: 5, Priority.LOW: 7}
@@ -48,7 +48,7 @@ def render(tree: Tree, root: str | None = None, *, now: datetime | None = None) 
     for key, depth in outline(tree, root):
         task = tree[key]
         lines += ["BEGIN:VTODO", f"UID:{uid(key)}", f"DTSTAMP:{stamp}", f"SUMMARY:{text(clean_line(task.title))}"]
-        description = _description(task.description, task.acceptance_criteria)
+        description = notes_text(task.description, task.acceptance_criteria)
         if description:
             lines.append(f"DESCRIPTION:{text(description)}")
         lines += [f"STATUS:{STATUSES[task.status]}", f"PRIORITY:{PRIORITIES[task.priority]}"]
@@ -67,13 +67,6 @@ def render(tree: Tree, root: str | None = None, *, now: datetime | None = None) 
         lines.append("END:VTODO")
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
-
-
-def _description(description: str, criteria: list[str]) -> str:
-    parts = [clean_block(description)] if description else []
-    if criteria:
-        parts.append("Acceptance criteria:\n" + "\n".join(f"- {clean_line(c)}" for c in criteria))
-    return "\n\n".join(parts)
 
 
 def text(value: str) -> str:

@@ -14,9 +14,9 @@ import re
 from xml.sax.saxutils import escape, quoteattr
 
 from taskforge.core.models import Status
-from taskforge.core.text import clean_block, clean_line
+from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
-from taskforge.export.common import dependencies, in_scope, outline
+from taskforge.export.common import dependencies, in_scope, notes_text, outline
 
 INDENT = "  "
 # Beyond the control characters the cleaners drop: the two non-characters XML 1.0 forbids.
@@ -40,7 +40,7 @@ def render(tree: Tree, root: str | None = None) -> str:
             lines.append(f"{INDENT * (open_depths.pop() + 1)}</outline>")
         task = tree[key]
         attributes = {"text": clean_line(task.title)}
-        note = _note(task.description, task.acceptance_criteria)
+        note = notes_text(task.description, task.acceptance_criteria)
         if note:
             attributes["_note"] = note
         if task.status is Status.DONE:
@@ -65,13 +65,6 @@ def render(tree: Tree, root: str | None = None) -> str:
         lines.append(f"{INDENT * (open_depths.pop() + 1)}</outline>")
     lines += [f"{INDENT}</body>", "</opml>"]
     return "\n".join(lines) + "\n"
-
-
-def _note(description: str, criteria: list[str]) -> str:
-    parts = [clean_block(description)] if description else []
-    if criteria:
-        parts.append("Acceptance criteria:\n" + "\n".join(f"- {clean_line(c)}" for c in criteria))
-    return "\n\n".join(parts)
 
 
 def _xml(value: str) -> str:

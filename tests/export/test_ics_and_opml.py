@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from taskforge.export import ical, opml
-from taskforge.export.common import stable_uuid
+from taskforge.export.common import notes_text, stable_uuid
 from tests.builders import create
 from tests.export.trees import awkward_tree, big_tree, build, empty_tree, trees
 
@@ -128,7 +128,7 @@ def test_any_text_parses_back_from_ics_and_opml(tree):
         return text.replace("\ufffe", "").replace("\uffff", "")
 
     for key, task in tree.tasks.items():
-        note = ical._description(task.description, task.acceptance_criteria)
+        note = notes_text(task.description, task.acceptance_criteria)
         assert str(found[key]["SUMMARY"]) == task.title
         assert str(found[key].get("DESCRIPTION", "")) == note
         assert elements[key].get("text") == xml_can_hold(task.title)
