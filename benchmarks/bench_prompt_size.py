@@ -25,10 +25,10 @@ MODEL = "gpt-4o"
 
 def measure() -> Row:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
+    import litellm  # noqa: F401  (loaded, so count_tokens uses litellm's tokenizer, not the estimate)
 
     from taskforge.agent import prompts
-    from taskforge.agent.context import outline
+    from taskforge.agent.context import count_tokens, outline
     from taskforge.agent.planner import PlanRequest
     from taskforge.core.models import Mode
     from taskforge.store.reader import open_reader
@@ -37,7 +37,7 @@ def measure() -> Row:
         tree = reader.load(project_id(10_000))
 
     def tokens(text: str) -> int:
-        return litellm.token_counter(model=MODEL, text=text)
+        return count_tokens(text, MODEL)
 
     most_children = max(tree.tasks, key=lambda k: len(tree.children.get(k, ())))
     most_siblings = max(tree.tasks, key=lambda k: len(tree.children.get(tree[k].parent_key, ())))

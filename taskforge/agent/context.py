@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
 
 from taskforge.agent.planner import PlanRequest
 from taskforge.core.models import Mode, Status
@@ -170,6 +169,3 @@ def _instruction(request: PlanRequest) -> str:
         return f"Propose the change to task {request.focus}'s subtree as the JSON object described above."
     return "Propose the change as the JSON object described above."
 
-
-def total_tokens(messages: Iterable[dict[str, str]], model: str | None = None) -> int:
-    return sum(count_tokens(m["content"], model) for m in messages)

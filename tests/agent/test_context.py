@@ -83,3 +83,20 @@ def test_prompts_are_filled_and_their_examples_are_valid_replies():
         PlanReply.model_validate(example)
     assert "focused task `T2`" in prompts.system_prompt(PlanRequest(sample_tree(), Mode.TASK, "T2", "x"))
     assert "At most 6 root tasks" in prompts.system_prompt(PlanRequest(sample_tree(), Mode.PROJECT, None, "x"))
+
+
+def test_token_counts_use_litellms_tokenizer_once_it_is_loaded_and_estimate_before():
+    import subprocess
+    import sys
+
+    probe = (
+        "import os; os.environ['LITELLM_LOCAL_MODEL_COST_MAP'] = 'True'\n"
+        "from taskforge.agent.context import count_tokens, estimate_tokens\n"
+        "text = 'Design the sign-up and login journeys ' * 20\n"
+        "before = count_tokens(text, 'gpt-4o')\n"
+        "import litellm\n"
+        "after = count_tokens(text, 'gpt-4o')\n"
+        "print(before == estimate_tokens(text), after == litellm.token_counter(model='gpt-4o', text=text), before != after)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["True", "True", "True"], result.stderr
