@@ -33,28 +33,35 @@ TARGET = 1.0
 SIZE = 10_000
 
 
-def measure():
+def imports_vs_task(folder: Path, ours_args: list[str], theirs_file: Path) -> tuple[float, float]:
+    """Median seconds of `taskforge import <ours_args>` and of `task import theirs_file`, each run into a
+    fresh database / a fresh Taskwarrior data folder made outside the timing."""
     task = system_tool("task", "taskwarrior")
+    counter = itertools.count()
+    state: dict = {}
+
+    def fresh() -> None:  # untimed: a new database path and a new, empty Taskwarrior
+        n = next(counter)
+        shutil.rmtree(folder / "run", ignore_errors=True)
+        (folder / "run").mkdir()
+        state["db"] = folder / "run" / f"import-{n}.db"
+        state["env"] = taskwarrior_env(folder / "run" / "tw")
+
+    def ours() -> None:
+        command([*taskforge_command(), "import", *ours_args, "--db", str(state["db"])])()
+
+    def theirs() -> None:
+        command([task, "import", str(theirs_file)], env=state["env"])()
+
+    return interleaved(ours, theirs, setup=fresh)
+
+
+def measure():
+    system_tool("task", "taskwarrior")
     with tempfile.TemporaryDirectory(prefix="bench-taskwarrior-import-") as scratch:
         folder = Path(scratch)
         source = require_taskwarrior_format(folder)
-        counter = itertools.count()
-        state: dict = {}
-
-        def fresh() -> None:  # untimed: a new database path and a new, empty Taskwarrior
-            n = next(counter)
-            shutil.rmtree(folder / "run", ignore_errors=True)
-            (folder / "run").mkdir()
-            state["db"] = folder / "run" / f"import-{n}.db"
-            state["env"] = taskwarrior_env(folder / "run" / "tw")
-
-        def ours() -> None:
-            command([*taskforge_command(), "import", str(source), "--format", "taskwarrior", "--db", str(state["db"])])()
-
-        def theirs() -> None:
-            command([task, "import", str(source)], env=state["env"])()
-
-        mine, baseline = interleaved(ours, theirs, setup=fresh)
+        mine, baseline = imports_vs_task(folder, [str(source), "--format", "taskwarrior"], source)
     return ratio_row(FIGURE, mine, baseline, TARGET)
 
 
@@ -63,28 +70,12 @@ REFERENCE = "  (reference) import 10k tasks (taskforge/1 JSON) vs task import"
 
 def measure_reference():
     """Our own format's import against `task import` of the same tasks in Taskwarrior's JSON."""
-    task = system_tool("task", "taskwarrior")
+    system_tool("task", "taskwarrior")
     with tempfile.TemporaryDirectory(prefix="bench-taskwarrior-import-") as scratch:
         folder = Path(scratch)
         tw_source = folder / "taskwarrior-import.json"
         tw_source.write_text(json.dumps(taskwarrior_tasks(load_document(SIZE))), encoding="utf-8")
-        counter = itertools.count()
-        state: dict = {}
-
-        def fresh() -> None:
-            n = next(counter)
-            shutil.rmtree(folder / "run", ignore_errors=True)
-            (folder / "run").mkdir()
-            state["db"] = folder / "run" / f"import-{n}.db"
-            state["env"] = taskwarrior_env(folder / "run" / "tw")
-
-        def ours() -> None:
-            command([*taskforge_command(), "import", str(dataset(SIZE)), "--db", str(state["db"])])()
-
-        def theirs() -> None:
-            command([task, "import", str(tw_source)], env=state["env"])()
-
-        mine, baseline = interleaved(ours, theirs, setup=fresh)
+        mine, baseline = imports_vs_task(folder, [str(dataset(SIZE))], tw_source)
     row = ratio_row(REFERENCE, mine, baseline, TARGET)
     row.target, row.met = "info", "—"
     return row
