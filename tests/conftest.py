@@ -43,6 +43,21 @@ def repo(db_path: Path) -> Iterator[SqlRepository]:
     repository.close()
 
 
+@pytest.fixture
+def cli(db_path: Path):
+    """The command line in-process (typer's runner) on the test database."""
+    from typer.testing import CliRunner
+
+    from taskforge.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(app, [*args, "--db", str(db_path)], input=input, catch_exceptions=False)
+
+    return invoke
+
+
 SAMPLE = {
     "project_id": "sample",
     "base_version": 0,

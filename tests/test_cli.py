@@ -19,16 +19,6 @@ EXAMPLE = Path(__file__).parent.parent / "data" / "examples" / "auth-flow.json"
 
 
 @pytest.fixture
-def cli(db_path: Path):
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, [*args, "--db", str(db_path)], input=input, catch_exceptions=False)
-
-    return invoke
-
-
-@pytest.fixture
 def patch_file(tmp_path: Path) -> Path:
     path = tmp_path / "seed.json"
     path.write_text(json.dumps(SAMPLE), encoding="utf-8")

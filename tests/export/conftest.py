@@ -6,21 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from taskforge.cli import app
 from taskforge.core.tree import Tree
 from taskforge.export import taskforge_json
-
-
-@pytest.fixture
-def cli(db_path: Path):
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, [*args, "--db", str(db_path)], input=input, catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture
