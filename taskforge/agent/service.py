@@ -185,9 +185,7 @@ class AgentService:
 
     def _new_project(self, goal: str) -> Project:
         title = clean_line(goal)[:200]
-        wanted = slugify(title)
-        free = self.repo.free_project_id(wanted) if hasattr(self.repo, "free_project_id") else wanted
-        return Project(id=free, title=title)
+        return Project(id=self.repo.free_project_id(slugify(title)), title=title)
 
     @staticmethod
     def _check_focus(tree: Tree, focus: str | None) -> None:
