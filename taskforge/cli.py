@@ -146,10 +146,18 @@ def root(
         typer.echo(f"taskforge {__version__}")
         raise typer.Exit()
     if ctx.invoked_subcommand is None:
-        typer.echo(
-            "The taskforge TUI arrives with its issue. Meanwhile: `taskforge --help` lists the commands "
-            "(plan, projects, show, apply, approve, history, undo, redo, export, import)."
-        )
+        run_tui(db)
+
+
+def run_tui(db: str | None) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("the TUI needs a terminal; `taskforge --help` lists the commands that do not", 2)
+    from taskforge.tui.app import TaskforgeApp
+
+    tui = TaskforgeApp(db)
+    tui.run()
+    if tui.return_code:
+        raise typer.Exit(tui.return_code)
 
 
 @app.command("plan")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from taskforge.core.diff import DiffEntry, entries
 from taskforge.core.models import Mode
-from taskforge.core.patches import ProjectPatch
+from taskforge.core.patches import Limits, ProjectPatch, apply
+from taskforge.core.tree import Tree
 
 
 class RecordKind(StrEnum):
@@ -72,3 +74,44 @@ def stacks(records: Iterable[PatchRecord]) -> tuple[list[int], list[int]]:
             undone.clear()
     return done, undone
 
+
+# Stored records were valid when they were applied, and may be imports far above the per-patch limit.
+_STORED = Limits(max_ops=10**9)
+
+
+def walk_back(records: list[PatchRecord], current: Tree) -> Iterator[tuple[PatchRecord, Tree]]:
+    """Each record, newest first, with the tree as it stood just before that record was applied.
+
+    `current` must be the tree after the last record. Each step applies a stored inverse, whose
+    base_version is its record's version_after, so a history that does not lead to `current`
+    stops with a PatchError (a version conflict) instead of yielding wrong trees. Undo mode puts
+    the retired keys of deleted tasks back and checks no planning-mode limits. `next_key` is left
+    as it is now: keys only grow, and a higher one still lets every past create keep its key.
+    """
+    tree = current
+    for record in reversed(records):
+        tree = apply(record.inverse, tree, Mode.UNDO, limits=_STORED).tree
+        # The engine counts versions forward; going back, the tree returns to the record's start.
+        tree.project.version = record.version_before
+        yield record, tree
+
+
+def tree_before(records: list[PatchRecord], current: Tree, seq: int) -> Tree:
+    """The tree as it stood just before record `seq` was applied."""
+    for record, tree in walk_back(records, current):
+        if record.seq == seq:
+            return tree
+    raise KeyError(f"no patch record #{seq}")
+
+
+def entries_for(record: PatchRecord, before: Tree) -> list[DiffEntry]:
+    """The diff of `record` against the tree it was applied to, with before → after values."""
+    return entries(apply(record.patch, before, Mode.UNDO, limits=_STORED))
+
+
+def record_entries(records: list[PatchRecord], current: Tree, seq: int) -> list[DiffEntry]:
+    """The diff of record `seq`, for a history view: what that change did when it was made."""
+    record = next((r for r in records if r.seq == seq), None)
+    if record is None:
+        raise KeyError(f"no patch record #{seq}")
+    return entries_for(record, tree_before(records, current, seq))

@@ -1,0 +1,1 @@
+"""The Textual shell. Only `taskforge` with no command imports this package."""

@@ -1,0 +1,106 @@
+"""The chat pane: the conversation with the planner, a live spinner while it works, and the input."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Input, Static
+
+from taskforge.agent.planner import Progress
+from taskforge.core.chat import ChatMessage
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+SPEAKERS = {
+    "user": ("You", "bold cyan"),
+    "agent": ("Planner", "bold magenta"),
+    "note": ("", "dim italic"),
+    "error": ("Error", "bold red"),
+}
+SHOWN_MESSAGES = 50  # older turns stay in the database; the pane is for the conversation at hand
+
+
+def message_text(role: str, content: str) -> Text:
+    """One chat entry. The content is the user's or a model's words: plain text, never markup."""
+    speaker, style = SPEAKERS.get(role, ("", ""))
+    text = Text()
+    if speaker:
+        text.append(f"{speaker}: ", style=style)
+        text.append(content, style="red" if role == "error" else "")
+    else:
+        text.append(content, style=style)
+    return text
+
+
+def progress_text(tick: int, elapsed: float, progress: Progress | None) -> Text:
+    text = Text()
+    text.append(SPINNER[tick % len(SPINNER)] + " ", style="bold magenta")
+    text.append(f"planning… {elapsed:.1f}s", style="magenta")
+    if progress is not None:
+        if progress.completion_tokens:
+            text.append(f" · {progress.completion_tokens} tokens")
+        elif progress.received_chars:
+            text.append(f" · {progress.received_chars} chars")
+        if progress.attempt > 1:
+            text.append(f" · attempt {progress.attempt}")
+        if progress.model:
+            text.append(f" · {progress.model}", style="dim")
+    text.append("   escape cancels", style="dim")
+    return text
+
+
+class ChatPane(Vertical):
+    """Messages above, the input below. The app does the planning; this pane only shows and asks."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.cancel_planning", "Cancel", id="chat.cancel"),
+    ]
+
+    busy: reactive[bool] = reactive(False)
+
+    class Submitted(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield VerticalScroll(id="chat-log")
+        yield Static("", id="chat-status")
+        yield Input(placeholder="Describe a goal…", id="chat-input", select_on_focus=False)
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#chat-input", Input)
+
+    @property
+    def log_view(self) -> VerticalScroll:
+        return self.query_one("#chat-log", VerticalScroll)
+
+    def show_conversation(self, messages: list[ChatMessage]) -> None:
+        log = self.log_view
+        log.remove_children()
+        log.mount_all(Static(message_text(m.role, m.content), classes=f"message {m.role}") for m in messages[-SHOWN_MESSAGES:])
+        log.scroll_end(animate=False)
+
+    def add(self, role: str, content: str) -> None:
+        log = self.log_view
+        log.mount(Static(message_text(role, content), classes=f"message {role}"))
+        log.scroll_end(animate=False)
+
+    def set_status(self, text: Text | str) -> None:
+        self.query_one("#chat-status", Static).update(Text(text) if isinstance(text, str) else text)
+
+    def watch_busy(self, busy: bool) -> None:
+        self.set_class(busy, "-busy")
+        if not busy:
+            self.set_status("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.post_message(self.Submitted(event.value))

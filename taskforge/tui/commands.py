@@ -1,0 +1,40 @@
+"""The command palette's taskforge commands: everything the keys do, findable by name."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+# (name, help, app action); the action's check decides whether the command applies now.
+COMMANDS = [
+    ("New project", "Start a project from a goal", "new_project"),
+    ("Switch project", "Open another project", "projects"),
+    ("Approve plan", "Mark the plan approved, so tasks can be broken down", "approve"),
+    ("Export", "Write the project to a file in any export format", "export"),
+    ("Undo", "Undo the last change", "undo"),
+    ("Redo", "Redo the last undone change", "redo"),
+    ("History", "Every change, with its diff", "history"),
+    ("Expand all", "Expand every task in the tree", "expand_all"),
+    ("Collapse all", "Collapse every task in the tree", "collapse_all"),
+    ("Project mode", "Leave task mode", "project_mode"),
+]
+
+
+class TaskforgeCommands(Provider):
+    def _available(self):
+        app = self.app
+        for name, help_text, action in COMMANDS:
+            if app.check_action(action, ()) is not False:
+                yield name, help_text, partial(app.run_action, action)
+
+    async def discover(self) -> Hits:
+        for name, help_text, run in self._available():
+            yield DiscoveryHit(name, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, run in self._available():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), run, help=help_text)

@@ -1,0 +1,293 @@
+"""The review modal: every operation of a proposal on its own row, toggled one by one, then accepted.
+
+Nothing is written until the user accepts; the write runs in a worker thread (a big patch can take a
+while) and the modal only closes once it succeeded, so a conflict or a refused patch is shown right here.
+All user text goes through `Text.append`: titles and rationales are data, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from taskforge.agent.service import Proposal
+from taskforge.core.diff import STYLES, detail, headline
+from taskforge.core.errors import TaskforgeError
+from taskforge.core.patches import PatchError
+from taskforge.core.selection import turned_off_with, turned_on_with
+from taskforge.store.interface import Applied
+
+CONFLICT = ("The project changed since this proposal (version conflict); nothing was written. "
+            "Press escape and ask again.")
+NAMED_AT_MOST = 10  # a status line naming 900 operations would help nobody
+
+
+@dataclass(frozen=True)
+class Accepted:
+    applied: Applied
+
+
+@dataclass(frozen=True)
+class Rejected:
+    pass
+
+
+@dataclass(frozen=True)
+class Revise:
+    message: str  # the user's follow-up asking the agent to revise this proposal
+
+
+ReviewOutcome = Accepted | Rejected | Revise
+
+
+class OperationList(OptionList, inherit_bindings=False):
+    """The operations, one option each.
+
+    It has no `enter` binding of its own, so that enter reaches the modal (accept the kept ones). Rows are
+    built for the list's width by `render_row(index, width)`, so that wrapped lines keep their indent;
+    they are rebuilt when that width changes.
+    """
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="review.cursor_up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="review.cursor_down"),
+        Binding("home", "first", "First", show=False, id="review.first"),
+        Binding("end", "last", "Last", show=False, id="review.last"),
+        Binding("pageup", "page_up", "Page up", show=False, id="review.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="review.page_down"),
+    ]
+
+    def __init__(self, count: int, render_row: Callable[[int, int], Text], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.count = count
+        self.render_row = render_row
+        self.row_width = 0
+
+    def on_resize(self) -> None:
+        width = max(self.scrollable_content_region.width, 20)
+        if width != self.row_width:
+            self.row_width = width
+            highlighted = self.highlighted or 0
+            self.set_options(Option(self.render_row(i, width)) for i in range(self.count))
+            self.highlighted = highlighted
+
+    def redraw(self, rows: list[int]) -> None:
+        for row in rows:
+            self.replace_option_prompt_at_index(row, self.render_row(row, self.row_width))
+
+
+def _numbers(indices: list[int]) -> str:
+    named = ", ".join(f"#{i + 1}" for i in indices[:NAMED_AT_MOST])
+    return named + (f" and {len(indices) - NAMED_AT_MOST} more" if len(indices) > NAMED_AT_MOST else "")
+
+
+def _wrapped(text: Text, line: str, style: str, indent: int, width: int) -> None:
+    """Append `line` wrapped to `width`, its continuation lines indented (Rich has no hanging indent)."""
+    pieces = [piece.plain for piece in Content(line).wrap(max(width - indent, 10))]
+    text.append(("\n" + " " * indent).join(pieces), style=style)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class DiffReview(ModalScreen[ReviewOutcome]):
+    CSS_PATH = "diff_review.tcss"
+    BINDINGS = [
+        Binding("space", "toggle", "Toggle", id="review.toggle"),
+        Binding("enter", "accept_selected", "Accept kept", id="review.accept"),
+        Binding("a", "accept_all", "Accept all", id="review.accept_all"),
+        Binding("e", "revise", "Revise", id="review.revise"),
+        Binding("escape", "reject", "Reject", id="review.reject"),
+    ]
+
+    def __init__(self, proposal: Proposal, accept: Callable[[set[int] | None], Applied]) -> None:
+        super().__init__()
+        if proposal.patch is None:
+            raise ValueError("a proposal without a patch has nothing to review")
+        self.proposal = proposal
+        self.patch = proposal.patch
+        self._accept = accept
+        self.total = len(self.patch.task_patches)
+        self.kept: set[int] = set(range(self.total))
+        self.busy = False
+        self.conflict = False
+
+    # -- layout -------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="review"):
+            yield Static(self._title(), id="review-title")
+            yield Static(Text(self.proposal.rationale, style="italic"), id="review-rationale")
+            yield OperationList(len(self.proposal.entries), self._row, id="review-ops")
+            yield Static(id="review-status")
+            yield Static(id="review-error")
+            yield Input(placeholder="How should the agent revise this?", id="review-followup")
+            yield Footer()
+
+    def on_mount(self) -> None:
+        self._say()
+        self.query_one(OperationList).focus()
+
+    def _title(self) -> Text:
+        proposal = self.proposal
+        title = Text(f"Review proposal — {_plural(self.total, 'operation')}", style="bold")
+        if proposal.new_project is not None:
+            title.append(" for a new project", style="bold")
+        title.append(f"  ·  {proposal.planner} planner", style="dim")
+        if proposal.model:
+            title.append(f" ({proposal.model})", style="dim")
+        return title
+
+    def _row(self, row: int, width: int) -> Text:
+        entry = self.proposal.entries[row]
+        on_ = entry.index is None or entry.index in self.kept
+        style = STYLES[entry.kind] if on_ else "dim"
+        number = "" if entry.index is None else f"#{entry.index + 1}"
+        indent = len(f"[x] #{self.total}  ")
+        text = Text()
+        text.append("[x] " if on_ else "[ ] ", style="bold" if on_ else "dim")
+        text.append(number.ljust(indent - 4), style="dim")
+        _wrapped(text, headline(entry), f"bold {style}" if on_ else "dim strike", indent, width)
+        detail_style = "dim" if entry.kind == "create" or not on_ else style
+        for change in entry.changes:
+            text.append("\n" + " " * (indent + 2))
+            _wrapped(text, detail(change), detail_style, indent + 2, width)
+        return text
+
+    def _say(self, news: str = "") -> None:
+        kept = f"{len(self.kept)} of {_plural(self.total, 'operation')} kept"
+        self.query_one("#review-status", Static).update(Text(f"{kept}  ·  {news}" if news else kept))
+
+    def _fail(self, message: str) -> None:
+        error = self.query_one("#review-error", Static)
+        error.update(Text(message, style="bold red"))
+        error.display = True
+
+    # -- keys ---------------------------------------------------------------------------------------
+
+    @property
+    def _typing(self) -> bool:
+        return self.query_one("#review-followup", Input).display
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("accept_all", "accept_selected"):
+            return not (self.busy or self.conflict or self._typing)
+        if action in ("toggle", "revise"):
+            return not (self.busy or self._typing)
+        if action == "reject":
+            return not self.busy  # leaving mid-write would lose what was written
+        return True
+
+    def action_toggle(self) -> None:
+        ops = self.query_one(OperationList)
+        if ops.highlighted is None:
+            return
+        entry = self.proposal.entries[ops.highlighted]
+        if entry.index is None:
+            self._say("The project's details are always kept")
+            return
+        index = entry.index
+        if index in self.kept:
+            changed = turned_off_with(self.patch, index) & self.kept
+            self.kept -= changed
+            verb, relation = "off", "that need it"
+        else:
+            changed = turned_on_with(self.patch, index) - self.kept
+            self.kept |= changed
+            verb, relation = "on", "it needs"
+        others = sorted(changed - {index})
+        news = f"Turned {verb} #{index + 1}"
+        if others:
+            news += f" and {_plural(len(others), 'operation')} {relation}: {_numbers(others)}"
+        self._redraw(changed)
+        self._say(news)
+
+    def _redraw(self, changed: set[int]) -> None:
+        rows = [row for row, entry in enumerate(self.proposal.entries) if entry.index in changed]
+        self.query_one(OperationList).redraw(rows)
+
+    @on(OptionList.OptionSelected)
+    def _clicked(self, event: OptionList.OptionSelected) -> None:
+        # Only a click selects (the list has no enter binding): clicking a row toggles it.
+        event.stop()
+        if self.check_action("toggle", ()):
+            self.action_toggle()
+
+    def action_accept_all(self) -> None:
+        self._write(None)
+
+    def action_accept_selected(self) -> None:
+        self._write(None if len(self.kept) == self.total else set(self.kept))
+
+    def action_reject(self) -> None:
+        if self._typing:  # escape in the follow-up closes it, not the modal
+            self._close_followup()
+        else:
+            self.dismiss(Rejected())
+
+    def action_revise(self) -> None:
+        followup = self.query_one("#review-followup", Input)
+        followup.display = True
+        followup.focus()
+        self.refresh_bindings()
+
+    def _close_followup(self) -> None:
+        followup = self.query_one("#review-followup", Input)
+        followup.display = False
+        self.query_one(OperationList).focus()
+        self.refresh_bindings()
+
+    @on(Input.Submitted, "#review-followup")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        message = event.value.strip()
+        if message:
+            self.dismiss(Revise(message))
+        else:
+            self._say("Say how the agent should revise it, or press escape")
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def _write(self, kept: set[int] | None) -> None:
+        self.busy = True
+        self.refresh_bindings()
+        self.query_one("#review-error", Static).display = False
+        count = self.total if kept is None else len(kept)
+        self._say(f"Writing {_plural(count, 'operation')}…")
+        self._run_accept(kept)
+
+    @work(thread=True, exclusive=True, name="review.accept")
+    def _run_accept(self, kept: set[int] | None) -> Applied | TaskforgeError:
+        try:
+            return self._accept(kept)
+        except TaskforgeError as error:  # the user's to see; anything else is a bug and should surface
+            return error
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "review.accept" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        self.busy = False
+        self.refresh_bindings()
+        result = event.worker.result
+        if isinstance(result, Applied):
+            self.dismiss(Accepted(result))
+            return
+        self._say()
+        if isinstance(result, PatchError) and result.conflict:
+            self.conflict = True
+            self.refresh_bindings()
+            self._fail(CONFLICT)
+        elif isinstance(result, TaskforgeError):
+            self._fail(f"Nothing was written: {result}")
