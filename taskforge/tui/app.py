@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
@@ -495,7 +496,8 @@ class TaskforgeApp(App[None]):
     # -- which keys apply now --------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        on_main = len(self.screen_stack) == 1
+        # The palette is a screen too: what it offers is what the main screen can do.
+        on_main = len(self.screen_stack) == 1 or (len(self.screen_stack) == 2 and isinstance(self.screen, CommandPalette))
         has_project = self.repo is not None and self.project_id is not None and self.project_tree is not None
         has_task = has_project and self.task_tree.highlighted_key is not None
         planning = self.cancel_event is not None
