@@ -257,3 +257,85 @@ def _screen_text(app) -> str:
     from textual.widgets import Static
 
     return "\n".join(str(widget.render()) for widget in app.screen.query(Static))
+
+
+async def test_tree_keys_expand_lazily_and_collapse(make_app, repo, seeded):
+    from taskforge import operations
+
+    operations.approve(repo, seeded)
+    service = AgentService(repo, OfflinePlanner())
+    first = repo.load(seeded).roots[0]
+    service.accept(service.propose(seeded, Mode.TASK, first, "Break this down"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        tree = app.task_tree
+        tree.focus()
+        assert first not in tree._filled  # children are built on first expand, not before
+        await pilot.press("l")
+        assert tree.root.children[0].is_expanded and first in tree._filled
+        await pilot.press("l")  # on an expanded node: down to its first child
+        assert tree.highlighted_key == repo.load(seeded).children[first][0]
+        assert "Depends on" in str(app.query_one("#detail").render()) or tree.highlighted_key in str(
+            app.query_one("#detail").render()
+        )
+        await pilot.press("h")  # on a child: up to the parent
+        assert tree.highlighted_key == first
+        await pilot.press("h")  # expanded: collapse
+        assert not tree.root.children[0].is_expanded
+        await pilot.press("j", "k")
+        assert tree.highlighted_key == first
+        await pilot.press("E")
+        assert len(tree._task_nodes) == len(repo.load(seeded))
+        await pilot.press("C")
+        assert not any(node.is_expanded for node in tree.root.children)
+
+
+async def test_project_picker_switches_and_starts_new_projects(make_app, repo, seeded):
+    service = AgentService(repo, OfflinePlanner())
+    other = service.accept(service.propose(None, Mode.PROJECT, None, "Plan a company offsite event")).tree.project
+    app = make_app(project=seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.project_id == seeded
+        app.task_tree.focus()
+        target = other.id
+        await pilot.press("p")
+        await pilot.pause()
+        picker = app.screen
+        from textual.widgets import OptionList
+
+        options = picker.query_one(OptionList)
+        options.highlighted = [options.get_option_at_index(i).id for i in range(options.option_count)].index(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.project_id == target
+        assert "offsite" in str(app.query_one("#project-bar").render()).lower()
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("home", "enter")  # + New project from a goal
+        await settle(pilot)
+        assert app.project_id is None and app.focused is app.chat.input
+        await say(pilot, "Write a research report on battery recycling")
+        await pilot.press("a")
+        await settle(pilot)
+        assert len(repo.projects()) == 3
+        assert app.project_id not in (seeded, other.id)
+
+
+async def test_palette_exports_the_project_to_a_file(make_app, repo, seeded, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        app.screen.query_one("Input").value = "Export"
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one("#export-path").value = "plan.md"
+        await pilot.press("enter")
+        await pilot.pause()
+    text = (tmp_path / "plan.md").read_text(encoding="utf-8")
+    assert repo.load(seeded)[repo.load(seeded).roots[0]].title in text
