@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install clean
+.PHONY: run test bench screenshot install clean
 
 run: $(STAMP)
 	$(BIN)/taskforge
@@ -15,6 +15,10 @@ test: $(STAMP)
 # Benchmarks: figures against baselines measured in the same run (see benchmarks/); data in benchmarks/.data.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# The README's pictures, taken from the real app by Textual's SVG export.
+screenshot: $(STAMP)
+	$(BIN)/python tests/tui/screenshot.py docs
 
 install: $(STAMP)
 

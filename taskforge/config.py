@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     request_timeout: float = Field(120.0, gt=0)
     retry_backoff: float = Field(0.5, ge=0, le=60, description="seconds before the first transport retry")
     max_ops: int = Field(10_000, ge=1)
+    # TUI binding id -> keys, e.g. {"app.undo": "ctrl+u", "tree.delete": "delete,x"}
+    keymap: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(

@@ -96,6 +96,12 @@ class TaskforgeApp(App[None]):
         return self.query_one(ChatPane)
 
     def on_mount(self) -> None:
+        from taskforge.config import settings
+
+        try:
+            self.set_keymap(settings().keymap)
+        except TaskforgeError as exc:  # a broken config file: say so, and keep the default keys
+            self.notify(str(exc), severity="error", markup=False)
         self.task_tree.border_title = "Tasks"
         self.chat.border_title = "Chat"
         self.query_one(ProjectBar).show(None, "opening…")

@@ -1,0 +1,47 @@
+"""Regenerate the README's screenshots (`make screenshot`): the real app after a goal, a refine,
+approval and decompositions, taken with Textual's own SVG export."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+from taskforge import operations
+from taskforge.agent.offline import OfflinePlanner
+from taskforge.agent.service import AgentService
+from taskforge.core.models import Mode
+from taskforge.store.repository import SqlRepository
+from taskforge.tui.app import TaskforgeApp
+
+
+async def main(folder_out: Path) -> None:
+    with tempfile.TemporaryDirectory() as folder, SqlRepository.open(str(Path(folder) / "shot.db")) as repo:
+        service = AgentService(repo, OfflinePlanner())
+        pid = service.accept(service.propose(None, Mode.PROJECT, None, "Build a new user authentication flow")).tree.project.id
+        service.accept(service.propose(pid, Mode.PROJECT, None, "Add a task for documentation"))
+        operations.approve(repo, pid)
+        first = repo.load(pid).roots[0]
+        service.accept(service.propose(pid, Mode.TASK, first, "Break this down"))
+        app = TaskforgeApp(repo=repo, planner=OfflinePlanner())
+        async with app.run_test(size=(120, 34)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("l", "l", "d")
+            await pilot.pause()
+            app.chat.input.value = "Break this down"
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.3)
+            app.save_screenshot(filename="review.svg", path=str(folder_out))
+            await pilot.press("a")
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.3)
+            app.task_tree.focus()
+            await pilot.pause(0.3)
+            app.save_screenshot(filename="screenshot.svg", path=str(folder_out))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs").resolve()))
