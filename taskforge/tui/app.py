@@ -176,11 +176,16 @@ class TaskforgeApp(App[None]):
 
     def _show_detail(self) -> None:
         key = self.task_tree.highlighted_key
-        rollups = self.task_tree._rollups
-        self.query_one(TaskDetail).show(self.project_tree, key, rollups.get(key) if key else None)
+        self.query_one(TaskDetail).show(self.project_tree, key, self.task_tree.rollup(key))
 
     def on_tree_node_highlighted(self) -> None:
         self._show_detail()
+        self.refresh_bindings()
+
+    def on_tree_node_expanded(self) -> None:
+        self.refresh_bindings()  # whether `h` collapses or opens the history depends on it
+
+    def on_tree_node_collapsed(self) -> None:
         self.refresh_bindings()
 
     # -- planning --------------------------------------------------------------------------------

@@ -147,6 +147,9 @@ class TaskTree(TreeWidget[str]):
         self._tree_lines  # noqa: B018 - rebuilding the lines is what gives each node its line number
         self.move_cursor(node)
 
+    def rollup(self, key: str | None) -> Rollup | None:
+        return self._rollups.get(key) if key else None
+
     @property
     def highlighted_key(self) -> str | None:
         node = self.cursor_node

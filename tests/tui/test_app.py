@@ -339,3 +339,24 @@ async def test_palette_exports_the_project_to_a_file(make_app, repo, seeded, tmp
         await pilot.pause()
     text = (tmp_path / "plan.md").read_text(encoding="utf-8")
     assert repo.load(seeded)[repo.load(seeded).roots[0]].title in text
+
+
+async def test_keys_are_remapped_by_binding_id_from_the_config_file(make_app, repo, seeded, tmp_path, monkeypatch):
+    from taskforge.config import settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"tree.status" = "t"\n', encoding="utf-8")
+    monkeypatch.setenv("TASKFORGE_CONFIG", str(config))
+    settings.cache_clear()
+    try:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.task_tree.focus()
+            first = repo.load(seeded).roots[0]
+            await pilot.press("s")
+            assert repo.load(seeded)[first].status is Status.TODO
+            await pilot.press("t")
+            assert repo.load(seeded)[first].status is Status.DOING
+    finally:
+        settings.cache_clear()
