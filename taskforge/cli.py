@@ -224,7 +224,7 @@ def _propose_with_spinner(service, project, mode, task, message, model):
     import threading
     import time
 
-    from taskforge.agent.planner import Progress
+    from taskforge.agent.planner import Progress, describe_progress
 
     outcome: dict[str, Any] = {}
     latest: list[Progress] = []
@@ -244,12 +244,13 @@ def _propose_with_spinner(service, project, mode, task, message, model):
     worker.join(0.3)  # the offline planner answers before a spinner would be worth drawing
     if worker.is_alive():
         from rich.console import Console
+        from rich.markup import escape
 
         console = Console(stderr=True)
         try:
             with console.status("Planning…") as status:
                 while worker.is_alive():
-                    status.update(_progress_text(time.monotonic() - started, latest[-1] if latest else None))
+                    status.update(escape(describe_progress(time.monotonic() - started, latest[-1] if latest else None)))
                     worker.join(0.1)
         except KeyboardInterrupt:
             cancel.set()
@@ -258,17 +259,6 @@ def _propose_with_spinner(service, project, mode, task, message, model):
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
-
-
-def _progress_text(elapsed: float, progress) -> str:
-    from rich.markup import escape
-
-    text = f"Planning… {elapsed:.1f} s"
-    if progress is not None:
-        text += f" · {escape(progress.model or '')} · {progress.received_chars:,} characters received"
-        if progress.attempt > 1:
-            text += f" · attempt {progress.attempt}"
-    return text
 
 
 def _show_proposal(proposal) -> None:
@@ -282,23 +272,7 @@ def _show_proposal(proposal) -> None:
     out(render(proposal.entries[:MAX_DIFF_ENTRIES], proposal.rationale))
     if len(proposal.entries) > MAX_DIFF_ENTRIES:
         typer.echo(f"… and {len(proposal.entries) - MAX_DIFF_ENTRIES} more operations (see --json)")
-    out(Text(_provenance_line(proposal), style="dim"))
-
-
-def _provenance_line(proposal) -> str:
-    usage = proposal.usage
-    parts = [f"planner: {proposal.planner}"]
-    if proposal.model:
-        parts.append(f"model: {proposal.model}")
-    if usage.prompt_tokens or usage.completion_tokens:
-        parts.append(f"{usage.prompt_tokens or 0:,} prompt + {usage.completion_tokens or 0:,} completion tokens")
-    if usage.cost_usd:
-        parts.append(f"${usage.cost_usd:.4f}")
-    if usage.attempts > 1:
-        parts.append(f"{usage.attempts} attempts")
-    if usage.latency_ms:
-        parts.append(f"{usage.latency_ms / 1000:.1f} s")
-    return " · ".join(parts)
+    out(Text(proposal.provenance_line(), style="dim"))
 
 
 @app.command("projects")

@@ -80,6 +80,21 @@ class Progress:
     model: str | None = None
 
 
+def describe_progress(elapsed: float, progress: Progress | None) -> str:
+    """`Planning… 3.2 s · openai/gpt-4o · 412 tokens`: the spinner's words, for the CLI and the TUI."""
+    text = f"Planning… {elapsed:.1f} s"
+    if progress is not None:
+        if progress.model:
+            text += f" · {progress.model}"
+        if progress.completion_tokens:
+            text += f" · {progress.completion_tokens:,} tokens"
+        elif progress.received_chars:
+            text += f" · {progress.received_chars:,} characters received"
+        if progress.attempt > 1:
+            text += f" · attempt {progress.attempt}"
+    return text
+
+
 ProgressCallback = Callable[[Progress], None]
 # The service's validator: the problems a reply would have as a patch on the current project.
 Check = Callable[[PlanReply], list[Problem]]

@@ -63,6 +63,22 @@ class Proposal:
     def provenance(self) -> Provenance:
         return Provenance(message=self.message, planner=self.planner, model=self.model, usage=self.usage.to_dict())
 
+    def provenance_line(self) -> str:
+        """`planner: litellm · model: openai/gpt-4o · 812 prompt + 240 completion tokens · $0.0031 · 2.1 s`."""
+        usage = self.usage
+        parts = [f"planner: {self.planner}"]
+        if self.model:
+            parts.append(f"model: {self.model}")
+        if usage.prompt_tokens or usage.completion_tokens:
+            parts.append(f"{usage.prompt_tokens or 0:,} prompt + {usage.completion_tokens or 0:,} completion tokens")
+        if usage.cost_usd:
+            parts.append(f"${usage.cost_usd:.4f}")
+        if usage.attempts > 1:
+            parts.append(f"{usage.attempts} attempts")
+        if usage.latency_ms:
+            parts.append(f"{usage.latency_ms / 1000:.1f} s")
+        return " · ".join(parts)
+
     def to_dict(self) -> dict:
         return {
             "project_id": self.project_id,

@@ -253,6 +253,7 @@ class TaskforgeApp(App[None]):
         if self.chat.input.value == typed:
             self.chat.input.value = ""
         self.chat.add("agent", proposal.rationale)
+        self.chat.add("note", proposal.provenance_line())
         if not proposal.has_patch:
             return
         from taskforge.tui.diff_review import DiffReview

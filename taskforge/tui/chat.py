@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
-from taskforge.agent.planner import Progress
+from taskforge.agent.planner import Progress, describe_progress
 from taskforge.core.chat import ChatMessage
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -40,16 +40,7 @@ def message_text(role: str, content: str) -> Text:
 def progress_text(tick: int, elapsed: float, progress: Progress | None) -> Text:
     text = Text()
     text.append(SPINNER[tick % len(SPINNER)] + " ", style="bold magenta")
-    text.append(f"planning… {elapsed:.1f}s", style="magenta")
-    if progress is not None:
-        if progress.completion_tokens:
-            text.append(f" · {progress.completion_tokens} tokens")
-        elif progress.received_chars:
-            text.append(f" · {progress.received_chars} chars")
-        if progress.attempt > 1:
-            text.append(f" · attempt {progress.attempt}")
-        if progress.model:
-            text.append(f" · {progress.model}", style="dim")
+    text.append(describe_progress(elapsed, progress), style="magenta")
     text.append("   escape cancels", style="dim")
     return text
 

@@ -187,7 +187,7 @@ async def test_escape_cancels_a_slow_planner(make_app, repo, seeded):
         await pilot.press("enter")
         planner.started.wait(5)
         await pilot.pause(0.2)
-        assert "planning" in str(app.query_one("#chat-status").render())
+        assert "Planning" in str(app.query_one("#chat-status").render())
         assert "7 tokens" in str(app.query_one("#chat-status").render())
         await pilot.press("escape")
         await settle(pilot)
