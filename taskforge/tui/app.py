@@ -102,9 +102,9 @@ class TaskforgeApp(App[None]):
             self.set_keymap(settings().keymap)
         except TaskforgeError as exc:  # a broken config file: say so, and keep the default keys
             self.notify(str(exc), severity="error", markup=False)
-        self.task_tree.border_title = "Tasks"
+        self.task_tree.border_title = "Tasks · loading…"
         self.chat.border_title = "Chat"
-        self.query_one(ProjectBar).show(None, "opening…")
+        self.query_one(ProjectBar).show(None, "opening the database…")
         self.chat.input.focus()
         self.chat.input.disabled = True
         self._open_store()

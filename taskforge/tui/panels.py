@@ -15,7 +15,7 @@ def project_bar_text(tree: Tree | None, mode: str) -> Text:
     text.append(" taskforge ", style="bold reverse")
     text.append(f" v{__version__}  ", style="dim")
     if tree is None:
-        text.append("no project yet", style="italic")
+        text.append("no project yet" if mode == "project" else mode, style="italic")
         return text
     project = tree.project
     text.append(project.title, style="bold")
