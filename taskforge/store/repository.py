@@ -224,15 +224,18 @@ class SqlRepository:
         with self._write() as connection:
             return self._apply(connection, patch, mode, focus, provenance or Provenance(), rejected)
 
-    def undo(self, project_id: str) -> Applied:
-        return self._step_history(project_id, RecordKind.UNDO)
+    def undo(self, project_id: str, expected_version: int | None = None) -> Applied:
+        return self._step_history(project_id, RecordKind.UNDO, expected_version)
 
-    def redo(self, project_id: str) -> Applied:
-        return self._step_history(project_id, RecordKind.REDO)
+    def redo(self, project_id: str, expected_version: int | None = None) -> Applied:
+        return self._step_history(project_id, RecordKind.REDO, expected_version)
 
-    def _step_history(self, project_id: str, kind: RecordKind) -> Applied:
+    def _step_history(self, project_id: str, kind: RecordKind, expected_version: int | None) -> Applied:
         with self._write() as connection:
             version = _project_row(connection, project_id).version
+            if expected_version is not None and expected_version != version:
+                # The caller saw another version: undoing now would take back a change it never showed.
+                raise PatchError([Problem.stale(project_id, expected_version, version)])
             records = _records(connection, project_id)
             done, undone = stacks(records)
             pending = done if kind is RecordKind.UNDO else undone

@@ -27,6 +27,7 @@ from taskforge.agent.planner import Cancelled, Progress
 from taskforge.core.errors import TaskforgeError
 from taskforge.core.models import MAX_DEPTH, Mode, ProjectStatus
 from taskforge.core.patches import PatchError
+from taskforge.core.text import clean_block
 from taskforge.core.tree import Tree
 from taskforge.tui.chat import ChatPane, progress_text
 from taskforge.tui.commands import TaskforgeCommands
@@ -197,8 +198,9 @@ class TaskforgeApp(App[None]):
         if self.cancel_event is not None:
             self.notify("The planner is still working on the last message (escape cancels it).", severity="warning")
             return
-        self.chat.add("user", event.text)
-        self._plan(event.text)
+        message = clean_block(event.text)  # what the planner gets, and all a terminal should see
+        self.chat.add("user", message)
+        self._plan(message)
 
     def _plan(self, message: str, *, goal: str | None = None) -> None:
         mode = Mode.TASK if self.focus_key else Mode.PROJECT
@@ -282,7 +284,7 @@ class TaskforgeApp(App[None]):
             return
         self.service.reject(proposal)
         if isinstance(outcome, Revise):
-            self.chat.add("user", outcome.message)
+            self.chat.add("user", clean_block(outcome.message))
             goal = f"{proposal.message}\n{outcome.message}" if proposal.new_project is not None else None
             self._plan(outcome.message, goal=goal)
         else:
@@ -329,13 +331,16 @@ class TaskforgeApp(App[None]):
             self.notify(success, markup=False)
         return applied
 
+    def _version(self) -> int | None:
+        return self.project_tree.project.version if self.project_tree else None
+
     def action_undo(self) -> None:
-        applied = self._write(self.repo.undo, self.project_id)  # type: ignore[union-attr]
+        applied = self._write(self.repo.undo, self.project_id, self._version())  # type: ignore[union-attr]
         if applied:
             self.notify(f"Undid change #{applied.record.target_seq}.")
 
     def action_redo(self) -> None:
-        applied = self._write(self.repo.redo, self.project_id)  # type: ignore[union-attr]
+        applied = self._write(self.repo.redo, self.project_id, self._version())  # type: ignore[union-attr]
         if applied:
             self.notify(f"Redid change #{applied.record.target_seq}.")
 
