@@ -88,3 +88,10 @@ def test_read_commands_load_no_orm(example_db, tmp_path, args):
     """The read-only commands go through the lean stdlib reader: no SQLAlchemy, SQLModel or Alembic."""
     modules = cli_modules([*args, "--db", example_db], tmp_path)
     assert not modules & {"sqlalchemy", "sqlmodel", "alembic", "textual", "litellm"}
+
+
+def test_the_tui_paints_before_loading_the_orm_the_models_or_a_model_client():
+    # What `taskforge` imports before its first paint: the database, the pydantic models and any
+    # model client load afterwards, in worker threads.
+    modules = loaded_after("import taskforge.tui.app")
+    assert not modules & {"sqlmodel", "sqlalchemy", "litellm", "pydantic", "alembic"}

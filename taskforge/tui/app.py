@@ -10,6 +10,7 @@ screen paints before it is ready.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from pathlib import Path
@@ -23,20 +24,19 @@ from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
-from taskforge.agent.planner import Cancelled, Progress
 from taskforge.core.errors import TaskforgeError
-from taskforge.core.models import MAX_DEPTH, Mode, ProjectStatus
-from taskforge.core.patches import PatchError
 from taskforge.core.text import clean_block
-from taskforge.core.tree import Tree
 from taskforge.tui.chat import ChatPane, progress_text
 from taskforge.tui.commands import TaskforgeCommands
 from taskforge.tui.panels import ProjectBar, TaskDetail
 from taskforge.tui.task_tree import TaskTree
 
+# The domain models (pydantic) load in the store worker, not before the first paint.
 if TYPE_CHECKING:
-    from taskforge.agent.planner import Planner
+    from taskforge.agent.planner import Planner, Progress
     from taskforge.agent.service import AgentService, Proposal
+    from taskforge.core.models import Mode
+    from taskforge.core.tree import Tree
     from taskforge.store.interface import Applied, Repository
 
 
@@ -77,6 +77,7 @@ class TaskforgeApp(App[None]):
         self._progress: Progress | None = None
         self._started = 0.0
         self._tick = 0
+        self._key_state: tuple = ()
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -97,12 +98,6 @@ class TaskforgeApp(App[None]):
         return self.query_one(ChatPane)
 
     def on_mount(self) -> None:
-        from taskforge.config import settings
-
-        try:
-            self.set_keymap(settings().keymap)
-        except TaskforgeError as exc:  # a broken config file: say so, and keep the default keys
-            self.notify(str(exc), severity="error", markup=False)
         self.task_tree.border_title = "Tasks · loading…"
         self.chat.border_title = "Chat"
         self.query_one(ProjectBar).show(None, "opening the database…")
@@ -121,7 +116,9 @@ class TaskforgeApp(App[None]):
 
                 repo = open_repo(self.db)
             from taskforge.agent.service import AgentService
+            from taskforge.config import settings
 
+            keymap = settings().keymap
             service = AgentService(repo, self.planner)
             projects = repo.projects()
             chosen = self.requested_project or (max(projects, key=lambda p: p.updated_at).id if projects else None)
@@ -130,9 +127,12 @@ class TaskforgeApp(App[None]):
         except TaskforgeError as exc:
             self.call_from_thread(self.exit, None, 1, f"taskforge: {exc}")
             return
-        self.call_from_thread(self._store_ready, repo, service, tree, messages)
+        self.call_from_thread(self._store_ready, repo, service, tree, messages, keymap)
 
-    def _store_ready(self, repo: Repository, service: AgentService, tree: Tree | None, messages: list) -> None:
+    def _store_ready(
+        self, repo: Repository, service: AgentService, tree: Tree | None, messages: list, keymap: dict[str, str]
+    ) -> None:
+        self.set_keymap(keymap)
         self.repo, self.service = repo, service
         self.chat.input.disabled = False
         self._show_project(tree, messages)
@@ -140,6 +140,8 @@ class TaskforgeApp(App[None]):
             self.task_tree.focus()
         else:
             self.chat.input.focus()
+        # What is loaded now lives as long as the app: keep the collector from rescanning it on every pass.
+        gc.freeze()
 
     def _show_project(self, tree: Tree | None, messages: list) -> None:
         self.project_tree = tree
@@ -181,13 +183,24 @@ class TaskforgeApp(App[None]):
 
     def on_tree_node_highlighted(self) -> None:
         self._show_detail()
-        self.refresh_bindings()
+        self._refresh_keys()
 
     def on_tree_node_expanded(self) -> None:
-        self.refresh_bindings()  # whether `h` collapses or opens the history depends on it
+        self._refresh_keys()
 
     def on_tree_node_collapsed(self) -> None:
-        self.refresh_bindings()
+        self._refresh_keys()
+
+    def on_task_tree_all_toggled(self) -> None:
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Redraw the footer only when the keys it offers change: rebuilding it costs a layout."""
+        node = self.task_tree.cursor_node
+        state = (node is not None, self.task_tree.check_action("collapse", ()))
+        if state != self._key_state:
+            self._key_state = state
+            self.refresh_bindings()
 
     # -- planning --------------------------------------------------------------------------------
 
@@ -203,12 +216,15 @@ class TaskforgeApp(App[None]):
         self._plan(message)
 
     def _plan(self, message: str, *, goal: str | None = None) -> None:
+        from taskforge.core.models import Mode
+
         mode = Mode.TASK if self.focus_key else Mode.PROJECT
         project = self.project_id if goal is None else None
         self.cancel_event = threading.Event()
         self._progress = None
         self._started = time.monotonic()
         self.chat.busy = True
+        self.refresh_bindings()
         self._spinner = self.set_interval(0.1, self._spin)
         self._spin()
         self._propose(project, mode, self.focus_key, goal or message, message, self.cancel_event)
@@ -221,6 +237,8 @@ class TaskforgeApp(App[None]):
     def _propose(
         self, project: str | None, mode: Mode, focus: str | None, text: str, typed: str, cancel: threading.Event
     ) -> None:
+        from taskforge.agent.planner import Cancelled
+
         assert self.service is not None
 
         def progress(update: Progress) -> None:
@@ -240,6 +258,7 @@ class TaskforgeApp(App[None]):
     def _stop_spinner(self) -> None:
         self.cancel_event = None
         self.chat.busy = False
+        self.refresh_bindings()
         if getattr(self, "_spinner", None) is not None:
             self._spinner.stop()
             self._spinner = None
@@ -314,6 +333,8 @@ class TaskforgeApp(App[None]):
 
     def _write(self, action, *args, success: str | None = None) -> Applied | None:
         """Run a direct write; errors become one notification and a conflict reloads the project."""
+        from taskforge.core.patches import PatchError
+
         try:
             applied = action(*args)
         except PatchError as exc:
@@ -373,6 +394,7 @@ class TaskforgeApp(App[None]):
         self.push_screen(TextPrompt(f"Rename {key}", self.project_tree[key].title), renamed)
 
     def action_add_task(self) -> None:
+        from taskforge.core.models import MAX_DEPTH
         from taskforge.tui.dialogs import TextPrompt
 
         parent = self.task_tree.highlighted_key
@@ -416,6 +438,8 @@ class TaskforgeApp(App[None]):
     # -- modes -----------------------------------------------------------------------------------
 
     def action_task_mode(self) -> None:
+        from taskforge.core.models import MAX_DEPTH, ProjectStatus
+
         key = self.task_tree.highlighted_key
         tree = self.project_tree
         assert tree is not None and key is not None and self.repo is not None
@@ -522,7 +546,7 @@ class TaskforgeApp(App[None]):
             if not (on_main and has_project):
                 return False
             if action == "approve":
-                return self.project_tree.project.status is ProjectStatus.DRAFT and bool(len(self.project_tree))  # type: ignore[union-attr]
+                return self.project_tree.project.status == "draft" and bool(len(self.project_tree))  # type: ignore[union-attr]
             return True
         if action in ("cycle_status", "rename_task", "delete_task", "task_mode"):
             return on_main and has_task

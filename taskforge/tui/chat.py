@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,8 +12,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
-from taskforge.agent.planner import Progress, describe_progress
-from taskforge.core.chat import ChatMessage
+if TYPE_CHECKING:
+    from taskforge.agent.planner import Progress
+    from taskforge.core.chat import ChatMessage
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 SPEAKERS = {
@@ -38,6 +39,8 @@ def message_text(role: str, content: str) -> Text:
 
 
 def progress_text(tick: int, elapsed: float, progress: Progress | None) -> Text:
+    from taskforge.agent.planner import describe_progress
+
     text = Text()
     text.append(SPINNER[tick % len(SPINNER)] + " ", style="bold magenta")
     text.append(describe_progress(elapsed, progress), style="magenta")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
 from taskforge import __version__
-from taskforge.core.models import Priority, ProjectStatus, Task
-from taskforge.core.tree import Rollup, Tree, format_minutes
+
+if TYPE_CHECKING:  # the models load with the project, after the first paint
+    from taskforge.core.models import Task
+    from taskforge.core.tree import Rollup, Tree
 
 
 def project_bar_text(tree: Tree | None, mode: str) -> Text:
@@ -20,7 +24,7 @@ def project_bar_text(tree: Tree | None, mode: str) -> Text:
     project = tree.project
     text.append(project.title, style="bold")
     text.append(f"  · version {project.version} · ", style="dim")
-    draft = project.status is ProjectStatus.DRAFT
+    draft = project.status == "draft"
     text.append(project.status.value, style="bold yellow" if draft else "bold green")
     text.append(" · ", style="dim")
     text.append(mode, style="bold cyan")
@@ -35,12 +39,14 @@ class ProjectBar(Static):
 
 
 def detail_text(task: Task, rollup: Rollup | None, tree: Tree) -> Text:
+    from taskforge.core.tree import format_minutes
+
     text = Text()
     text.append(f"{task.key} ", style="bold cyan")
     text.append(task.title, style="bold")
     text.append(f"   {task.status.value}", style="dim")
-    if task.priority is not Priority.MEDIUM:
-        text.append(f" · {task.priority.value} priority", style="bold red" if task.priority is Priority.CRITICAL else "dim")
+    if task.priority != "medium":
+        text.append(f" · {task.priority.value} priority", style="bold red" if task.priority == "critical" else "dim")
     estimate = task.estimate_minutes or (rollup.estimate_minutes if rollup else 0)
     if estimate:
         text.append(f" · estimate {format_minutes(estimate)}", style="magenta")

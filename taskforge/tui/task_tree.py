@@ -8,22 +8,24 @@ quick to open and to move through as a small one.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import Tree as TreeWidget
 from textual.widgets.tree import TreeNode
 
-from taskforge.core.models import Status, Task
-from taskforge.core.tree import Rollup, Tree, format_minutes
-from taskforge.store.interface import Applied
+if TYPE_CHECKING:  # the models load with the project, after the first paint
+    from taskforge.core.models import Task
+    from taskforge.core.tree import Rollup, Tree
+    from taskforge.store.interface import Applied
 
-GLYPHS = {
-    Status.TODO: ("○", "dim"),
-    Status.DOING: ("◐", "yellow"),
-    Status.BLOCKED: ("⊘", "red"),
-    Status.DONE: ("●", "green"),
+GLYPHS = {  # by status value: a Status is a str enum
+    "todo": ("○", "dim"),
+    "doing": ("◐", "yellow"),
+    "blocked": ("⊘", "red"),
+    "done": ("●", "green"),
 }
 
 Node = TreeNode[str]
@@ -31,13 +33,15 @@ Node = TreeNode[str]
 
 def task_label(task: Task, rollup: Rollup | None, has_children: bool, dimmed: bool = False) -> Text:
     """`T3 ◐ Login form  2h  1/4`. The title is appended as plain text: it is data, never markup."""
+    from taskforge.core.tree import format_minutes
+
     glyph, glyph_style = GLYPHS[task.status]
     label = Text(no_wrap=True, overflow="ellipsis")
     label.append(task.key, style="bold cyan")
     label.append(" ")
     label.append(glyph, style=glyph_style)
     label.append(" ")
-    label.append(task.title, style="strike dim" if task.status is Status.DONE else "")
+    label.append(task.title, style="strike dim" if task.status == "done" else "")
     estimate = task.estimate_minutes or (rollup.estimate_minutes if rollup else None)
     if estimate:
         label.append(f"  {format_minutes(estimate)}", style="magenta")
@@ -64,6 +68,9 @@ class TaskTree(TreeWidget[str]):
         Binding("s", "app.cycle_status", "Status", id="tree.status"),
         Binding("x", "app.delete_task", "Delete", id="tree.delete"),
     ]
+
+    class AllToggled(Message):
+        """Expand all or collapse all finished (they post no per-node messages)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Text("tasks"), id=id)
@@ -185,15 +192,20 @@ class TaskTree(TreeWidget[str]):
     def action_expand_all(self) -> None:
         if self.project_tree is None:
             return
-        for key in self.project_tree.walk():
-            node = self._task_nodes[key]
-            if self.project_tree.children[key]:
-                self._fill(node)
-                node.expand()
+        # One NodeExpanded per node would have the app re-check its keys thousands of times.
+        with self.prevent(TreeWidget.NodeExpanded):
+            for key in self.project_tree.walk():
+                node = self._task_nodes[key]
+                if self.project_tree.children[key]:
+                    self._fill(node)
+                    node.expand()
+        self.post_message(self.AllToggled())
 
     def action_collapse_all(self) -> None:
-        for child in self.root.children:
-            child.collapse_all()
+        with self.prevent(TreeWidget.NodeCollapsed):
+            for child in self.root.children:
+                child.collapse_all()
+        self.post_message(self.AllToggled())
         if self.root.children:
             self.go_to(self.root.children[0])
 
