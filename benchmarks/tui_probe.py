@@ -11,7 +11,7 @@ the refresh after it, and fails (exit 1) if the tree has no nodes then.
 
 Every mode ends the process with `os._exit(0)` at that moment, the bare app included, so both sides
 pay the same (no) teardown: a normal exit of TaskforgeApp would first wait for the store thread, and
-that wait is not part of any figure. The TUI modes import `taskforge.cli` first, as the console
+that wait is not part of any figure. The TUI modes import `taskforge.launch` first, as the console
 script does, so its start-up is what a user's `taskforge --db PATH` pays.
 """
 
@@ -42,7 +42,7 @@ def bare() -> None:
 
 
 def taskforge(mode: str, db: str, project: str | None) -> None:
-    import taskforge.cli  # noqa: F401 - what the console script imports before it opens the TUI
+    import taskforge.launch  # noqa: F401 - what the console script imports before it opens the TUI
     from taskforge.tui.app import TaskforgeApp
 
     class Probe(TaskforgeApp):

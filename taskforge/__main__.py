@@ -1,3 +1,3 @@
-from taskforge.cli import main
+from taskforge.launch import main
 
 main()

@@ -72,11 +72,9 @@ def handle_errors(command):
 
 
 def open_repo(db: str | None, *, create: bool = True) -> SqlRepository:
-    from taskforge.config import settings
-    from taskforge.core.patches import Limits
-    from taskforge.store.repository import SqlRepository
+    from taskforge.operations import open_repository
 
-    return SqlRepository.open(db or _state.db, create=create, limits=Limits(max_ops=settings().max_ops))
+    return open_repository(db or _state.db, create=create)
 
 
 def open_reader(db: str | None) -> Reader:
@@ -150,14 +148,11 @@ def root(
 
 
 def run_tui(db: str | None) -> None:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        fail("the TUI needs a terminal; `taskforge --help` lists the commands that do not", 2)
-    from taskforge.tui.app import TaskforgeApp
+    from taskforge.launch import run_tui as run
 
-    tui = TaskforgeApp(db)
-    tui.run()
-    if tui.return_code:
-        raise typer.Exit(tui.return_code)
+    code = run(db or _state.db)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("plan")

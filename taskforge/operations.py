@@ -22,6 +22,15 @@ from taskforge.export import EXPORTERS, IMPORTERS, exporter, guess_import_format
 from taskforge.store.interface import Applied, Repository
 
 
+def open_repository(db: str | None, *, create: bool = True) -> Repository:
+    """The repository on `db` (a path or URL; the configured database when None), with the configured limits."""
+    from taskforge.config import settings
+    from taskforge.core.patches import Limits
+    from taskforge.store.repository import SqlRepository
+
+    return SqlRepository.open(db, create=create, limits=Limits(max_ops=settings().max_ops))
+
+
 @dataclass(frozen=True)
 class Preview:
     """A validated patch and what it would do, before anything is written."""

@@ -296,3 +296,26 @@ def test_installed_entry_point_round_trip(tmp_path):
     assert bad.stderr.strip().count("\n") == 0 and "not valid JSON" in bad.stderr
     assert run("--help").returncode == 0
     assert run("--version").stdout.startswith("taskforge ")
+
+
+def test_bare_taskforge_goes_to_the_tui_without_the_parser():
+    from taskforge.launch import tui_database
+
+    assert tui_database([]) == (True, None)
+    assert tui_database(["--db", "x.db"]) == (True, "x.db")
+    assert tui_database(["--db=x.db"]) == (True, "x.db")
+    for args in (["--help"], ["--version"], ["show", "p"], ["--db", "x.db", "projects"], ["--db", "--help"]):
+        assert tui_database(args)[0] is False, args
+
+
+def test_the_tui_without_a_terminal_is_one_line_and_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "taskforge", "--db", str(tmp_path / "t.db")],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "taskforge: the TUI needs a terminal; `taskforge --help` lists the commands that do not"
+    assert not (tmp_path / "t.db").exists()

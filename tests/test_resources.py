@@ -45,7 +45,7 @@ def test_wheel_contains_prompts_data_and_migrations(tmp_path):
     ):
         assert expected in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "taskforge = taskforge.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "taskforge = taskforge.launch:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_example_project_is_a_valid_document():

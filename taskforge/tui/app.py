@@ -112,9 +112,9 @@ class TaskforgeApp(App[None]):
         try:
             repo = self.repo
             if repo is None:
-                from taskforge.cli import open_repo
+                from taskforge.operations import open_repository
 
-                repo = open_repo(self.db)
+                repo = open_repository(self.db)
             from taskforge.agent.service import AgentService
             from taskforge.config import settings
 

@@ -1,0 +1,38 @@
+"""The console script. Bare `taskforge` goes straight to the TUI: the command-line parser (typer and
+click, ~35 ms) loads only when there is a command to parse, so the TUI paints that much sooner."""
+
+from __future__ import annotations
+
+import sys
+
+
+def tui_database(args: list[str]) -> tuple[bool, str | None]:
+    """(True, db) when the arguments ask for nothing but the TUI, optionally on `--db PATH`."""
+    if not args:
+        return True, None
+    if len(args) == 2 and args[0] == "--db" and not args[1].startswith("-"):
+        return True, args[1]
+    if len(args) == 1 and args[0].startswith("--db=") and len(args[0]) > 5:
+        return True, args[0][5:]
+    return False, None
+
+
+def run_tui(db: str | None) -> int:
+    """Run the TUI on a terminal; the exit status to end with."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("taskforge: the TUI needs a terminal; `taskforge --help` lists the commands that do not", file=sys.stderr)
+        return 2
+    from taskforge.tui.app import TaskforgeApp
+
+    app = TaskforgeApp(db)
+    app.run()
+    return app.return_code or 0
+
+
+def main() -> None:
+    tui, db = tui_database(sys.argv[1:])
+    if tui:
+        sys.exit(run_tui(db))
+    from taskforge.cli import main as cli_main
+
+    cli_main()
