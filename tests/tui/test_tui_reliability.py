@@ -44,6 +44,7 @@ from taskforge.tui.diff_review import CONFLICT, DiffReview
 from taskforge.tui.history import HistoryScreen, shorten
 from taskforge.tui.projects import ProjectPicker
 from tests.generators import generated_patch
+from tests.store.test_crash_safety import in_write_transaction
 
 from .conftest import say, settle
 
@@ -135,29 +136,6 @@ def terminal(tmp_path: Path):
 
 
 # -- looking at the app and its database from outside (the ideas of tests/store/test_crash_safety.py) ------
-
-
-def in_write_transaction(pid: int, db: Path) -> bool | None:
-    """Whether `pid` holds SQLite's WAL write lock on `db` (None: this system cannot tell).
-
-    A WAL writer holds a POSIX lock on byte 120 of the -shm file from BEGIN IMMEDIATE to COMMIT, and Linux
-    lists it in /proc/locks, so looking costs the writer nothing.
-    """
-    locks = Path("/proc/locks")
-    if not locks.exists():
-        return None
-    try:
-        inode = Path(f"{db}-shm").stat().st_ino
-    except FileNotFoundError:
-        return False
-    for line in locks.read_text().splitlines():
-        fields = line.split()  # "5: POSIX  ADVISORY  WRITE 5126 fe:00:2148707 120 120"; "->" marks a waiter
-        if "->" in fields or len(fields) < 8:
-            continue
-        ours = fields[1:4] == ["POSIX", "ADVISORY", "WRITE"] and fields[4] == str(pid) and fields[6] == "120"
-        if ours and int(fields[5].rsplit(":", 1)[1]) == inode:
-            return True
-    return False
 
 
 def wait_for_write_lock(pid: int, db: Path, timeout: float) -> float | None:
