@@ -94,6 +94,16 @@ class Proposal:
         }
 
 
+REJECTED_NOTE = "Rejected: nothing was changed."
+
+
+def accepted_note(proposal: Proposal, applied: Applied) -> str:
+    """What the conversation says once a proposal is written: `Applied as change #4 (3 of 5 operations kept).`"""
+    kept = len(applied.record.patch.task_patches)
+    total = len(proposal.patch.task_patches) if proposal.patch is not None else kept
+    return f"Applied as change #{applied.record.seq}" + (f" ({kept} of {total} operations kept)." if kept < total else ".")
+
+
 def planner_for(mode: Mode, model: str | None = None) -> Planner:
     """The litellm planner when a model is configured for this mode, the offline planner otherwise."""
     from taskforge.config import settings
@@ -186,16 +196,13 @@ class AgentService:
                 patch, mode=proposal.mode, focus=proposal.focus, provenance=provenance, rejected=rejected
             )
             project_id = proposal.project_id
-        note = f"Applied as change #{applied.record.seq}"
-        if rejected:
-            note += f" ({len(patch.task_patches)} of {len(proposal.patch.task_patches)} operations kept)"
-        self.repo.add_message(project_id, proposal.focus, "note", note + ".", applied.record.seq)
+        self.repo.add_message(project_id, proposal.focus, "note", accepted_note(proposal, applied), applied.record.seq)
         return applied
 
     def reject(self, proposal: Proposal) -> None:
         """Say so in the conversation, so that the planner's next answer knows."""
         if proposal.patch is not None and proposal.new_project is None:
-            self.repo.add_message(proposal.project_id, proposal.focus, "note", "Rejected: nothing was changed.")
+            self.repo.add_message(proposal.project_id, proposal.focus, "note", REJECTED_NOTE)
 
     # -- helpers ------------------------------------------------------------------------------------
 

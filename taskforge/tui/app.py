@@ -33,6 +33,8 @@ from taskforge.tui.task_tree import TaskTree
 
 # The domain models (pydantic) load in the store worker, not before the first paint.
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from taskforge.agent.planner import Planner, Progress
     from taskforge.agent.service import AgentService, Proposal
     from taskforge.core.models import Mode
@@ -78,6 +80,7 @@ class TaskforgeApp(App[None]):
         self._started = 0.0
         self._tick = 0
         self._key_state: tuple = ()
+        self._spinner: Timer | None = None
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -259,7 +262,7 @@ class TaskforgeApp(App[None]):
         self.cancel_event = None
         self.chat.busy = False
         self.refresh_bindings()
-        if getattr(self, "_spinner", None) is not None:
+        if self._spinner is not None:
             self._spinner.stop()
             self._spinner = None
 
@@ -287,19 +290,17 @@ class TaskforgeApp(App[None]):
         )
 
     def _reviewed(self, proposal: Proposal, outcome) -> None:
+        from taskforge.agent.service import REJECTED_NOTE, accepted_note
         from taskforge.tui.diff_review import Accepted, Revise
 
         assert self.service is not None
         if isinstance(outcome, Accepted):
             applied = outcome.applied
-            kept = len(applied.record.patch.task_patches)
-            total = len(proposal.patch.task_patches) if proposal.patch else kept
-            note = f"Applied as change #{applied.record.seq}" + (f" ({kept} of {total} operations kept)." if kept < total else ".")
             if proposal.new_project is not None or self.project_id != applied.tree.project.id:
-                self._load(applied.tree.project.id)
+                self._load(applied.tree.project.id)  # the conversation it loads ends with the note
             else:
                 self._applied(applied)
-                self.chat.add("note", note)
+                self.chat.add("note", accepted_note(proposal, applied))
             return
         self.service.reject(proposal)
         if isinstance(outcome, Revise):
@@ -307,7 +308,7 @@ class TaskforgeApp(App[None]):
             goal = f"{proposal.message}\n{outcome.message}" if proposal.new_project is not None else None
             self._plan(outcome.message, goal=goal)
         else:
-            self.chat.add("note", "Rejected: nothing was changed.")
+            self.chat.add("note", REJECTED_NOTE)
 
     def action_cancel_planning(self) -> None:
         if self.cancel_event is not None:
