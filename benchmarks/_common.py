@@ -133,6 +133,12 @@ def ratio_row(figure: str, ours: float, baseline: float, limit: float, target: s
     )
 
 
+def reported_row(figure: str, ours: float, baseline: float, kind: str = "report", unit: Callable[[float], str] | None = None) -> Row:
+    """A ratio with no target to meet: reported (`report`) or given for reference (`info`)."""
+    show = unit or ms
+    return Row(figure, show(ours), show(baseline), f"{ours / baseline:.2f}×", kind, "—")
+
+
 # -- data and tools ----------------------------------------------------------------------------------
 
 

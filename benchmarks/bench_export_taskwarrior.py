@@ -21,6 +21,7 @@ from _common import (  # noqa: E402
     load_document,
     project_id,
     ratio_row,
+    reported_row,
     run_figure,
     system_tool,
     taskforge_command,
@@ -78,9 +79,7 @@ def measure_reference():
         env = loaded_taskwarrior(Path(scratch))
         args = [*taskforge_command(), "export", project_id(SIZE), "--format", "json", "--db", str(database(SIZE))]
         ours, theirs = interleaved(command(args), command([task, "export"], env=env))
-    row = ratio_row(REFERENCE, ours, theirs, TARGET)
-    row.target, row.met = "info", "—"
-    return row
+    return reported_row(REFERENCE, ours, theirs, "info")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from _common import (  # noqa: E402
     interleaved,
     load_document,
     ratio_row,
+    reported_row,
     run_figure,
     system_tool,
     taskforge_command,
@@ -76,9 +77,7 @@ def measure_reference():
         tw_source = folder / "taskwarrior-import.json"
         tw_source.write_text(json.dumps(taskwarrior_tasks(load_document(SIZE))), encoding="utf-8")
         mine, baseline = imports_vs_task(folder, [str(dataset(SIZE))], tw_source)
-    row = ratio_row(REFERENCE, mine, baseline, TARGET)
-    row.target, row.met = "info", "—"
-    return row
+    return reported_row(REFERENCE, mine, baseline, "info")
 
 
 if __name__ == "__main__":

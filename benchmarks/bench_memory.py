@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, Row, database, peak_rss_mb, project_id, run_figure, taskforge_command  # noqa: E402
+from _common import HERE, Row, database, peak_rss_mb, project_id, reported_row, run_figure, taskforge_command  # noqa: E402
 
 SHOW = "peak memory of show, 10k tasks vs bare Textual app"
 TUI = "peak memory of the TUI, 10k tasks vs bare Textual app"
@@ -29,7 +29,7 @@ def bare_mb() -> float:
 
 def row(figure: str, ours: list[float]) -> Row:
     mine, theirs = statistics.median(ours), bare_mb()
-    return Row(figure, f"{mine:.0f} MB", f"{theirs:.0f} MB", f"{mine / theirs:.2f}×", "report", "—")
+    return reported_row(figure, mine, theirs, unit=lambda mb: f"{mb:.0f} MB")
 
 
 def measure_show() -> Row:

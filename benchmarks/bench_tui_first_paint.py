@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import HERE, Row, command, database, interleaved, ms, project_id, ratio_row, run_figure  # noqa: E402
+from _common import HERE, Row, command, database, interleaved, project_id, ratio_row, reported_row, run_figure  # noqa: E402
 
 FIGURE = "TUI start to first paint (Ready, tasks still loading), 10k tasks vs bare Textual app"
 FIGURE_TREE = "TUI start until the 10k-task tree is shown vs bare Textual app first paint"
@@ -39,7 +39,7 @@ def measure_paint() -> Row:
 
 def measure_tree() -> Row:
     ours, theirs = interleaved(command(probe("tree")), command(probe("bare")))
-    return Row(FIGURE_TREE, ms(ours), ms(theirs), f"{ours / theirs:.2f}×", "report", "—")
+    return reported_row(FIGURE_TREE, ours, theirs)
 
 
 if __name__ == "__main__":

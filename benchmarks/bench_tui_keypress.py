@@ -34,10 +34,10 @@ from _common import (  # noqa: E402
     NotAvailable,
     Row,
     database,
-    ms,
     not_available,
     project_id,
     ratio_row,
+    reported_row,
     run_figure,
 )
 
@@ -179,14 +179,14 @@ def main() -> None:
         if not small.cursor or not large.cursor:
             raise NotAvailable("no paint redrew the tree")
         mine, theirs = statistics.median(large.cursor), statistics.median(small.cursor)
-        return Row(FIGURE_CURSOR, ms(mine), ms(theirs), f"{mine / theirs:.2f}×", "report", "—")
+        return reported_row(FIGURE_CURSOR, mine, theirs)
 
     def expand() -> Row:
         if not small.expand or not large.expand:
             raise NotAvailable("no top-level task to expand")
         mine, theirs = statistics.median(large.expand), statistics.median(small.expand)
         children = f" ({statistics.median(large.children):.0f} vs {statistics.median(small.children):.0f} children)"
-        return Row(FIGURE_EXPAND + children, ms(mine), ms(theirs), f"{mine / theirs:.2f}×", "report", "—")
+        return reported_row(FIGURE_EXPAND + children, mine, theirs)
 
     run_figure(FIGURE_DOWN, figures[0][1], lambda: settled(FIGURE_DOWN, "down"))
     run_figure(FIGURE_UP, figures[1][1], lambda: settled(FIGURE_UP, "up"))
