@@ -124,14 +124,19 @@ class State:
     last_record: tuple[int, int, int] | None  # seq, version_before, version_after
 
 
+def assert_sound(connection: sqlite3.Connection, path: Path) -> None:
+    """SQLite's own integrity check and no dangling foreign key."""
+    integrity = connection.execute("PRAGMA integrity_check").fetchall()
+    assert integrity == [("ok",)], f"{path}: integrity_check says {integrity}"
+    orphans = connection.execute("PRAGMA foreign_key_check").fetchall()
+    assert orphans == [], f"{path}: foreign key violations {orphans[:5]}"
+
+
 def inspect_db(path: Path) -> State:
     """Open with the stdlib driver, check integrity and foreign keys, and read what the checks compare."""
     connection = sqlite3.connect(path, timeout=5)
     try:
-        integrity = connection.execute("PRAGMA integrity_check").fetchall()
-        assert integrity == [("ok",)], f"{path}: integrity_check says {integrity}"
-        orphans = connection.execute("PRAGMA foreign_key_check").fetchall()
-        assert orphans == [], f"{path}: foreign key violations {orphans[:5]}"
+        assert_sound(connection, path)
         projects = connection.execute("SELECT id, version, next_key FROM project").fetchall()
         assert [p[0] for p in projects] == [PROJECT], f"{path}: projects {projects}"
         _, version, next_key = projects[0]

@@ -44,7 +44,7 @@ from taskforge.tui.diff_review import CONFLICT, DiffReview
 from taskforge.tui.history import HistoryScreen, shorten
 from taskforge.tui.projects import ProjectPicker
 from tests.generators import generated_patch
-from tests.store.test_crash_safety import in_write_transaction
+from tests.store.test_crash_safety import assert_sound, in_write_transaction
 
 from .conftest import say, settle
 
@@ -185,10 +185,7 @@ def inspect_db(db: Path) -> State:
     then the project as the repository loads it."""
     connection = sqlite3.connect(db, timeout=5)
     try:
-        integrity = connection.execute("PRAGMA integrity_check").fetchall()
-        assert integrity == [("ok",)], f"{db}: integrity_check says {integrity}"
-        orphans = connection.execute("PRAGMA foreign_key_check").fetchall()
-        assert orphans == [], f"{db}: foreign key violations {orphans[:5]}"
+        assert_sound(connection, db)
         records = connection.execute("SELECT count(*) FROM patch_record WHERE project_id = ?", (PROJECT,)).fetchone()[0]
     finally:
         connection.close()
