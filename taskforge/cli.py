@@ -72,7 +72,7 @@ def handle_errors(command):
 
 
 def open_repo(db: str | None, *, create: bool = True) -> SqlRepository:
-    from taskforge.operations import open_repository
+    from taskforge.actions import open_repository
 
     return open_repository(db or _state.db, create=create)
 
@@ -148,7 +148,7 @@ def root(
 
 
 def run_tui(db: str | None) -> None:
-    from taskforge.launch import run_tui as run
+    from taskforge.tui import run
 
     code = run(db or _state.db)
     if code:
@@ -343,15 +343,15 @@ def apply_command(
     as_json: JsonOption = False,
 ) -> None:
     """Validate a patch document and apply it (all or nothing)."""
-    from taskforge import operations
+    from taskforge import actions
     from taskforge.core.diff import render
     from taskforge.core.history import Provenance
 
     path, text = read_input(source)
-    patch = operations.read_patch(text, project)
+    patch = actions.read_patch(text, project)
     provenance = Provenance(message=message or (f"apply {path.name}" if path else "apply -"), planner="manual")
     with open_repo(db, create=not dry_run) if not dry_run else _maybe_repo(db) as repo:
-        shown, applied = operations.apply_document(repo, patch, focus=task, provenance=provenance, dry_run=dry_run)
+        shown, applied = actions.apply_document(repo, patch, focus=task, provenance=provenance, dry_run=dry_run)
     if as_json:
         if applied is None:
             return out_json({"valid": True, "applied": False, "patch": patch.to_dict()})
@@ -382,10 +382,10 @@ def _maybe_repo(db: str | None):
 @handle_errors
 def approve_command(project: Annotated[str, typer.Argument(help="The project's id.")], db: DbOption = None) -> None:
     """Approve the plan: the project goes from draft to active."""
-    from taskforge import operations
+    from taskforge import actions
 
     with open_repo(db, create=False) as repo:
-        applied = operations.approve(repo, project)
+        applied = actions.approve(repo, project)
     typer.echo(f"Approved '{project}': it is now active (version {applied.record.version_after}).")
 
 
@@ -451,12 +451,12 @@ def export_command(
     db: DbOption = None,
 ) -> None:
     """Export a project (or one subtree) in a format other tools read."""
-    from taskforge import operations
+    from taskforge import actions
 
     with open_reader(db) as repo:
         tree = repo.load(project)
     notes: list[str] = []
-    text = operations.export_text(tree, fmt.value, task, notes)
+    text = actions.export_text(tree, fmt.value, task, notes)
     for note in notes:
         typer.echo(f"taskforge: note: {note}", err=True)
     if output is None:
@@ -480,12 +480,12 @@ def import_command(
     as_json: JsonOption = False,
 ) -> None:
     """Create a new project from a file, through one audited patch that can be undone."""
-    from taskforge import operations
+    from taskforge import actions
 
     path, text = read_input(source)
     notes: list[str] = []
     with open_repo(db) as repo:
-        applied = operations.import_file(repo, path, text, fmt.value if fmt else None, notes)
+        applied = actions.import_file(repo, path, text, fmt.value if fmt else None, notes)
     for note in notes:
         typer.echo(f"taskforge: note: {note}", err=True)
     project = applied.tree.project

@@ -17,22 +17,12 @@ def tui_database(args: list[str]) -> tuple[bool, str | None]:
     return False, None
 
 
-def run_tui(db: str | None) -> int:
-    """Run the TUI on a terminal; the exit status to end with."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        print("taskforge: the TUI needs a terminal; `taskforge --help` lists the commands that do not", file=sys.stderr)
-        return 2
-    from taskforge.tui.app import TaskforgeApp
-
-    app = TaskforgeApp(db)
-    app.run()
-    return app.return_code or 0
-
-
 def main() -> None:
     tui, db = tui_database(sys.argv[1:])
     if tui:
-        sys.exit(run_tui(db))
+        from taskforge.tui import run
+
+        sys.exit(run(db))
     from taskforge.cli import main as cli_main
 
     cli_main()

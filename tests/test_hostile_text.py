@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from taskforge.actions import export_text
 from taskforge.export import EXPORTERS
-from taskforge.operations import export_text
 from tests.builders import create
 
 HOSTILE_TITLES = [

@@ -115,7 +115,7 @@ class TaskforgeApp(App[None]):
         try:
             repo = self.repo
             if repo is None:
-                from taskforge.operations import open_repository
+                from taskforge.actions import open_repository
 
                 repo = open_repository(self.db)
             from taskforge.agent.service import AgentService
@@ -367,7 +367,7 @@ class TaskforgeApp(App[None]):
             self.notify(f"Redid change #{applied.record.target_seq}.")
 
     def action_approve(self) -> None:
-        from taskforge.operations import approve
+        from taskforge.actions import approve
 
         if self._write(approve, self.repo, self.project_id):
             self.notify("Plan approved. Highlight a task and press d to break it down.")
@@ -375,10 +375,10 @@ class TaskforgeApp(App[None]):
     # -- direct edits on the highlighted task -----------------------------------------------------
 
     def action_cycle_status(self) -> None:
-        from taskforge import edits
+        from taskforge import actions
 
         key = self.task_tree.highlighted_key
-        self._write(edits.cycle_status, self.repo, self.project_tree, key)
+        self._write(actions.cycle_status, self.repo, self.project_tree, key)
 
     def action_rename_task(self) -> None:
         from taskforge.tui.dialogs import TextPrompt
@@ -387,10 +387,10 @@ class TaskforgeApp(App[None]):
         assert self.project_tree is not None and key is not None
 
         def renamed(title: str | None) -> None:
-            from taskforge import edits
+            from taskforge import actions
 
             if title is not None:
-                self._write(edits.rename, self.repo, self.project_tree, key, title)
+                self._write(actions.rename, self.repo, self.project_tree, key, title)
 
         self.push_screen(TextPrompt(f"Rename {key}", self.project_tree[key].title), renamed)
 
@@ -404,10 +404,10 @@ class TaskforgeApp(App[None]):
             return
 
         def added(title: str | None) -> None:
-            from taskforge import edits
+            from taskforge import actions
 
             if title is not None:
-                applied = self._write(edits.add_child, self.repo, self.project_tree, parent, title)
+                applied = self._write(actions.add_child, self.repo, self.project_tree, parent, title)
                 if applied is not None:
                     self.task_tree.reveal(applied.key_map.get("new", ""))
 
@@ -415,7 +415,7 @@ class TaskforgeApp(App[None]):
         self.push_screen(TextPrompt(question, placeholder="Title"), added)
 
     def action_delete_task(self) -> None:
-        from taskforge import edits
+        from taskforge import actions
         from taskforge.tui.dialogs import Confirm
 
         key = self.task_tree.highlighted_key
@@ -423,7 +423,7 @@ class TaskforgeApp(App[None]):
         assert tree is not None and key is not None
         below = len(tree.subtree(key)) - 1
         if not below:
-            self._write(edits.delete, self.repo, tree, key)
+            self._write(actions.delete, self.repo, tree, key)
             return
         question = Text()
         question.append(f"Delete {key} ", style="bold")
@@ -432,7 +432,7 @@ class TaskforgeApp(App[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._write(edits.delete, self.repo, self.project_tree, key)
+                self._write(actions.delete, self.repo, self.project_tree, key)
 
         self.push_screen(Confirm(question), confirmed)
 
@@ -516,7 +516,7 @@ class TaskforgeApp(App[None]):
         self.push_screen(ExportDialog(self.project_id), chosen)
 
     def _export(self, fmt: str, path: Path) -> None:
-        from taskforge.operations import export_text
+        from taskforge.actions import export_text
 
         assert self.repo is not None and self.project_id is not None
         try:

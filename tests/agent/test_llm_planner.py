@@ -256,7 +256,7 @@ def test_the_canary_key_never_reaches_errors_the_database_or_exports(repo, sampl
 
     llm_env.script(Reply(GOOD))
     AgentService(repo).accept(propose(repo))
-    from taskforge.operations import export_text
+    from taskforge.actions import export_text
 
     for fmt in ("json", "md"):
         assert CANARY_KEY not in export_text(repo.load("sample"), fmt)

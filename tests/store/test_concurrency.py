@@ -34,7 +34,7 @@ DRIVER = textwrap.dedent(
     ready, go = sys.argv[1], sys.argv[2]
     sys.argv = ["taskforge", *sys.argv[3:]]
     # Everything `apply` imports, loaded before the barrier so that both processes start level.
-    from taskforge import cli, operations
+    from taskforge import actions, cli
     import taskforge.core.diff, taskforge.render, taskforge.store.repository
 
     open(ready, "w").close()
@@ -323,7 +323,7 @@ def test_two_writers_creating_the_same_project_one_is_told_of_the_conflict(tmp_p
     """Deterministic interleaving: our apply has seen that 'race' does not exist yet; before it writes,
     another process creates 'race'. Ours must then fail as a conflict (exit 3), as it does when it runs
     second outright, not create a second project the patch never named."""
-    from taskforge import operations
+    from taskforge import actions
 
     db = tmp_path / "race.db"
     other = tmp_path / "other.json"
@@ -339,7 +339,7 @@ def test_two_writers_creating_the_same_project_one_is_told_of_the_conflict(tmp_p
     repo.create_project = create_after_the_other_process
     try:
         with pytest.raises(PatchError) as raised:
-            operations.apply_document(repo, parse_patch(patch_document("ours", 0)), provenance=Provenance())
+            actions.apply_document(repo, parse_patch(patch_document("ours", 0)), provenance=Provenance())
         assert raised.value.conflict
     finally:
         projects = [p.id for p in repo.projects()]

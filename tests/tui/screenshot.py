@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from taskforge import operations
+from taskforge import actions
 from taskforge.agent.offline import OfflinePlanner
 from taskforge.agent.service import AgentService
 from taskforge.core.models import Mode
@@ -21,7 +21,7 @@ async def main(folder_out: Path) -> None:
         service = AgentService(repo, OfflinePlanner())
         pid = service.accept(service.propose(None, Mode.PROJECT, None, "Build a new user authentication flow")).tree.project.id
         service.accept(service.propose(pid, Mode.PROJECT, None, "Add a task for documentation"))
-        operations.approve(repo, pid)
+        actions.approve(repo, pid)
         first = repo.load(pid).roots[0]
         service.accept(service.propose(pid, Mode.TASK, first, "Break this down"))
         app = TaskforgeApp(repo=repo, planner=OfflinePlanner())

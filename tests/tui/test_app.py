@@ -230,11 +230,11 @@ async def test_direct_edits_go_through_patches(make_app, repo, seeded):
 
 
 async def test_hostile_titles_display_literally_and_trigger_nothing(make_app, repo, seeded):
-    from taskforge import edits
+    from taskforge import actions
 
     hostile = "[@click=app.quit]x [/b] [link=x]y \x1b]8;;http://evil\x07z\x1b[31m"
     tree = repo.load(seeded)
-    edits.rename(repo, tree, tree.roots[0], hostile)
+    actions.rename(repo, tree, tree.roots[0], hostile)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -260,9 +260,9 @@ def _screen_text(app) -> str:
 
 
 async def test_tree_keys_expand_lazily_and_collapse(make_app, repo, seeded):
-    from taskforge import operations
+    from taskforge import actions
 
-    operations.approve(repo, seeded)
+    actions.approve(repo, seeded)
     service = AgentService(repo, OfflinePlanner())
     first = repo.load(seeded).roots[0]
     service.accept(service.propose(seeded, Mode.TASK, first, "Break this down"))

@@ -23,9 +23,9 @@ def test_first_run_is_ready_for_a_goal(snap_compare, make_app):
 
 
 def test_task_mode(snap_compare, make_app, repo, seeded):
-    from taskforge import operations
+    from taskforge import actions
 
-    operations.approve(repo, seeded)
+    actions.approve(repo, seeded)
 
     async def task_mode(pilot) -> None:
         await settle(pilot)
