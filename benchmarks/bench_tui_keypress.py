@@ -69,8 +69,8 @@ async def session(size: int, samples: Samples) -> None:
     async with app.run_test() as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        tree = app.task_tree
-        if app.project_tree is None or not tree.root.children:
+        tree = app.main_screen.task_tree
+        if app.main_screen.project_tree is None or not tree.root.children:
             raise NotAvailable(f"the TUI showed no tasks for the {size}-task database")
         tree.focus()
         await pilot.pause()

@@ -52,7 +52,7 @@ class ChatPane(Vertical):
     """Messages above, the input below. The app does the planning; this pane only shows and asks."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.cancel_planning", "Cancel", id="chat.cancel"),
+        Binding("escape", "screen.cancel_planning", "Cancel", id="chat.cancel"),
     ]
 
     busy: reactive[bool] = reactive(False)

@@ -6,7 +6,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-# (name, help, app action); the action's check decides whether the command applies now.
+# (name, help, main-screen action); the screen's check decides whether the command applies now.
 COMMANDS = [
     ("New project", "Start a project from a goal", "new_project"),
     ("Switch project", "Open another project", "projects"),
@@ -23,10 +23,14 @@ COMMANDS = [
 
 class TaskforgeCommands(Provider):
     def _available(self):
-        app = self.app
+        from taskforge.tui.main_screen import MainScreen
+
+        screen = self.screen  # the screen the palette was opened over
+        if not isinstance(screen, MainScreen):
+            return
         for name, help_text, action in COMMANDS:
-            if app.check_action(action, ()) is not False:
-                yield name, help_text, partial(app.run_action, action)
+            if screen.check_action(action, ()) is not False:
+                yield name, help_text, partial(screen.run_action, action)
 
     async def discover(self) -> Hits:
         for name, help_text, run in self._available():

@@ -1,7 +1,7 @@
 """The review modal: every operation of a proposal on its own row, toggled one by one, then accepted.
 
-Nothing is written until the user accepts; the write runs in a worker thread (a big patch can take a
-while) and the modal only closes once it succeeded, so a conflict or a refused patch is shown right here.
+Nothing is written until the user accepts; the write goes through the app's write queue (a big patch can
+take a while) and the modal only closes once it succeeded, so a conflict or a refused patch is shown right here.
 All user text goes through `Text.append`: titles and rationales are data, never markup.
 """
 
@@ -11,22 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
 from taskforge.agent.service import Proposal
 from taskforge.core.diff import STYLES, detail, headline
-from taskforge.core.errors import TaskforgeError
-from taskforge.core.patches import PatchError
 from taskforge.core.selection import turned_off_with, turned_on_with
 from taskforge.store.interface import Applied
+from taskforge.tui.messages import WriteRefused, Written
+from taskforge.tui.writes import WriteJob, WriteQueue
 
 CONFLICT = ("The project changed since this proposal (version conflict); nothing was written. "
             "Press escape and ask again.")
@@ -103,6 +103,17 @@ def _plural(count: int, word: str) -> str:
 
 
 class DiffReview(ModalScreen[ReviewOutcome]):
+    """Every operation of a proposal on its own row; dismisses with `Accepted`, `Rejected` or `Revise`.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | space | Turn the highlighted operation off or on (operations that need it follow). |
+    | enter | Accept the operations left on. |
+    | a | Accept all. |
+    | e | Ask the agent to revise this proposal. |
+    | escape | Reject: nothing is written (or close the revise input). |
+    """
+
     CSS_PATH = "diff_review.tcss"
     BINDINGS = [
         Binding("space", "toggle", "Toggle", id="review.toggle"),
@@ -112,17 +123,23 @@ class DiffReview(ModalScreen[ReviewOutcome]):
         Binding("escape", "reject", "Reject", id="review.reject"),
     ]
 
-    def __init__(self, proposal: Proposal, accept: Callable[[set[int] | None], Applied]) -> None:
+    busy: reactive[bool] = reactive(False, bindings=True)
+    """True while the accepted operations are being written."""
+    conflict: reactive[bool] = reactive(False, bindings=True)
+    """True once the write met a version conflict: accepting again cannot succeed."""
+    revising: reactive[bool] = reactive(False, bindings=True)
+    """True while the follow-up input asking for a revision is open."""
+
+    def __init__(self, proposal: Proposal, accept: Callable[[set[int] | None], Applied], writes: WriteQueue) -> None:
         super().__init__()
         if proposal.patch is None:
             raise ValueError("a proposal without a patch has nothing to review")
         self.proposal = proposal
         self.patch = proposal.patch
         self._accept = accept
+        self._writes = writes
         self.total = len(self.patch.task_patches)
         self.kept: set[int] = set(range(self.total))
-        self.busy = False
-        self.conflict = False
 
     # -- layout -------------------------------------------------------------------------------------
 
@@ -177,15 +194,11 @@ class DiffReview(ModalScreen[ReviewOutcome]):
 
     # -- keys ---------------------------------------------------------------------------------------
 
-    @property
-    def _typing(self) -> bool:
-        return self.query_one("#review-followup", Input).display
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("accept_all", "accept_selected"):
-            return not (self.busy or self.conflict or self._typing)
+            return not (self.busy or self.conflict or self.revising)
         if action in ("toggle", "revise"):
-            return not (self.busy or self._typing)
+            return not (self.busy or self.revising)
         if action == "reject":
             return not self.busy  # leaving mid-write would lose what was written
         return True
@@ -232,22 +245,18 @@ class DiffReview(ModalScreen[ReviewOutcome]):
         self._write(None if len(self.kept) == self.total else set(self.kept))
 
     def action_reject(self) -> None:
-        if self._typing:  # escape in the follow-up closes it, not the modal
-            self._close_followup()
+        if self.revising:  # escape in the follow-up closes it, not the modal
+            self.revising = False
         else:
             self.dismiss(Rejected())
 
     def action_revise(self) -> None:
-        followup = self.query_one("#review-followup", Input)
-        followup.display = True
-        followup.focus()
-        self.refresh_bindings()
+        self.revising = True
 
-    def _close_followup(self) -> None:
+    def watch_revising(self, revising: bool) -> None:
         followup = self.query_one("#review-followup", Input)
-        followup.display = False
-        self.query_one(OperationList).focus()
-        self.refresh_bindings()
+        followup.display = revising
+        (followup if revising else self.query_one(OperationList)).focus()
 
     @on(Input.Submitted, "#review-followup")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -262,32 +271,24 @@ class DiffReview(ModalScreen[ReviewOutcome]):
 
     def _write(self, kept: set[int] | None) -> None:
         self.busy = True
-        self.refresh_bindings()
         self.query_one("#review-error", Static).display = False
         count = self.total if kept is None else len(kept)
         self._say(f"Writing {_plural(count, 'operation')}…")
-        self._run_accept(kept)
+        project = None if self.proposal.new_project is not None else self.patch.project_id
+        accept = self._accept
+        self._writes.submit(WriteJob("accept", project, lambda repo, tree: accept(kept), self))
 
-    @work(thread=True, exclusive=True, name="review.accept")
-    def _run_accept(self, kept: set[int] | None) -> Applied | TaskforgeError:
-        try:
-            return self._accept(kept)
-        except TaskforgeError as error:  # the user's to see; anything else is a bug and should surface
-            return error
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.name != "review.accept" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
-            return
+    def on_written(self, message: Written) -> None:
+        message.stop()
         self.busy = False
-        self.refresh_bindings()
-        result = event.worker.result
-        if isinstance(result, Applied):
-            self.dismiss(Accepted(result))
-            return
+        self.dismiss(Accepted(message.applied))
+
+    def on_write_refused(self, message: WriteRefused) -> None:
+        message.stop()
+        self.busy = False
         self._say()
-        if isinstance(result, PatchError) and result.conflict:
+        if message.conflict:
             self.conflict = True
-            self.refresh_bindings()
             self._fail(CONFLICT)
-        elif isinstance(result, TaskforgeError):
-            self._fail(f"Nothing was written: {result}")
+        else:
+            self._fail(f"Nothing was written: {message.error}")

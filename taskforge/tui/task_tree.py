@@ -62,11 +62,11 @@ class TaskTree(TreeWidget[str]):
         Binding("h,left", "collapse", "Collapse", show=False, id="tree.collapse"),
         Binding("E", "expand_all", "Expand all", show=False, id="tree.expand_all"),
         Binding("C", "collapse_all", "Collapse all", show=False, id="tree.collapse_all"),
-        Binding("d", "app.task_mode", "Break down", id="tree.task_mode"),
-        Binding("n", "app.add_task", "Add", id="tree.add"),
-        Binding("r", "app.rename_task", "Rename", id="tree.rename"),
-        Binding("s", "app.cycle_status", "Status", id="tree.status"),
-        Binding("x", "app.delete_task", "Delete", id="tree.delete"),
+        Binding("d", "screen.task_mode", "Break down", id="tree.task_mode"),
+        Binding("n", "screen.add_task", "Add", id="tree.add"),
+        Binding("r", "screen.rename_task", "Rename", id="tree.rename"),
+        Binding("s", "screen.cycle_status", "Status", id="tree.status"),
+        Binding("x", "screen.delete_task", "Delete", id="tree.delete"),
     ]
 
     class AllToggled(Message):
@@ -166,7 +166,7 @@ class TaskTree(TreeWidget[str]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "collapse":
-            # With nothing to collapse and no parent to go to, `h` falls through to the app's history key.
+            # With nothing to collapse and no parent to go to, `h` falls through to the screen's history key.
             node = self.cursor_node
             return node is not None and (node.is_expanded or node.parent not in (None, self.root))
         return True

@@ -50,15 +50,15 @@ async def type_text(pilot, text: str) -> None:
 
 async def say(pilot, text: str) -> None:
     """Type a chat message into the input and send it, then wait for the planner."""
-    pilot.app.chat.input.focus()
+    pilot.app.main_screen.chat.input.focus()
     await pilot.pause()
-    pilot.app.chat.input.value = text
+    pilot.app.main_screen.chat.input.value = text
     await pilot.press("enter")
     await settle(pilot)
 
 
 def root_titles(app: TaskforgeApp) -> list[str]:
-    return [str(node.label) for node in app.task_tree.root.children]
+    return [str(node.label) for node in app.main_screen.task_tree.root.children]
 
 
 class FailingPlanner:

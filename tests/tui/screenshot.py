@@ -30,7 +30,7 @@ async def main(folder_out: Path) -> None:
             await pilot.pause()
             await pilot.press("l", "l", "d")
             await pilot.pause()
-            app.chat.input.value = "Break this down"
+            app.main_screen.chat.input.value = "Break this down"
             await pilot.press("enter")
             await app.workers.wait_for_complete()
             await pilot.pause(0.3)
@@ -38,7 +38,7 @@ async def main(folder_out: Path) -> None:
             await pilot.press("a")
             await app.workers.wait_for_complete()
             await pilot.pause(0.3)
-            app.task_tree.focus()
+            app.main_screen.task_tree.focus()
             await pilot.pause(0.3)
             app.save_screenshot(filename="screenshot.svg", path=str(folder_out))
 

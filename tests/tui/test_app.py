@@ -16,7 +16,7 @@ async def test_first_run_a_goal_becomes_a_project_through_the_review(make_app, r
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert app.focused is app.chat.input  # ready for a goal
+        assert app.focused is app.main_screen.chat.input  # ready for a goal
         await say(pilot, GOAL)
         assert isinstance(app.screen, DiffReview)
         assert repo.projects() == []  # nothing is written before the review
@@ -28,7 +28,7 @@ async def test_first_run_a_goal_becomes_a_project_through_the_review(make_app, r
         assert len(tree) == 5
         shown = root_titles(app)
         assert [tree[k].title for k in tree.roots] == [label.split(" ", 2)[2].split("  ")[0] for label in shown]
-        assert app.project_id == summary.id
+        assert app.main_screen.project_id == summary.id
         assert "draft" in str(app.query_one("#project-bar").render())
 
 
@@ -37,16 +37,16 @@ async def test_refine_combines_the_first_two_tasks_in_place(make_app, repo, seed
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         before = repo.load(seeded)
-        untouched = app.task_tree._task_nodes[before.roots[4]]
+        untouched = app.main_screen.task_tree._task_nodes[before.roots[4]]
         await say(pilot, "Combine the first two tasks")
         assert isinstance(app.screen, DiffReview)
         await pilot.press("a")
         await settle(pilot)
         after = repo.load(seeded)
         assert len(after.roots) == 4
-        assert [node.data for node in app.task_tree.root.children] == after.roots
+        assert [node.data for node in app.main_screen.task_tree.root.children] == after.roots
         # the patch did not touch the last task: its node is the same object, not a rebuilt one
-        assert app.task_tree._task_nodes[before.roots[4]] is untouched
+        assert app.main_screen.task_tree._task_nodes[before.roots[4]] is untouched
 
 
 async def test_turning_one_operation_off_writes_the_rest_and_records_the_rejection(make_app, repo):
@@ -82,16 +82,16 @@ async def test_approve_then_decompose_two_levels_deep(make_app, repo, seeded):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.task_tree.focus()
+        app.main_screen.task_tree.focus()
         await pilot.press("d")  # a draft plan cannot be broken down yet
-        assert app.focus_key is None
+        assert app.main_screen.focus_key is None
         await pilot.press("A")
         await settle(pilot)
         assert repo.load(seeded).project.status is ProjectStatus.ACTIVE
-        app.task_tree.focus()
+        app.main_screen.task_tree.focus()
         await pilot.press("d")
         first = repo.load(seeded).roots[0]
-        assert app.focus_key == first
+        assert app.main_screen.focus_key == first
         assert f"task {first}" in str(app.query_one("#project-bar").render())
         await say(pilot, "Break this down")
         await pilot.press("a")
@@ -100,12 +100,12 @@ async def test_approve_then_decompose_two_levels_deep(make_app, repo, seeded):
         children = tree.children[first]
         assert children
         # one level further: the first sub-task, in its own task mode
-        app.task_tree.focus()
-        app.task_tree.reveal(children[0])
+        app.main_screen.task_tree.focus()
+        app.main_screen.task_tree.reveal(children[0])
         await pilot.pause()
-        assert app.task_tree.highlighted_key == children[0]
+        assert app.main_screen.task_tree.highlighted_key == children[0]
         await pilot.press("d")
-        assert app.focus_key == children[0]
+        assert app.main_screen.focus_key == children[0]
         await say(pilot, "Break this down")
         await pilot.press("a")
         await settle(pilot)
@@ -114,7 +114,7 @@ async def test_approve_then_decompose_two_levels_deep(make_app, repo, seeded):
         assert tree.depth(tree.children[children[0]][0]) == 3
         # each task keeps its own conversation; escape goes back to the project's
         await pilot.press("escape")  # from the input: leaves task mode
-        assert app.focus_key is None
+        assert app.main_screen.focus_key is None
         assert "project" in str(app.query_one("#project-bar").render())
 
 
@@ -126,23 +126,23 @@ async def test_undo_and_redo_work_from_the_chat_input(make_app, repo, seeded):
         await pilot.press("a")
         await settle(pilot)
         assert len(repo.load(seeded).roots) == 4
-        app.chat.input.focus()
+        app.main_screen.chat.input.focus()
         await pilot.press("ctrl+z")
         await settle(pilot)
         assert len(repo.load(seeded).roots) == 5
-        assert len(app.task_tree.root.children) == 5
+        assert len(app.main_screen.task_tree.root.children) == 5
         await pilot.press("ctrl+y")
         await settle(pilot)
         assert len(repo.load(seeded).roots) == 4
-        assert [node.data for node in app.task_tree.root.children] == repo.load(seeded).roots
-        assert app.chat.input.value == ""  # the keys did not type into the input
+        assert [node.data for node in app.main_screen.task_tree.root.children] == repo.load(seeded).roots
+        assert app.main_screen.chat.input.value == ""  # the keys did not type into the input
 
 
 async def test_history_screen_lists_the_changes(make_app, repo, seeded):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.task_tree.focus()
+        app.main_screen.task_tree.focus()
         await pilot.press("h")  # a collapsed top-level task: nothing to collapse, so h is history
         assert isinstance(app.screen, HistoryScreen)
         await pilot.press("escape")
@@ -173,7 +173,7 @@ async def test_a_planner_error_is_one_line_and_the_message_stays(make_app, repo,
         await settle(pilot)
         await say(pilot, "Add a task for documentation")
         assert "the model answered garbage three times" in _chat_text(app)
-        assert app.chat.input.value == "Add a task for documentation"
+        assert app.main_screen.chat.input.value == "Add a task for documentation"
         assert app.screen is app.screen_stack[0]
 
 
@@ -182,8 +182,8 @@ async def test_escape_cancels_a_slow_planner(make_app, repo, seeded):
     app = make_app(planner=planner)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.chat.input.focus()
-        app.chat.input.value = "Add a task for documentation"
+        app.main_screen.chat.input.focus()
+        app.main_screen.chat.input.value = "Add a task for documentation"
         await pilot.press("enter")
         planner.started.wait(5)
         await pilot.pause(0.2)
@@ -192,7 +192,7 @@ async def test_escape_cancels_a_slow_planner(make_app, repo, seeded):
         await pilot.press("escape")
         await settle(pilot)
         assert "Cancelled" in _chat_text(app)
-        assert app.cancel_event is None
+        assert not app.main_screen.busy
 
 
 async def test_direct_edits_go_through_patches(make_app, repo, seeded):
@@ -238,7 +238,7 @@ async def test_hostile_titles_display_literally_and_trigger_nothing(make_app, re
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        label = str(app.task_tree.root.children[0].label)
+        label = str(app.main_screen.task_tree.root.children[0].label)
         assert "[@click=app.quit]x [/b] [link=x]y" in label
         assert "\x1b" not in label and "\x07" not in label
         await pilot.click(TaskTree, offset=(10, 0))
@@ -269,7 +269,7 @@ async def test_tree_keys_expand_lazily_and_collapse(make_app, repo, seeded):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        tree = app.task_tree
+        tree = app.main_screen.task_tree
         tree.focus()
         assert first not in tree._filled  # children are built on first expand, not before
         await pilot.press("l")
@@ -297,8 +297,8 @@ async def test_project_picker_switches_and_starts_new_projects(make_app, repo, s
     app = make_app(project=seeded)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert app.project_id == seeded
-        app.task_tree.focus()
+        assert app.main_screen.project_id == seeded
+        app.main_screen.task_tree.focus()
         target = other.id
         await pilot.press("p")
         await pilot.pause()
@@ -309,18 +309,18 @@ async def test_project_picker_switches_and_starts_new_projects(make_app, repo, s
         options.highlighted = [options.get_option_at_index(i).id for i in range(options.option_count)].index(target)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.project_id == target
+        assert app.main_screen.project_id == target
         assert "offsite" in str(app.query_one("#project-bar").render()).lower()
         await pilot.press("p")
         await pilot.pause()
         await pilot.press("home", "enter")  # + New project from a goal
         await settle(pilot)
-        assert app.project_id is None and app.focused is app.chat.input
+        assert app.main_screen.project_id is None and app.focused is app.main_screen.chat.input
         await say(pilot, "Write a research report on battery recycling")
         await pilot.press("a")
         await settle(pilot)
         assert len(repo.projects()) == 3
-        assert app.project_id not in (seeded, other.id)
+        assert app.main_screen.project_id not in (seeded, other.id)
 
 
 async def test_palette_exports_the_project_to_a_file(make_app, repo, seeded, tmp_path, monkeypatch):
@@ -352,7 +352,7 @@ async def test_keys_are_remapped_by_binding_id_from_the_config_file(make_app, re
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            app.task_tree.focus()
+            app.main_screen.task_tree.focus()
             first = repo.load(seeded).roots[0]
             await pilot.press("s")
             assert repo.load(seeded)[first].status is Status.TODO

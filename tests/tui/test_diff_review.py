@@ -14,6 +14,7 @@ from taskforge.agent.service import AgentService, Proposal
 from taskforge.core.models import Mode
 from taskforge.store.repository import SqlRepository
 from taskforge.tui.diff_review import CONFLICT, Accepted, DiffReview, OperationList, Rejected, Revise
+from taskforge.tui.writes import WriteQueue
 
 GOAL = "Build a new user authentication flow"
 HOSTILE = "[@click=app.quit]x [/b] [link=x]y"
@@ -42,9 +43,11 @@ class Host(App):
         super().__init__()
         self.service, self.proposal = service, proposal
         self.outcomes: list = []
+        self.failures: list = []
 
     def on_mount(self) -> None:
-        review = DiffReview(self.proposal, lambda kept: self.service.accept(self.proposal, kept))
+        writes = WriteQueue(self, self.service.repo, self.failures.append)
+        review = DiffReview(self.proposal, lambda kept: self.service.accept(self.proposal, kept), writes)
         self.push_screen(review, self.outcomes.append)
 
 

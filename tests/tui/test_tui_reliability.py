@@ -373,7 +373,7 @@ def titles(repo: SqlRepository, project: str) -> list[str]:
 
 
 def shown_titles(app) -> list[str]:
-    return [app.project_tree[node.data].title for node in app.task_tree.root.children]
+    return [app.main_screen.project_tree[node.data].title for node in app.main_screen.task_tree.root.children]
 
 
 def notifications(app) -> list[str]:
@@ -389,7 +389,7 @@ async def test_two_sessions_a_stale_review_is_refused_then_replanned_and_a_stale
         async with first.run_test(size=(120, 40)) as p1, second.run_test(size=(120, 40)) as p2:
             await settle(p1)
             await settle(p2)
-            assert first.project_id == second.project_id == seeded
+            assert first.main_screen.project_id == second.main_screen.project_id == seeded
 
             await say(p1, "Add a task for documentation")  # session 1 reviews...
             assert isinstance(first.screen, DiffReview)
@@ -422,25 +422,25 @@ async def test_two_sessions_a_stale_review_is_refused_then_replanned_and_a_stale
             assert {"Testing", "Documentation"} <= set(titles(outside, seeded))
             assert now.project.version == version + 1
             # session 1 skipped a version (session 2's): it reloaded, so it shows both tasks
-            assert first.project_tree.project.version == now.project.version
+            assert first.main_screen.project_tree.project.version == now.project.version
             assert {"Testing", "Documentation"} <= set(shown_titles(first))
 
             # Session 2 is stale now. A direct edit there is refused, told, and the tree reloads.
-            second.task_tree.focus()
-            second.task_tree.cursor_line = 0
+            second.main_screen.task_tree.focus()
+            second.main_screen.task_tree.cursor_line = 0
             await p2.pause()
-            key = second.task_tree.highlighted_key
-            assert key is not None and second.project_tree.project.version == version
+            key = second.main_screen.task_tree.highlighted_key
+            assert key is not None and second.main_screen.project_tree.project.version == version
             status = now[key].status
             await p2.press("s")
             await settle(p2)
             assert any("changed elsewhere" in message for message in notifications(second)), notifications(second)
             assert outside.load(seeded)[key].status is status  # nothing written from the stale tree
             assert len(outside.history(seeded)) == records + 1
-            assert second.project_tree.project.version == now.project.version  # reloaded...
+            assert second.main_screen.project_tree.project.version == now.project.version  # reloaded...
             assert {"Testing", "Documentation"} <= set(shown_titles(second))  # ...with session 1's task
-            second.task_tree.focus()
-            second.task_tree.cursor_line = 0
+            second.main_screen.task_tree.focus()
+            second.main_screen.task_tree.cursor_line = 0
             await p2.pause()
             await p2.press("s")  # and the same key works now
             await settle(p2)
@@ -573,15 +573,15 @@ async def test_a_typed_message_and_the_planners_answer_show_literally_in_the_cha
         assert_inert(app)
         # the new task, highlighted: the detail strip
         [key] = [k for k, task in repo.load(seeded).tasks.items() if task.title == MARKUP]
-        app.task_tree.focus()
-        app.task_tree.reveal(key)
+        app.main_screen.task_tree.focus()
+        app.main_screen.task_tree.reveal(key)
         await pilot.pause()
         assert plain(app, "#detail").startswith(f"{key} {MARKUP}   todo")
         assert_inert(app)
         # chat (both messages), tree and detail strip: each place the markup shows is clicked
         assert {"tree", "detail", "Static"} <= await click_on(pilot, "[@click=app.quit]", "[link=http://x]")
-        app.task_tree.focus()
-        app.task_tree.reveal(key)
+        app.main_screen.task_tree.focus()
+        app.main_screen.task_tree.reveal(key)
         await pilot.pause()
         await pilot.press("enter")
         await settle(pilot)
@@ -609,19 +609,19 @@ async def test_escape_sequences_from_a_planner_are_stripped_and_markup_shown_on_
         assert f"{tree.project.title}  · version" in plain(app, "#project-bar")
         assert tree.project.title == HOSTILE_SHOWN
         # the detail strip: title, description, acceptance criteria, tags, and a dependency's title
-        app.task_tree.focus()
-        app.task_tree.reveal(hostile)
+        app.main_screen.task_tree.focus()
+        app.main_screen.task_tree.reveal(hostile)
         await pilot.pause()
         detail = plain(app, "#detail")
         assert detail.startswith(f"{hostile} {HOSTILE_SHOWN}   todo · critical priority")
         assert f"\n{HOSTILE_SHOWN}\n{MARKUP}\nDone when: {HOSTILE_SHOWN}\nTags: [b]tag[/b][31m" in detail
         assert_inert(app)
         await click_on(pilot, "[@click=app.quit]", "[link=http://x]", "]8;;http://evil")
-        app.task_tree.focus()
-        app.task_tree.reveal(needs)
+        app.main_screen.task_tree.focus()
+        app.main_screen.task_tree.reveal(needs)
         await pilot.pause()
         assert f"Depends on: {hostile} {HOSTILE_SHOWN}" in plain(app, "#detail")
-        app.task_tree.reveal(hostile)
+        app.main_screen.task_tree.reveal(hostile)
         await pilot.pause()
         await pilot.press("enter")  # on the hostile task
         await settle(pilot)
@@ -630,18 +630,18 @@ async def test_escape_sequences_from_a_planner_are_stripped_and_markup_shown_on_
         # task mode: the bar names the task by its title
         await pilot.press("A")
         await settle(pilot)
-        app.task_tree.focus()
-        app.task_tree.reveal(hostile)
+        app.main_screen.task_tree.focus()
+        app.main_screen.task_tree.reveal(hostile)
         await pilot.pause()
         await pilot.press("d")
-        assert app.focus_key == hostile
+        assert app.main_screen.focus_key == hostile
         assert f"task {hostile}: {HOSTILE_SHOWN}" in plain(app, "#project-bar")
         assert_inert(app)
         await pilot.press("escape")
-        assert app.focus_key is None
+        assert app.main_screen.focus_key is None
 
         # the project picker
-        app.task_tree.focus()
+        app.main_screen.task_tree.focus()
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, ProjectPicker)
@@ -651,8 +651,8 @@ async def test_escape_sequences_from_a_planner_are_stripped_and_markup_shown_on_
         await pilot.pause()
 
         # the history screen: title, the record's message, and its diff (rationale and titles)
-        app.task_tree.focus()
-        app.task_tree.cursor_line = 0
+        app.main_screen.task_tree.focus()
+        app.main_screen.task_tree.cursor_line = 0
         await pilot.pause()
         await pilot.press("h")
         await pilot.pause()

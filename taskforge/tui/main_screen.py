@@ -1,0 +1,599 @@
+"""The main screen: the task tree, the chat and the detail strip, and everything a user does with them.
+
+Data flows one way: a key or a chat message goes to the agent service in a thread worker (so that no
+model library ever loads on the UI thread), the proposal is reviewed in the modal, the accepted
+operations go through the app's write queue, and the tree updates the nodes the patch touched. Every
+worker posts a typed message (`taskforge.tui.messages`); the handlers here own the screen's state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from taskforge.core.errors import TaskforgeError
+from taskforge.core.text import clean_block
+from taskforge.tui.chat import ChatPane, progress_text
+from taskforge.tui.messages import (
+    ActionRefused,
+    Exported,
+    HistoryLoaded,
+    PlanningFailed,
+    ProjectLoaded,
+    Proposed,
+    WriteRefused,
+    Written,
+)
+from taskforge.tui.panels import ProjectBar, TaskDetail
+from taskforge.tui.task_tree import TaskTree
+from taskforge.tui.writes import WriteFunction, WriteJob
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
+
+    from taskforge.agent.planner import Progress
+    from taskforge.agent.service import AgentService, Proposal
+    from taskforge.core.chat import ChatMessage
+    from taskforge.core.models import Mode
+    from taskforge.core.tree import Tree
+    from taskforge.store.interface import Applied, Repository
+    from taskforge.tui.app import TaskforgeApp
+
+CONFLICT_NOTE = "The project changed elsewhere; showing the latest version. Try again."
+DEPTH_NOTE = "{key} is at depth {depth}, the deepest a task can be."
+
+
+class MainScreen(Screen[None]):
+    """The planner: tree on the left, chat on the right, the highlighted task's detail below.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | A | Approve the plan (draft → active). |
+    | h | History (when the tree has nothing left to collapse). |
+    | p | Projects: switch, or start a new one. |
+    | i | Focus the chat input. |
+    | escape | Leave task mode; from the chat input, back to the tree; while planning, cancel. |
+    | ctrl+e | Export the project to a file. |
+
+    The tree's own keys (`d n r s x`, moving, expanding) are on `TaskTree`; undo, redo, quit and the
+    palette are the app's.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("A", "approve", "Approve", id="app.approve"),
+        Binding("h", "history", "History", id="app.history"),
+        Binding("p", "projects", "Projects", show=False, id="app.projects"),
+        Binding("i", "focus_chat", "Chat", show=False, id="app.focus_chat"),
+        Binding("escape", "back", "Back", id="app.back"),
+        Binding("ctrl+e", "export", "Export", show=False, id="app.export"),
+    ]
+
+    busy: reactive[bool] = reactive(False, bindings=True)
+    """True while the planner works on a message; a second message waits until it answers."""
+    cancellable: reactive[bool] = reactive(False, bindings=True)
+    """True while the planner works and has not been asked to stop yet (escape cancels)."""
+    focus_key: reactive[str | None] = reactive(None, bindings=True)
+    """Task mode on this task; None in project mode."""
+    project_tree: reactive[Tree | None] = reactive(None, bindings=True, always_update=True)
+    """The project on screen (None before the store opens, or for a new project not written yet)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cancel: threading.Event | None = None
+        self._progress: Progress | None = None
+        self._started = 0.0
+        self._tick = 0
+        self._key_state: tuple = ()
+        self._spinner: Timer | None = None
+
+    # -- what the screen shows -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield ProjectBar(id="project-bar")
+        with Horizontal(id="panes"):
+            yield TaskTree(id="tree")
+            yield ChatPane(id="chat")
+        yield TaskDetail(id="detail")
+        yield Footer(compact=True)
+
+    @property
+    def task_tree(self) -> TaskTree:
+        return self.query_one(TaskTree)
+
+    @property
+    def chat(self) -> ChatPane:
+        return self.query_one(ChatPane)
+
+    @property
+    def project_id(self) -> str | None:
+        return self.project_tree.project.id if self.project_tree is not None else None
+
+    @property
+    def tf_app(self) -> TaskforgeApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def repo(self) -> Repository | None:
+        return self.tf_app.repo
+
+    @property
+    def service(self) -> AgentService | None:
+        return self.tf_app.service
+
+    def on_mount(self) -> None:
+        self.task_tree.border_title = "Tasks · loading…"
+        self.chat.border_title = "Chat"
+        self.query_one(ProjectBar).show(None, "opening the database…")
+        self.chat.input.focus()
+        self.chat.input.disabled = True
+        self.tf_app.open_store()  # from here, so that what it finds always lands on a composed screen
+
+    def store_ready(self, tree: Tree | None, conversation: list[ChatMessage]) -> None:
+        """The app opened the store: show its first project and let the user type."""
+        self.chat.input.disabled = False
+        self.show_project(tree, conversation)
+        if tree is not None and len(tree):
+            self.task_tree.focus()
+        else:
+            self.chat.input.focus()
+
+    def show_project(self, tree: Tree | None, conversation: list[ChatMessage]) -> None:
+        self.project_tree = tree
+        self.focus_key = None
+        self.task_tree.focus_key = None
+        self.task_tree.show(tree)
+        self.chat.show_conversation(conversation)
+        if tree is None:
+            self.chat.add("note", "No project yet. Describe a goal, e.g. “Build a new user authentication flow”.")
+        if self.tf_app.writes is not None:
+            self.tf_app.writes.seen(tree)
+        self._refresh_chrome()
+
+    def _refresh_chrome(self) -> None:
+        """The bar, the pane titles, the placeholder and the detail: everything that follows the mode."""
+        tree = self.project_tree
+        if self.focus_key and tree and self.focus_key in tree:
+            mode = f"task {self.focus_key}: {tree[self.focus_key].title}"
+            self.chat.border_title = f"Chat · task {self.focus_key}"
+            self.chat.input.placeholder = f"How should {self.focus_key} be broken down? (e.g. “Break this down”)"
+        else:
+            mode = "project"
+            self.chat.border_title = "Chat · project"
+            self.chat.input.placeholder = (
+                "Describe a goal…" if tree is None else "Refine the plan (e.g. “Add a task for documentation”)"
+            )
+        self.query_one(ProjectBar).show(tree, mode)
+        self.task_tree.border_title = f"Tasks ({len(tree)})" if tree else "Tasks"
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        key = self.task_tree.highlighted_key
+        self.query_one(TaskDetail).show(self.project_tree, key, self.task_tree.rollup(key))
+
+    def on_tree_node_highlighted(self) -> None:
+        self._show_detail()
+        self._refresh_keys()
+
+    def on_tree_node_expanded(self) -> None:
+        self._refresh_keys()
+
+    def on_tree_node_collapsed(self) -> None:
+        self._refresh_keys()
+
+    def on_task_tree_all_toggled(self) -> None:
+        self._refresh_keys()
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def _refresh_keys(self) -> None:
+        """Redraw the footer only when the keys it offers change: rebuilding it costs a layout."""
+        node = self.task_tree.cursor_node
+        state = (node is not None, self.task_tree.check_action("collapse", ()))
+        if state != self._key_state:
+            self._key_state = state
+            self.refresh_bindings()
+
+    # -- loading -----------------------------------------------------------------------------------
+
+    def load(self, project_id: str) -> None:
+        """Show `project_id` as stored now (after a switch, a conflict, or a write the screen did not follow)."""
+        self._load(project_id)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self, project_id: str) -> None:
+        assert self.repo is not None
+        try:
+            tree = self.repo.load(project_id)
+            conversation = self.repo.messages(project_id, None)
+        except TaskforgeError as error:
+            self.post_message(ActionRefused(str(error)))
+        else:
+            self.post_message(ProjectLoaded(tree, conversation))
+
+    def on_project_loaded(self, message: ProjectLoaded) -> None:
+        self.show_project(message.tree, message.conversation)
+
+    def on_action_refused(self, message: ActionRefused) -> None:
+        self.notify(message.reason, severity="error", markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.tf_app.report_failure(event.worker.error)
+
+    # -- planning ----------------------------------------------------------------------------------
+
+    def on_chat_pane_submitted(self, event: ChatPane.Submitted) -> None:
+        if self.service is None:
+            self.notify("The database is still opening.", severity="warning")
+            return
+        if self.busy:
+            self.notify("The planner is still working on the last message (escape cancels it).", severity="warning")
+            return
+        message = clean_block(event.text)  # what the planner gets, and all a terminal should see
+        self.chat.add("user", message)
+        self.plan(message)
+
+    def plan(self, message: str, *, goal: str | None = None) -> None:
+        from taskforge.core.models import Mode
+
+        mode = Mode.TASK if self.focus_key else Mode.PROJECT
+        project = self.project_id if goal is None else None
+        self._cancel = threading.Event()
+        self._progress = None
+        self._started = time.monotonic()
+        self.busy = self.cancellable = True
+        self._spinner = self.set_interval(0.1, self._spin)
+        self._spin()
+        self._propose(project, mode, self.focus_key, goal or message, message, self._cancel)
+
+    def watch_busy(self, busy: bool) -> None:
+        self.chat.busy = busy
+
+    def _spin(self) -> None:
+        self._tick += 1
+        if self.cancellable:
+            self.chat.set_status(progress_text(self._tick, time.monotonic() - self._started, self._progress))
+
+    @work(thread=True, group="planner", exit_on_error=False)
+    def _propose(
+        self, project: str | None, mode: Mode, focus: str | None, text: str, typed: str, cancel: threading.Event
+    ) -> None:
+        from taskforge.agent.planner import Cancelled
+
+        assert self.service is not None
+
+        def progress(update: Progress) -> None:
+            self._progress = update  # read by the spinner on the UI thread; a plain attribute swap
+
+        try:
+            proposal = self.service.propose(project, mode, focus, text, progress=progress, cancel=cancel)
+        except Cancelled:
+            self.post_message(PlanningFailed(typed, "Cancelled: nothing was proposed.", "note"))
+        except TaskforgeError as error:
+            self.post_message(PlanningFailed(typed, str(error), "error"))
+        except Exception as error:  # a model library failing in a way nobody foresaw: one line, never a traceback
+            self.post_message(PlanningFailed(typed, f"the planner failed: {type(error).__name__}: {error}", "error"))
+        else:
+            self.post_message(Proposed(typed, proposal))
+
+    def _planning_done(self) -> None:
+        self._cancel = None
+        self.busy = self.cancellable = False
+        if self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
+
+    def on_planning_failed(self, message: PlanningFailed) -> None:
+        self._planning_done()
+        self.chat.add(message.role, message.reason)
+        if not self.chat.input.value:  # the message stays, so that the user can edit and resend it
+            self.chat.input.value = message.typed
+
+    def on_proposed(self, message: Proposed) -> None:
+        self._planning_done()
+        proposal = message.proposal
+        if self.chat.input.value == message.typed:
+            self.chat.input.value = ""
+        self.chat.add("agent", proposal.rationale)
+        self.chat.add("note", proposal.provenance_line())
+        if not proposal.has_patch:
+            return
+        from taskforge.tui.diff_review import DiffReview
+
+        assert self.service is not None and self.tf_app.writes is not None
+        service = self.service
+        review = DiffReview(proposal, lambda kept: service.accept(proposal, kept), self.tf_app.writes)
+        self.app.push_screen(review, lambda outcome: self._reviewed(proposal, outcome))
+
+    def _reviewed(self, proposal: Proposal, outcome) -> None:
+        from taskforge.agent.service import REJECTED_NOTE, accepted_note
+        from taskforge.tui.diff_review import Accepted, Revise
+
+        assert self.service is not None
+        if isinstance(outcome, Accepted):
+            applied = outcome.applied
+            if proposal.new_project is not None or self.project_id != applied.tree.project.id:
+                self.load(applied.tree.project.id)  # the conversation it loads ends with the note
+            else:
+                self.show_applied(applied)
+                self.chat.add("note", accepted_note(proposal, applied))
+            return
+        self.service.reject(proposal)
+        if isinstance(outcome, Revise):
+            self.chat.add("user", clean_block(outcome.message))
+            goal = f"{proposal.message}\n{outcome.message}" if proposal.new_project is not None else None
+            self.plan(outcome.message, goal=goal)
+        else:
+            self.chat.add("note", REJECTED_NOTE)
+
+    def action_cancel_planning(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self.cancellable = False
+            self.chat.set_status(Text("cancelling…", style="dim"))
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def show_applied(self, applied: Applied) -> None:
+        """Show a write: in place when it follows the tree on screen, by reloading when it does not."""
+        before = self.project_tree
+        if before is None or before.project.id != applied.tree.project.id or applied.record.version_before != before.project.version:
+            self.load(applied.tree.project.id)
+            return
+        self.project_tree = applied.tree
+        self.task_tree.apply(applied, before)
+        if self.focus_key and self.focus_key not in applied.tree:
+            self.focus_key = None
+            self.task_tree.set_focus_key(None)
+        elif self.focus_key:  # show what the decomposition made
+            self.task_tree.expand_key(self.focus_key)
+        self._refresh_chrome()
+
+    def write(self, kind: str, write: WriteFunction) -> None:
+        """Queue a write on the project on screen; `on_written` / `on_write_refused` show how it ended."""
+        writes = self.tf_app.writes
+        assert writes is not None and self.project_id is not None
+        writes.submit(WriteJob(kind, self.project_id, write, self))
+
+    def on_written(self, message: Written) -> None:
+        applied = message.applied
+        self.show_applied(applied)
+        kind = message.job.kind
+        if kind in ("undo", "redo"):
+            self.notify(f"{'Undid' if kind == 'undo' else 'Redid'} change #{applied.record.target_seq}.")
+        elif kind == "approve":
+            self.notify("Plan approved. Highlight a task and press d to break it down.")
+        elif kind == "add":
+            self.task_tree.reveal(applied.key_map.get("new", ""))
+
+    def on_write_refused(self, message: WriteRefused) -> None:
+        if message.conflict and self.project_id:
+            self.notify(CONFLICT_NOTE, severity="warning")
+            self.load(self.project_id)
+        else:
+            self.notify(str(message.error), severity="error", markup=False)
+
+    def action_undo(self) -> None:
+        self.write("undo", lambda repo, tree: repo.undo(tree.project.id, tree.project.version))
+
+    def action_redo(self) -> None:
+        self.write("redo", lambda repo, tree: repo.redo(tree.project.id, tree.project.version))
+
+    def action_approve(self) -> None:
+        from taskforge.actions import approve
+
+        self.write("approve", lambda repo, tree: approve(repo, tree.project.id))
+
+    # -- direct edits on the highlighted task --------------------------------------------------------
+
+    def action_cycle_status(self) -> None:
+        from taskforge.actions import cycle_status
+
+        key = self.task_tree.highlighted_key
+        self.write("edit", lambda repo, tree: cycle_status(repo, tree, key))
+
+    def action_rename_task(self) -> None:
+        from taskforge.tui.dialogs import TextPrompt
+
+        key = self.task_tree.highlighted_key
+        assert self.project_tree is not None and key is not None
+
+        def renamed(title: str | None) -> None:
+            from taskforge.actions import rename
+
+            if title is not None:
+                self.write("edit", lambda repo, tree: rename(repo, tree, key, title))
+
+        self.app.push_screen(TextPrompt(f"Rename {key}", self.project_tree[key].title), renamed)
+
+    def action_add_task(self) -> None:
+        from taskforge.core.models import MAX_DEPTH
+        from taskforge.tui.dialogs import TextPrompt
+
+        parent = self.task_tree.highlighted_key
+        if parent is not None and self.project_tree is not None and self.project_tree.depth(parent) >= MAX_DEPTH:
+            self.notify(DEPTH_NOTE.format(key=parent, depth=MAX_DEPTH), severity="warning")
+            return
+
+        def added(title: str | None) -> None:
+            from taskforge.actions import add_child
+
+            if title is not None:
+                self.write("add", lambda repo, tree: add_child(repo, tree, parent, title))
+
+        question = f"New sub-task of {parent}" if parent else "New top-level task"
+        self.app.push_screen(TextPrompt(question, placeholder="Title"), added)
+
+    def action_delete_task(self) -> None:
+        from taskforge.actions import delete
+        from taskforge.tui.dialogs import Confirm
+
+        key = self.task_tree.highlighted_key
+        tree = self.project_tree
+        assert tree is not None and key is not None
+        below = len(tree.subtree(key)) - 1
+        if not below:
+            self.write("edit", lambda repo, tree: delete(repo, tree, key))
+            return
+        question = Text()
+        question.append(f"Delete {key} ", style="bold")
+        question.append(tree[key].title)
+        question.append(f" and its {below} sub-task{'s' if below > 1 else ''}?", style="bold")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.write("edit", lambda repo, tree: delete(repo, tree, key))
+
+        self.app.push_screen(Confirm(question), confirmed)
+
+    # -- modes -------------------------------------------------------------------------------------
+
+    def action_task_mode(self) -> None:
+        from taskforge.core.models import MAX_DEPTH, ProjectStatus
+
+        key = self.task_tree.highlighted_key
+        tree = self.project_tree
+        assert tree is not None and key is not None and self.repo is not None
+        if tree.project.status is ProjectStatus.DRAFT:
+            self.notify("Approve the plan first (A): task mode breaks down an approved plan.", severity="warning")
+            return
+        if tree.depth(key) >= MAX_DEPTH:
+            self.notify(DEPTH_NOTE.format(key=key, depth=MAX_DEPTH), severity="warning")
+            return
+        self.focus_key = key
+        self.task_tree.set_focus_key(key)
+        self.chat.show_conversation(self.repo.messages(tree.project.id, key))
+        if not self.chat.log_view.children:
+            self.chat.add("note", f"Task mode for {key}. Say how to break it down, or just “Break this down”.")
+        self._refresh_chrome()
+        self.chat.input.focus()
+
+    def action_project_mode(self) -> None:
+        if self.focus_key is None or self.repo is None or self.project_id is None:
+            return
+        self.focus_key = None
+        self.task_tree.set_focus_key(None)
+        self.chat.show_conversation(self.repo.messages(self.project_id, None))
+        self._refresh_chrome()
+
+    def action_back(self) -> None:
+        """Escape: out of task mode first; from the chat input, back to the tree."""
+        if self.focus_key is not None:
+            self.action_project_mode()
+        elif self.focused is self.chat.input and self.project_tree is not None:
+            self.task_tree.focus()
+
+    def action_focus_chat(self) -> None:
+        self.chat.input.focus()
+
+    # -- other screens -------------------------------------------------------------------------------
+
+    def action_history(self) -> None:
+        assert self.project_id is not None
+        self._load_history(self.project_id)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load_history(self, project_id: str) -> None:
+        assert self.repo is not None
+        try:
+            message = HistoryLoaded(self.repo.history(project_id), self.repo.load(project_id))
+        except TaskforgeError as error:
+            self.post_message(ActionRefused(str(error)))
+        else:
+            self.post_message(message)
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        from taskforge.tui.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(message.records, message.tree))
+
+    def action_projects(self) -> None:
+        from taskforge.tui.projects import NEW_PROJECT, ProjectPicker
+
+        assert self.repo is not None
+
+        def picked(choice: str | None) -> None:
+            if choice == NEW_PROJECT:
+                self.action_new_project()
+            elif choice is not None and choice != self.project_id:
+                self.load(choice)
+
+        self.app.push_screen(ProjectPicker(self.repo.projects(), self.project_id), picked)
+
+    def action_new_project(self) -> None:
+        self.show_project(None, [])
+        self.chat.input.focus()
+
+    def action_export(self) -> None:
+        from taskforge.tui.export_dialog import ExportDialog
+
+        assert self.project_id is not None
+
+        def chosen(choice: tuple[str, Path] | None) -> None:
+            if choice is not None:
+                self._export(self.project_id, *choice)
+
+        self.app.push_screen(ExportDialog(self.project_id), chosen)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, project_id: str, fmt: str, path: Path) -> None:
+        from taskforge.actions import export_text
+
+        assert self.repo is not None
+        try:
+            text = export_text(self.repo.load(project_id), fmt)
+            path.write_text(text, encoding="utf-8", newline="")
+        except TaskforgeError as error:
+            self.post_message(ActionRefused(str(error)))
+        except OSError as error:
+            self.post_message(ActionRefused(f"cannot write {path}: {error.strerror}"))
+        else:
+            self.post_message(Exported(fmt, path))
+
+    def on_exported(self, message: Exported) -> None:
+        self.notify(f"Exported {message.fmt} to {message.path}", markup=False)
+
+    def action_expand_all(self) -> None:
+        self.task_tree.action_expand_all()
+
+    def action_collapse_all(self) -> None:
+        self.task_tree.action_collapse_all()
+
+    # -- which keys apply now ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        ready = self.repo is not None
+        has_project = ready and self.project_tree is not None
+        has_task = has_project and self.task_tree.highlighted_key is not None
+        if action in ("undo", "redo", "history", "export"):
+            return has_project
+        if action == "approve":
+            return has_project and self.project_tree.project.status == "draft" and bool(len(self.project_tree))  # type: ignore[union-attr]
+        if action in ("cycle_status", "rename_task", "delete_task", "task_mode"):
+            return has_task
+        if action == "add_task":
+            return has_project
+        if action == "cancel_planning":
+            return self.cancellable
+        if action == "project_mode":
+            return self.focus_key is not None
+        if action == "back":
+            return self.focus_key is not None or (self.focused is self.chat.input and self.project_tree is not None)
+        if action in ("projects", "new_project"):
+            return ready
+        if action in ("expand_all", "collapse_all"):
+            return has_project
+        return True

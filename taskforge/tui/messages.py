@@ -1,0 +1,106 @@
+"""What the workers say when they finish: one typed message per outcome, handled on the screen that owns the state.
+
+Workers never touch widgets. A thread worker does the blocking call (open the store, plan, write, load,
+export) and posts one of these; the handler on the UI thread decides what the screen shows. An error a
+user can cause arrives as a `…Refused`/`…Failed` message carrying a `TaskforgeError`; anything else is a
+bug, and `TaskforgeApp.report_failure` shows it in one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:  # the domain models load in the workers, after the first paint
+    from taskforge.agent.service import AgentService, Proposal
+    from taskforge.core.chat import ChatMessage
+    from taskforge.core.errors import TaskforgeError
+    from taskforge.core.history import PatchRecord
+    from taskforge.core.tree import Tree
+    from taskforge.store.interface import Applied, Repository
+    from taskforge.tui.writes import WriteJob
+
+
+@dataclass
+class StoreOpened(Message):
+    """The database is open and the first project (if any) is loaded."""
+
+    repo: Repository
+    service: AgentService
+    tree: Tree | None
+    conversation: list[ChatMessage]
+    keymap: dict[str, str]
+
+
+@dataclass
+class StoreRefused(Message):
+    """The database cannot be opened: the app ends with this one line."""
+
+    reason: str
+
+
+@dataclass
+class ProjectLoaded(Message):
+    """A project (None: a new one, not written yet) and its project-mode conversation."""
+
+    tree: Tree | None
+    conversation: list[ChatMessage] = field(default_factory=list)
+
+
+@dataclass
+class Proposed(Message):
+    """The planner answered; `typed` is what the user sent, so the input can be cleared if unchanged."""
+
+    typed: str
+    proposal: Proposal
+
+
+@dataclass
+class PlanningFailed(Message):
+    """The planner gave no proposal: cancelled (`role` "note") or refused / failed (`role` "error")."""
+
+    typed: str
+    reason: str
+    role: str
+
+
+@dataclass
+class Written(Message):
+    """A queued write was applied."""
+
+    job: WriteJob
+    applied: Applied
+
+
+@dataclass
+class WriteRefused(Message):
+    """A queued write was refused (a conflict, a rejected patch, nothing to undo): nothing was written."""
+
+    job: WriteJob
+    error: TaskforgeError
+
+    @property
+    def conflict(self) -> bool:
+        return bool(getattr(self.error, "conflict", False))
+
+
+@dataclass
+class HistoryLoaded(Message):
+    records: list[PatchRecord]
+    tree: Tree
+
+
+@dataclass
+class Exported(Message):
+    fmt: str
+    path: Path
+
+
+@dataclass
+class ActionRefused(Message):
+    """A blocking read or export the user asked for could not be done: one line, nothing changed."""
+
+    reason: str
