@@ -99,7 +99,10 @@ def _make_parent(path: Path) -> None:
     from taskforge.config import default_database_path
 
     if path == default_database_path():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file in the way, no permission, a read-only file system
+            raise StoreError(f"cannot create the data folder {path.parent}: {exc.strerror}") from None
     elif not path.parent.is_dir():
         raise StoreError(f"cannot create {path}: the folder {path.parent} does not exist")
 

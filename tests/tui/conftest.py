@@ -57,6 +57,11 @@ async def say(pilot, text: str) -> None:
     await settle(pilot)
 
 
+def notifications(app) -> list[str]:
+    """The notifications the app has shown, oldest first."""
+    return [str(notification.message) for notification in app._notifications]
+
+
 def root_titles(app: TaskforgeApp) -> list[str]:
     return [str(node.label) for node in app.main_screen.task_tree.root.children]
 

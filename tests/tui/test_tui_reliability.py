@@ -46,7 +46,7 @@ from taskforge.tui.projects import ProjectPicker
 from tests.generators import generated_patch
 from tests.store.test_crash_safety import assert_sound, in_write_transaction
 
-from .conftest import say, settle
+from .conftest import notifications, say, settle
 
 # =====================================================================================================
 # a. SIGKILL while the TUI writes
@@ -374,10 +374,6 @@ def titles(repo: SqlRepository, project: str) -> list[str]:
 
 def shown_titles(app) -> list[str]:
     return [app.main_screen.project_tree[node.data].title for node in app.main_screen.task_tree.root.children]
-
-
-def notifications(app) -> list[str]:
-    return [str(notification.message) for notification in app._notifications]
 
 
 async def test_two_sessions_a_stale_review_is_refused_then_replanned_and_a_stale_edit_reloads(tmp_path, seeded):

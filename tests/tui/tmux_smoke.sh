@@ -165,4 +165,22 @@ if got != expected:
     sys.exit(f"expected {expected}, the database has {got}")
 EOF
 
-echo "tmux_smoke: passed (goal, accept, refine, approve, decompose, undo, quit)"
+step="a data folder that cannot be created: one line, exit status 1, no hang"
+tmux_ kill-session -t "$session"
+touch "$work/not-a-folder"
+tmux_ new-session -d -s "$session" -x "$cols" -y "$rows" -- env -i \
+  HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/not-a-folder" \
+  TASKFORGE_CONFIG="$work/home/no-config.toml" PATH=/usr/local/bin:/usr/bin:/bin \
+  TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+  /bin/sh -c '"$0"; echo "[taskforge exited with status $?]"; exec sleep 3600' "$app"
+deadline=$((SECONDS + timeout))
+until [[ $(screen) == *"[taskforge exited with status"* ]]; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "the app did not end after ${timeout}s"
+  sleep 0.05
+done
+shot=$(tmux_ capture-pane -p -J -t "$session")  # -J: a long line wrapped by the terminal, joined back
+[[ $shot == *"[taskforge exited with status 1]"* ]] || fail "the app did not exit with status 1"
+[[ $shot == *"taskforge: cannot create the data folder $work/not-a-folder/taskforge"* ]] || fail "no one-line reason"
+[[ $shot != *"Traceback"* ]] || fail "a traceback"
+
+echo "tmux_smoke: passed (goal, accept, refine, approve, decompose, undo, quit, unopenable store)"
