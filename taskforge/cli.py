@@ -274,13 +274,11 @@ def _show_proposal(proposal) -> None:
 @handle_errors
 def projects_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List projects."""
-    from taskforge.core.errors import StoreError
+    from taskforge.core.errors import NoDatabase
 
     try:
         repo = open_reader(db)
-    except StoreError as exc:
-        if "no database at" not in str(exc):
-            raise
+    except NoDatabase:
         return out_json([]) if as_json else typer.echo("No projects yet.")
     with repo:
         found = repo.projects()
@@ -367,14 +365,12 @@ def apply_command(
 
 def _maybe_repo(db: str | None):
     """The database for a read that must not create one: an empty in-memory stand-in when missing."""
-    from taskforge.core.errors import StoreError
+    from taskforge.core.errors import NoDatabase
     from taskforge.store.repository import SqlRepository
 
     try:
         return open_repo(db, create=False)
-    except StoreError as exc:
-        if "no database at" not in str(exc):
-            raise
+    except NoDatabase:
         return SqlRepository.open("sqlite://")
 
 

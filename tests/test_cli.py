@@ -80,6 +80,21 @@ def test_dry_run_prints_the_diff_and_writes_nothing(cli, patch_file, db_path):
     assert file_digest(db_path) == before
 
 
+def test_a_missing_database_lists_no_projects_and_is_not_created(cli, db_path):
+    assert cli("projects").output == "No projects yet.\n"
+    result = cli("projects", "--json")
+    assert result.exit_code == 0 and json.loads(result.output) == []
+    assert not db_path.exists()
+
+
+def test_dry_run_on_a_missing_database(cli, patch_file, db_path):
+    result = cli("apply", "sample", str(patch_file), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "+ a → T1  Design" in result.output
+    assert "nothing was written" in result.output
+    assert not db_path.exists()
+
+
 def test_patch_from_stdin(cli, patch_file):
     result = cli("apply", "sample", "-", input=patch_file.read_text())
     assert result.exit_code == 0

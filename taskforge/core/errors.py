@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class TaskforgeError(Exception):
     exit_code = 1
@@ -24,6 +26,14 @@ class NothingToDo(TaskforgeError):
 
 class StoreError(TaskforgeError):
     """The database cannot be opened, read or written."""
+
+
+class NoDatabase(StoreError):
+    """A read that must not create the database found none: callers may treat it as empty."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"no database at {path} yet (it is created by the first import, apply or plan)")
+        self.path = path
 
 
 class BadInput(TaskforgeError):

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
-from taskforge.core.errors import StoreError
+from taskforge.core.errors import NoDatabase, StoreError
 from taskforge.store import schema
 from taskforge.store.schema import HEAD, REVISIONS, database_url
 
@@ -79,7 +79,7 @@ def open_database(url: str, *, create_missing: bool) -> Engine:
     if path is not None:
         if not path.exists():
             if not create_missing:
-                raise schema.missing(path)
+                raise NoDatabase(path)
             _make_parent(path)
         elif path.is_dir():
             raise StoreError(f"{path} is a directory, not a database file")

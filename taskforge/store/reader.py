@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from taskforge.core.bulk import gc_paused
-from taskforge.core.errors import StoreError, UnknownProject
+from taskforge.core.errors import NoDatabase, StoreError, UnknownProject
 from taskforge.core.models import Priority, Project, ProjectStatus, Status, Task, trusted
 from taskforge.core.tree import Tree
 from taskforge.store import schema
@@ -76,7 +76,7 @@ class SqliteReader:
     def open(cls, path: Path) -> SqliteReader | None:
         """A reader, or None when the schema is older than this taskforge's (the ORM path upgrades it)."""
         if not path.exists():
-            raise schema.missing(path)
+            raise NoDatabase(path)
         if path.is_dir():
             raise StoreError(f"{path} is a directory, not a database file")
         try:

@@ -40,10 +40,6 @@ def plain_sqlite_file(url: str) -> Path | None:
     return Path(rest)
 
 
-def missing(path: Path) -> StoreError:
-    return StoreError(f"no database at {path} yet (it is created by the first import, apply or plan)")
-
-
 def check_revision(revision: str | None, has_tables: bool, where: str) -> bool:
     """True when the stored schema is the current one, False when an upgrade is due; raises when
     the database is not taskforge's or was written by a newer taskforge."""

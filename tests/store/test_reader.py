@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from taskforge.core.errors import StoreError, UnknownProject
+from taskforge.core.errors import NoDatabase, StoreError, UnknownProject
 from taskforge.core.history import Provenance, RejectedOp
 from taskforge.core.models import Mode, Project
 from taskforge.store import tables
@@ -99,6 +99,16 @@ def errors(db: str) -> tuple[str, str]:
             opener(db).close()
         messages.append(str(info.value))
     return messages[0], messages[1]
+
+
+def test_a_missing_database_is_no_database_on_both_paths(tmp_path):
+    missing = tmp_path / "missing.db"
+    for opener in (open_reader, lambda db: SqlRepository.open(db, create=False)):
+        with pytest.raises(NoDatabase) as info:
+            opener(str(missing)).close()
+        assert info.value.path == missing.resolve()
+        assert isinstance(info.value, StoreError)
+    assert not missing.exists()
 
 
 def test_same_messages_as_the_repository(tmp_path, db_path):
