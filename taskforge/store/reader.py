@@ -2,43 +2,37 @@
 
 `show`, `export`, `projects` and `history` open the database, read one project and exit; importing
 SQLAlchemy and SQLModel would cost them more than everything else they do. `SqliteReader` reads the
-tables `tables.py` defines with plain SQL and returns the same core models as `SqlRepository`, and
-checks the schema revision with the same rules and messages. `open_reader` falls back to
+tables `tables.py` defines with plain SQL and turns the rows into core models with `rows.py`, as
+`SqlRepository` does, and checks the schema revision with the same rules and messages. `open_reader` falls back to
 `SqlRepository` for any other database URL, and when the schema needs an upgrade (which only the
 ORM path can run).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from taskforge.core.bulk import gc_paused
 from taskforge.core.errors import NoDatabase, StoreError, UnknownProject
-from taskforge.core.models import Priority, Project, ProjectStatus, Status, Task, trusted
 from taskforge.core.tree import Tree
-from taskforge.store import schema
+from taskforge.store import rows, schema
 from taskforge.store.interface import ChatMessage, ProjectSummary, Reader
 
 if TYPE_CHECKING:
     from taskforge.core.history import PatchRecord
 
-# The columns read, by table; tests check them against the SQLModel tables.
-PROJECT_COLUMNS = ("id", "title", "summary", "status", "version", "next_key", "updated_at")
-TASK_COLUMNS = (
-    "id", "key", "parent_id", "title", "description", "status", "priority", "estimate_minutes",
-    "actual_minutes", "acceptance_criteria", "depends_on", "tags",
+_COUNTS_SQL = (
+    "SELECT project_id, count(*), sum(CASE WHEN status = 'done' THEN 1 ELSE 0 END) FROM task GROUP BY project_id"
 )
-RECORD_COLUMNS = (
-    "seq", "kind", "target_seq", "mode", "focus", "message", "planner", "model", "usage", "patch", "inverse",
-    "rejected_ops", "version_before", "version_after", "created_at",
+_SUMMARIES_SQL = f"SELECT {', '.join(rows.SUMMARY_COLUMNS)} FROM project ORDER BY updated_at DESC, id"
+_RECORDS_SQL = f"SELECT {', '.join(rows.RECORD_COLUMNS)} FROM patch_record WHERE project_id = ? ORDER BY seq"
+_MESSAGES_SQL = (
+    f"SELECT {', '.join(rows.MESSAGE_COLUMNS)} FROM message WHERE project_id = ? AND {{focus_is}}"
+    " ORDER BY id DESC LIMIT ?"
 )
-RECORD_JSON = ("usage", "patch", "inverse", "rejected_ops")
-MESSAGE_COLUMNS = ("role", "content", "focus", "patch_seq", "created_at")
 
 
 def open_reader(db: str | None) -> Reader:
@@ -52,17 +46,6 @@ def open_reader(db: str | None) -> Reader:
     from taskforge.store.repository import SqlRepository
 
     return SqlRepository.open(db, create=False)
-
-
-_stamp = schema.parse_stamp
-
-
-def _seconds(value: str) -> str:
-    return _stamp(value).isoformat(timespec="seconds")
-
-
-def _json_list(text: str) -> list:
-    return [] if text == "[]" else json.loads(text)
 
 
 class SqliteReader:
@@ -129,105 +112,27 @@ class SqliteReader:
     # -- reading -----------------------------------------------------------------------------------
 
     def projects(self) -> list[ProjectSummary]:
-        def work(connection: sqlite3.Connection) -> list[ProjectSummary]:
-            counts = {
-                project_id: (total, done or 0)
-                for project_id, total, done in connection.execute(
-                    "SELECT project_id, count(*), sum(CASE WHEN status = 'done' THEN 1 ELSE 0 END)"
-                    " FROM task GROUP BY project_id"
-                )
-            }
-            rows = connection.execute(
-                "SELECT id, title, status, version, updated_at FROM project ORDER BY updated_at DESC, id"
-            )
-            return [
-                ProjectSummary(
-                    project_id, title, ProjectStatus(status), version, *counts.get(project_id, (0, 0)), _seconds(updated)
-                )
-                for project_id, title, status, version, updated in rows
-            ]
-
-        return self._read(work)
+        return self._read(
+            lambda connection: rows.summaries(connection.execute(_COUNTS_SQL), connection.execute(_SUMMARIES_SQL))
+        )
 
     def load(self, project_id: str) -> Tree:
         with gc_paused():
-            return self._read(lambda connection: load_tree(connection.execute, project_id)[0])
+            return self._read(lambda connection: rows.load_tree(connection.execute, project_id)[0])
 
     def history(self, project_id: str) -> list[PatchRecord]:
-        from taskforge.core.history import PatchRecord
-
         def work(connection: sqlite3.Connection) -> list[PatchRecord]:
             _require(connection, project_id)
-            rows = connection.execute(
-                f"SELECT {', '.join(RECORD_COLUMNS)} FROM patch_record WHERE project_id = ? ORDER BY seq",
-                (project_id,),
-            )
-            records = []
-            for row in rows:
-                data = dict(zip(RECORD_COLUMNS, row, strict=True))
-                for name in RECORD_JSON:
-                    data[name] = json.loads(data[name])
-                data["created_at"] = _stamp(data["created_at"])
-                records.append(PatchRecord.model_validate(data))
-            return records
+            return [rows.record(row) for row in connection.execute(_RECORDS_SQL, (project_id,))]
 
         return self._read(work)
 
     def messages(self, project_id: str, focus: str | None, limit: int = 50) -> list[ChatMessage]:
-        def work(connection: sqlite3.Connection) -> list[ChatMessage]:
-            focus_is = "focus IS NULL" if focus is None else "focus = ?"
-            rows = connection.execute(
-                f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM message WHERE project_id = ? AND {focus_is}"
-                " ORDER BY id DESC LIMIT ?",
-                (project_id, limit) if focus is None else (project_id, focus, limit),
-            ).fetchall()
-            return [
-                ChatMessage(role, content, row_focus, patch_seq, _seconds(created))
-                for role, content, row_focus, patch_seq, created in reversed(rows)
-            ]
-
-        return self._read(work)
+        sql = _MESSAGES_SQL.format(focus_is="focus IS NULL" if focus is None else "focus = ?")
+        params = (project_id, limit) if focus is None else (project_id, focus, limit)
+        return self._read(lambda connection: rows.messages(connection.execute(sql, params).fetchall()))
 
 
 def _require(connection: sqlite3.Connection, project_id: str) -> None:
     if connection.execute("SELECT 1 FROM project WHERE id = ?", (project_id,)).fetchone() is None:
         raise UnknownProject(project_id)
-
-
-def load_tree(execute: Callable[..., Any], project_id: str) -> tuple[Tree, dict[str, int]]:
-    """The project and all its tasks, and each task's row id by key: one query for the project and one
-    for every task, whatever the size. `execute(sql, params)` runs SQLite SQL on the caller's
-    connection: the stdlib one here, SQLAlchemy's `exec_driver_sql` in SqlRepository on SQLite."""
-    row = execute(f"SELECT {', '.join(PROJECT_COLUMNS)} FROM project WHERE id = ?", (project_id,)).fetchone()
-    if row is None:
-        raise UnknownProject(project_id)
-    row_id, title, summary, status, version, next_key, _ = row
-    project = Project(
-        id=row_id, title=title, summary=summary, status=ProjectStatus(status), version=version, next_key=next_key
-    )
-    rows = execute(
-        f"SELECT {', '.join(TASK_COLUMNS)} FROM task WHERE project_id = ? ORDER BY parent_id, position",
-        (project_id,),
-    ).fetchall()
-    key_of = {row[0]: row[1] for row in rows}
-    statuses = {status.value: status for status in Status}
-    priorities = {priority.value: priority for priority in Priority}
-    # Rows this taskforge wrote from validated tasks: rebuilt without validating them again.
-    tasks = [
-        trusted(Task, {
-            "key": key,
-            "parent_key": key_of.get(parent_id),
-            "title": title,
-            "description": description,
-            "status": statuses[status],
-            "priority": priorities[priority],
-            "estimate_minutes": estimate,
-            "actual_minutes": actual,
-            "acceptance_criteria": _json_list(criteria),
-            "depends_on": _json_list(depends_on),
-            "tags": _json_list(tags),
-        })
-        for (_, key, parent_id, title, description, status, priority, estimate, actual, criteria, depends_on, tags)
-        in rows
-    ]
-    return Tree.build(project, tasks), {row[1]: row[0] for row in rows}

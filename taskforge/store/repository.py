@@ -34,15 +34,7 @@ from taskforge.core.history import (
     RejectedOp,
     stacks,
 )
-from taskforge.core.models import (
-    Mode,
-    Priority,
-    Project,
-    ProjectStatus,
-    Status,
-    Task,
-    slugify,
-)
+from taskforge.core.models import Mode, Project, Task, slugify
 from taskforge.core.patches import (
     Limits,
     PatchError,
@@ -52,9 +44,8 @@ from taskforge.core.patches import (
     replay,
 )
 from taskforge.core.tree import Tree
-from taskforge.store import database
+from taskforge.store import database, rows
 from taskforge.store.interface import Applied, ChatMessage, ProjectSummary, Reader, Repository
-from taskforge.store.reader import load_tree
 from taskforge.store.schema import stamp
 from taskforge.store.tables import (
     MessageRow,
@@ -119,24 +110,15 @@ class SqlRepository:
 
     def projects(self) -> list[ProjectSummary]:
         with self._read() as connection:
-            counts = {
-                row.project_id: (row.total, row.done or 0)
-                for row in connection.execute(
-                    select(
-                        task_t.c.project_id,
-                        func.count().label("total"),
-                        func.sum(case((task_t.c.status == "done", 1), else_=0)).label("done"),
-                    ).group_by(task_t.c.project_id)
-                )
-            }
-            rows = connection.execute(select(project_t).order_by(project_t.c.updated_at.desc(), project_t.c.id))
-            return [
-                ProjectSummary(
-                    row.id, row.title, ProjectStatus(row.status), row.version,
-                    *counts.get(row.id, (0, 0)), row.updated_at.isoformat(timespec="seconds"),
-                )
-                for row in rows
-            ]
+            counts = connection.execute(
+                select(
+                    task_t.c.project_id, func.count(), func.sum(case((task_t.c.status == "done", 1), else_=0))
+                ).group_by(task_t.c.project_id)
+            ).all()
+            projects = connection.execute(
+                _select(project_t, rows.SUMMARY_COLUMNS).order_by(project_t.c.updated_at.desc(), project_t.c.id)
+            )
+            return rows.summaries(counts, projects)
 
     def load(self, project_id: str) -> Tree:
         with self._read() as connection, gc_paused():
@@ -150,16 +132,12 @@ class SqlRepository:
     def messages(self, project_id: str, focus: str | None, limit: int = 50) -> list[ChatMessage]:
         with self._read() as connection:
             query = (
-                select(message_t)
+                _select(message_t, rows.MESSAGE_COLUMNS)
                 .where(message_t.c.project_id == project_id, _focus_is(focus))
                 .order_by(message_t.c.id.desc())
                 .limit(limit)
             )
-            rows = list(connection.execute(query))
-        return [
-            ChatMessage(r.role, r.content, r.focus, r.patch_seq, r.created_at.isoformat(timespec="seconds"))
-            for r in reversed(rows)
-        ]
+            return rows.messages(connection.execute(query).all())
 
     # -- writing ----------------------------------------------------------------------------------
 
@@ -299,6 +277,11 @@ class SqlRepository:
 # -- helpers (module level: they take the connection the caller's transaction runs on) --------------
 
 
+def _select(table, names: tuple[str, ...]):
+    """The columns `rows` converts, in its order."""
+    return select(*(table.c[name] for name in names))
+
+
 def _focus_is(focus: str | None):
     return message_t.c.focus.is_(None) if focus is None else message_t.c.focus == focus
 
@@ -335,45 +318,24 @@ def _native(connection: Connection) -> bool:
 def _load(connection: Connection, project_id: str, for_update: bool = False) -> tuple[Tree, dict[str, int]]:
     """The project and all its tasks: one query for the project, one for every task, whatever the size."""
     if _native(connection):
-        return load_tree(connection.exec_driver_sql, project_id)
-    query = select(project_t).where(project_t.c.id == project_id)
+        return rows.load_tree(connection.exec_driver_sql, project_id)
+    query = _select(project_t, rows.PROJECT_COLUMNS).where(project_t.c.id == project_id)
     if for_update:
         query = query.with_for_update()
     row = connection.execute(query).first()
     if row is None:
         raise UnknownProject(project_id)
-    project = Project(
-        id=row.id, title=row.title, summary=row.summary, status=ProjectStatus(row.status),
-        version=row.version, next_key=row.next_key,
-    )
-    rows = connection.execute(
-        select(task_t).where(task_t.c.project_id == project_id).order_by(task_t.c.parent_id, task_t.c.position)
+    tasks = connection.execute(
+        _select(task_t, rows.TASK_COLUMNS)
+        .where(task_t.c.project_id == project_id)
+        .order_by(task_t.c.parent_id, task_t.c.position)
     ).all()
-    key_of = {r.id: r.key for r in rows}
-    tasks = [
-        Task.model_construct(
-            key=r.key,
-            parent_key=key_of.get(r.parent_id),
-            title=r.title,
-            description=r.description,
-            status=Status(r.status),
-            priority=Priority(r.priority),
-            estimate_minutes=r.estimate_minutes,
-            actual_minutes=r.actual_minutes,
-            acceptance_criteria=list(r.acceptance_criteria),
-            depends_on=list(r.depends_on),
-            tags=list(r.tags),
-        )
-        for r in rows
-    ]
-    return Tree.build(project, tasks), {r.key: r.id for r in rows}
+    return rows.tree(row, tasks, lists=list)  # SQLAlchemy has decoded the JSON columns
 
 
 def _records(connection: Connection, project_id: str) -> list[PatchRecord]:
-    rows = connection.execute(
-        select(record_t).where(record_t.c.project_id == project_id).order_by(record_t.c.seq)
-    ).mappings()
-    return [PatchRecord.model_validate(dict(row)) for row in rows]
+    query = _select(record_t, rows.RECORD_COLUMNS).where(record_t.c.project_id == project_id).order_by(record_t.c.seq)
+    return [rows.record(row) for row in connection.execute(query)]
 
 
 def _positions(tree: Tree) -> dict[str, int]:

@@ -11,15 +11,15 @@ from taskforge.core.errors import NoDatabase, StoreError, UnknownProject
 from taskforge.core.history import Provenance, RejectedOp
 from taskforge.core.models import Mode, Project
 from taskforge.store import tables
-from taskforge.store.reader import (
+from taskforge.store.reader import SqliteReader, open_reader
+from taskforge.store.repository import SqlRepository
+from taskforge.store.rows import (
     MESSAGE_COLUMNS,
     PROJECT_COLUMNS,
     RECORD_COLUMNS,
+    SUMMARY_COLUMNS,
     TASK_COLUMNS,
-    SqliteReader,
-    open_reader,
 )
-from taskforge.store.repository import SqlRepository
 from tests.builders import create, delete, patch, update
 from tests.generators import generated_patch
 
@@ -69,7 +69,7 @@ def test_unknown_project(populated):
 
 def test_reader_columns_are_the_tables_columns():
     for table, columns in (
-        (tables.ProjectRow, PROJECT_COLUMNS), (tables.TaskRow, TASK_COLUMNS),
+        (tables.ProjectRow, PROJECT_COLUMNS), (tables.ProjectRow, SUMMARY_COLUMNS), (tables.TaskRow, TASK_COLUMNS),
         (tables.PatchRecordRow, RECORD_COLUMNS), (tables.MessageRow, MESSAGE_COLUMNS),
     ):
         assert set(columns) <= set(table.__table__.columns.keys()), table.__tablename__

@@ -1,0 +1,137 @@
+"""Stored rows as core models, once for both ways of reading a database.
+
+The lean reader (`reader.py`, stdlib sqlite3) and the repository (`repository.py`, SQLAlchemy) select
+the same columns in the same order, listed here, and turn the rows into models with these functions.
+Values arrive either as SQLite stores them (JSON as text, timestamps as text: the stdlib driver, and
+the repository's driver-level SQL on SQLite) or as SQLAlchemy decodes them (lists, dicts, datetimes);
+each conversion takes both. Stdlib only: the read-only commands import this without the ORM.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from taskforge.core.chat import ChatMessage
+from taskforge.core.errors import UnknownProject
+from taskforge.core.models import Priority, Project, ProjectStatus, Status, Task, trusted
+from taskforge.core.tree import Tree
+from taskforge.store.interface import ProjectSummary
+from taskforge.store.schema import parse_stamp
+
+if TYPE_CHECKING:
+    from taskforge.core.history import PatchRecord
+
+# The columns read, by table, in the order the conversions below take them; tests check them
+# against the SQLModel tables.
+PROJECT_COLUMNS = ("id", "title", "summary", "status", "version", "next_key", "updated_at")
+SUMMARY_COLUMNS = ("id", "title", "status", "version", "updated_at")
+TASK_COLUMNS = (
+    "id", "key", "parent_id", "title", "description", "status", "priority", "estimate_minutes",
+    "actual_minutes", "acceptance_criteria", "depends_on", "tags",
+)
+RECORD_COLUMNS = (
+    "seq", "kind", "target_seq", "mode", "focus", "message", "planner", "model", "usage", "patch", "inverse",
+    "rejected_ops", "version_before", "version_after", "created_at",
+)
+RECORD_JSON = ("usage", "patch", "inverse", "rejected_ops")
+MESSAGE_COLUMNS = ("role", "content", "focus", "patch_seq", "created_at")
+
+# SQLite SQL (qmark parameters), run by the stdlib reader and by the repository on SQLite's driver.
+PROJECT_SQL = f"SELECT {', '.join(PROJECT_COLUMNS)} FROM project WHERE id = ?"
+TASKS_SQL = f"SELECT {', '.join(TASK_COLUMNS)} FROM task WHERE project_id = ? ORDER BY parent_id, position"
+
+
+def json_list(text: str) -> list:
+    """A JSON list column as SQLite stores it."""
+    return [] if text == "[]" else json.loads(text)
+
+
+def seconds(value: str | datetime) -> str:
+    """A stored timestamp as the shells show it: ISO 8601 to the second."""
+    return (parse_stamp(value) if isinstance(value, str) else value).isoformat(timespec="seconds")
+
+
+def project(row: Sequence[Any]) -> Project:
+    """A `PROJECT_COLUMNS` row."""
+    row_id, title, summary, status, version, next_key, _ = row
+    return Project(
+        id=row_id, title=title, summary=summary, status=ProjectStatus(status), version=version, next_key=next_key
+    )
+
+
+_STATUSES = {status.value: status for status in Status}
+_PRIORITIES = {priority.value: priority for priority in Priority}
+
+
+def tree(
+    project_row: Sequence[Any], task_rows: Sequence[Sequence[Any]], lists: Callable[[Any], list] = json_list
+) -> tuple[Tree, dict[str, int]]:
+    """The project's tree from its `PROJECT_COLUMNS` row and its `TASK_COLUMNS` rows (parents' rows in
+    any order), and each task's row id by key. `lists` reads a JSON list column: `json_list` for text
+    (the default), `list` for what SQLAlchemy already decoded."""
+    key_of = {row[0]: row[1] for row in task_rows}
+    statuses, priorities = _STATUSES, _PRIORITIES
+    # Rows this taskforge wrote from validated tasks: rebuilt without validating them again.
+    tasks = [
+        trusted(Task, {
+            "key": key,
+            "parent_key": key_of.get(parent_id),
+            "title": title,
+            "description": description,
+            "status": statuses[status],
+            "priority": priorities[priority],
+            "estimate_minutes": estimate,
+            "actual_minutes": actual,
+            "acceptance_criteria": lists(criteria),
+            "depends_on": lists(depends_on),
+            "tags": lists(tags),
+        })
+        for (_, key, parent_id, title, description, status, priority, estimate, actual, criteria, depends_on, tags)
+        in task_rows
+    ]
+    return Tree.build(project(project_row), tasks), {row[1]: row[0] for row in task_rows}
+
+
+def load_tree(execute: Callable[..., Any], project_id: str) -> tuple[Tree, dict[str, int]]:
+    """The project and all its tasks, and each task's row id by key: one query for the project and one
+    for every task, whatever the size. `execute(sql, params)` runs SQLite SQL on the caller's
+    connection: the stdlib one in SqliteReader, SQLAlchemy's `exec_driver_sql` in SqlRepository on SQLite."""
+    row = execute(PROJECT_SQL, (project_id,)).fetchone()
+    if row is None:
+        raise UnknownProject(project_id)
+    return tree(row, execute(TASKS_SQL, (project_id,)).fetchall())
+
+
+def summaries(counts: Iterable[Sequence[Any]], project_rows: Iterable[Sequence[Any]]) -> list[ProjectSummary]:
+    """`(project_id, tasks, done)` rows and `SUMMARY_COLUMNS` rows, in the order to list them."""
+    by_project = {project_id: (total, done or 0) for project_id, total, done in counts}
+    return [
+        ProjectSummary(
+            project_id, title, ProjectStatus(status), version, *by_project.get(project_id, (0, 0)), seconds(updated)
+        )
+        for project_id, title, status, version, updated in project_rows
+    ]
+
+
+def record(row: Sequence[Any]) -> PatchRecord:
+    """A `RECORD_COLUMNS` row."""
+    from taskforge.core.history import PatchRecord  # the patch models: only history needs them
+
+    data = dict(zip(RECORD_COLUMNS, row, strict=True))
+    for name in RECORD_JSON:
+        if isinstance(data[name], str):
+            data[name] = json.loads(data[name])
+    if isinstance(data["created_at"], str):
+        data["created_at"] = parse_stamp(data["created_at"])
+    return PatchRecord.model_validate(data)
+
+
+def messages(newest_first: Iterable[Sequence[Any]]) -> list[ChatMessage]:
+    """`MESSAGE_COLUMNS` rows, newest first (as a limited query reads them), as the conversation in order."""
+    return [
+        ChatMessage(role, content, focus, patch_seq, seconds(created))
+        for role, content, focus, patch_seq, created in reversed(list(newest_first))
+    ]
