@@ -44,7 +44,7 @@ PROJECT_SQL = f"SELECT {', '.join(PROJECT_COLUMNS)} FROM project WHERE id = ?"
 TASKS_SQL = f"SELECT {', '.join(TASK_COLUMNS)} FROM task WHERE project_id = ? ORDER BY parent_id, position"
 
 
-def json_list(text: str) -> list:
+def _json_list(text: str) -> list:
     """A JSON list column as SQLite stores it."""
     return [] if text == "[]" else json.loads(text)
 
@@ -67,10 +67,10 @@ _PRIORITIES = {priority.value: priority for priority in Priority}
 
 
 def tree(
-    project_row: Sequence[Any], task_rows: Sequence[Sequence[Any]], lists: Callable[[Any], list] = json_list
+    project_row: Sequence[Any], task_rows: Sequence[Sequence[Any]], lists: Callable[[Any], list] = _json_list
 ) -> tuple[Tree, dict[str, int]]:
     """The project's tree from its `PROJECT_COLUMNS` row and its `TASK_COLUMNS` rows (parents' rows in
-    any order), and each task's row id by key. `lists` reads a JSON list column: `json_list` for text
+    any order), and each task's row id by key. `lists` reads a JSON list column: `_json_list` for text
     (the default), `list` for what SQLAlchemy already decoded."""
     key_of = {row[0]: row[1] for row in task_rows}
     statuses, priorities = _STATUSES, _PRIORITIES
