@@ -96,22 +96,6 @@ def walk_back(records: list[PatchRecord], current: Tree) -> Iterator[tuple[Patch
         yield record, tree
 
 
-def tree_before(records: list[PatchRecord], current: Tree, seq: int) -> Tree:
-    """The tree as it stood just before record `seq` was applied."""
-    for record, tree in walk_back(records, current):
-        if record.seq == seq:
-            return tree
-    raise KeyError(f"no patch record #{seq}")
-
-
 def entries_for(record: PatchRecord, before: Tree) -> list[DiffEntry]:
     """The diff of `record` against the tree it was applied to, with before → after values."""
     return entries(apply(record.patch, before, Mode.UNDO, limits=_STORED))
-
-
-def record_entries(records: list[PatchRecord], current: Tree, seq: int) -> list[DiffEntry]:
-    """The diff of record `seq`, for a history view: what that change did when it was made."""
-    record = next((r for r in records if r.seq == seq), None)
-    if record is None:
-        raise KeyError(f"no patch record #{seq}")
-    return entries_for(record, tree_before(records, current, seq))

@@ -7,7 +7,7 @@ import pytest
 from taskforge.agent.offline import OfflinePlanner
 from taskforge.agent.service import AgentService
 from taskforge.core.diff import FieldChange, render
-from taskforge.core.history import Provenance, record_entries, tree_before, walk_back
+from taskforge.core.history import Provenance, entries_for, walk_back
 from taskforge.core.models import Mode
 from taskforge.core.patches import PatchError
 from tests.builders import create, delete, patch, update
@@ -44,6 +44,17 @@ def story(repo):
     return repo, pid, snapshots
 
 
+def trees_before(records, current) -> dict:
+    """The tree just before each record, by seq: the walk the history view takes."""
+    return {record.seq: tree for record, tree in walk_back(records, current)}
+
+
+def record_entries(records, current, seq: int):
+    """The diff of record `seq` as the history view shows it."""
+    [record] = [r for r in records if r.seq == seq]
+    return entries_for(record, trees_before(records, current)[seq])
+
+
 def changes_of(entry) -> dict[str, tuple[str, str]]:
     return {change.name: (change.before, change.after) for change in entry.changes}
 
@@ -52,11 +63,12 @@ def test_tree_before_each_record_is_the_tree_the_repository_had(story):
     repo, pid, snapshots = story
     records, current = repo.history(pid), repo.load(pid)
     assert [r.kind.value for r in records] == ["apply"] * 5 + ["undo", "undo", "redo", "apply"]
+    before_each = trees_before(records, current)
     for record in records[1:]:
-        before = tree_before(records, current, record.seq)
+        before = before_each[record.seq]
         assert before.snapshot() == snapshots[record.version_before], record.seq
         assert before.project.version == record.version_before
-    first = tree_before(records, current, 1)
+    first = before_each[1]
     assert len(first) == 0 and first.project.version == 0
     assert current.snapshot() == snapshots[records[-1].version_after]  # the walk never touches `current`
 
@@ -125,5 +137,3 @@ def test_a_history_that_does_not_lead_to_the_tree_is_refused(story):
     with pytest.raises(PatchError) as caught:
         list(walk_back(records[:-1], repo.load(pid)))
     assert caught.value.conflict
-    with pytest.raises(KeyError):
-        record_entries(records, repo.load(pid), 99)
