@@ -17,9 +17,9 @@ from sqlalchemy.pool import StaticPool
 
 from taskforge.core.errors import NoDatabase, StoreError
 from taskforge.store import schema
-from taskforge.store.schema import HEAD, REVISIONS, database_url
+from taskforge.store.schema import HEAD, database_url
 
-__all__ = ["HEAD", "REVISIONS", "WRITE", "database_url", "open_database"]
+__all__ = ["WRITE", "database_url", "open_database"]
 
 WRITE = {"taskforge_write": True}
 

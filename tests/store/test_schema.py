@@ -9,14 +9,14 @@ from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
 from taskforge.core.errors import StoreError
-from taskforge.store import database, tables  # noqa: F401  (registers the tables)
+from taskforge.store import database, schema, tables  # noqa: F401  (registers the tables)
 from taskforge.store.repository import SqlRepository
 
 
 def test_new_database_is_stamped_at_head_with_wal_and_foreign_keys(db_path):
     SqlRepository.open(str(db_path)).close()
     with sqlite3.connect(db_path) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (database.HEAD,)
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (schema.HEAD,)
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
@@ -46,7 +46,7 @@ def test_a_new_database_is_exactly_what_the_migrations_build(tmp_path, db_path):
     migrated_database(tmp_path / "migrated.db")
     assert schema_of(db_path) == schema_of(tmp_path / "migrated.db")
     with sqlite3.connect(db_path) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(database.HEAD,)]
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(schema.HEAD,)]
 
 
 def test_migrations_build_exactly_the_tables_the_models_describe(db_path):
@@ -74,8 +74,8 @@ def test_head_constant_matches_the_migration_scripts():
     config = Config()
     config.set_main_option("script_location", str(resources.files("taskforge.store") / "migrations"))
     script = ScriptDirectory.from_config(config)
-    assert script.get_current_head() == database.HEAD
-    assert [r.revision for r in reversed(list(script.walk_revisions()))] == list(database.REVISIONS)
+    assert script.get_current_head() == schema.HEAD
+    assert [r.revision for r in reversed(list(script.walk_revisions()))] == list(schema.REVISIONS)
 
 
 def test_unstamped_taskforge_tables_are_refused(db_path):
