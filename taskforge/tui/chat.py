@@ -96,5 +96,15 @@ class ChatPane(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.value.strip():
-            self.post_message(self.Submitted(event.value))
+        text = event.value
+        if text.strip():
+            # Cleared at once, in the same turn as the enter key: what is typed next starts a new message
+            # instead of running on into this one. The screen puts the text back if it cannot be sent.
+            self.input.value = ""
+            self.post_message(self.Submitted(text))
+
+    def restore(self, text: str) -> None:
+        """Put a message that was not sent back in the input, unless the user has typed something since."""
+        if not self.input.value:
+            self.input.value = text
+            self.input.cursor_position = len(text)

@@ -175,7 +175,7 @@ class MainScreen(Screen[None]):
                 "Describe a goal…" if tree is None else "Refine the plan (e.g. “Add a task for documentation”)"
             )
         self.query_one(ProjectBar).show(tree, mode)
-        self.task_tree.border_title = f"Tasks ({len(tree)})" if tree else "Tasks"
+        self.task_tree.border_title = f"Tasks ({len(tree)})" if tree is not None else "Tasks"
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -237,9 +237,11 @@ class MainScreen(Screen[None]):
 
     def on_chat_pane_submitted(self, event: ChatPane.Submitted) -> None:
         if self.service is None:
+            self.chat.restore(event.text)
             self.notify("The database is still opening.", severity="warning")
             return
         if self.busy:
+            self.chat.restore(event.text)
             self.notify("The planner is still working on the last message (escape cancels it).", severity="warning")
             return
         message = clean_block(event.text)  # what the planner gets, and all a terminal should see
@@ -299,14 +301,11 @@ class MainScreen(Screen[None]):
     def on_planning_failed(self, message: PlanningFailed) -> None:
         self._planning_done()
         self.chat.add(message.role, message.reason)
-        if not self.chat.input.value:  # the message stays, so that the user can edit and resend it
-            self.chat.input.value = message.typed
+        self.chat.restore(message.typed)  # so that the user can edit and resend it
 
     def on_proposed(self, message: Proposed) -> None:
         self._planning_done()
         proposal = message.proposal
-        if self.chat.input.value == message.typed:
-            self.chat.input.value = ""
         self.chat.add("agent", proposal.rationale)
         self.chat.add("note", proposal.provenance_line())
         if not proposal.has_patch:

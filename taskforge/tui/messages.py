@@ -52,7 +52,7 @@ class ProjectLoaded(Message):
 
 @dataclass
 class Proposed(Message):
-    """The planner answered; `typed` is what the user sent, so the input can be cleared if unchanged."""
+    """The planner answered `typed`, the message the user sent."""
 
     typed: str
     proposal: Proposal
