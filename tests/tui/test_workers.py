@@ -74,3 +74,17 @@ async def test_a_write_that_fails_unexpectedly_is_one_line_and_the_app_goes_on(m
         screen.action_cycle_status()  # the queue is not stuck
         await settle(pilot)
         assert repo.history(seeded)[-1].message.startswith("mark ")
+
+
+async def test_a_malformed_setting_ends_the_app_with_one_line_instead_of_hanging(monkeypatch, repo):
+    from taskforge.config import settings
+
+    monkeypatch.setenv("TASKFORGE_FALLBACK_MODELS", "not-json")
+    settings.cache_clear()
+    try:
+        app = TaskforgeApp(repo=repo)
+        async with app.run_test() as pilot:
+            await settle(pilot)
+        assert app.return_code == 1
+    finally:
+        settings.cache_clear()
