@@ -12,40 +12,13 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
+from taskforge.present import message_text
+from taskforge.present import progress_text as progress_text  # re-exported: tui/app.py imports it from here
+
 if TYPE_CHECKING:
-    from taskforge.agent.planner import Progress
     from taskforge.core.chat import ChatMessage
 
-SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-SPEAKERS = {
-    "user": ("You", "bold cyan"),
-    "agent": ("Planner", "bold magenta"),
-    "note": ("", "dim italic"),
-    "error": ("Error", "bold red"),
-}
 SHOWN_MESSAGES = 50  # older turns stay in the database; the pane is for the conversation at hand
-
-
-def message_text(role: str, content: str) -> Text:
-    """One chat entry. The content is the user's or a model's words: plain text, never markup."""
-    speaker, style = SPEAKERS.get(role, ("", ""))
-    text = Text()
-    if speaker:
-        text.append(f"{speaker}: ", style=style)
-        text.append(content, style="red" if role == "error" else "")
-    else:
-        text.append(content, style=style)
-    return text
-
-
-def progress_text(tick: int, elapsed: float, progress: Progress | None) -> Text:
-    from taskforge.agent.planner import describe_progress
-
-    text = Text()
-    text.append(SPINNER[tick % len(SPINNER)] + " ", style="bold magenta")
-    text.append(describe_progress(elapsed, progress), style="magenta")
-    text.append("   escape cancels", style="dim")
-    return text
 
 
 class ChatPane(Vertical):

@@ -16,40 +16,13 @@ from textual.message import Message
 from textual.widgets import Tree as TreeWidget
 from textual.widgets.tree import TreeNode
 
+from taskforge.present import task_label
+
 if TYPE_CHECKING:  # the models load with the project, after the first paint
-    from taskforge.core.models import Task
     from taskforge.core.tree import Rollup, Tree
     from taskforge.store.interface import Applied
 
-GLYPHS = {  # by status value: a Status is a str enum
-    "todo": ("○", "dim"),
-    "doing": ("◐", "yellow"),
-    "blocked": ("⊘", "red"),
-    "done": ("●", "green"),
-}
-
 Node = TreeNode[str]
-
-
-def task_label(task: Task, rollup: Rollup | None, has_children: bool, dimmed: bool = False) -> Text:
-    """`T3 ◐ Login form  2h  1/4`. The title is appended as plain text: it is data, never markup."""
-    from taskforge.core.tree import format_minutes
-
-    glyph, glyph_style = GLYPHS[task.status]
-    label = Text(no_wrap=True, overflow="ellipsis")
-    label.append(task.key, style="bold cyan")
-    label.append(" ")
-    label.append(glyph, style=glyph_style)
-    label.append(" ")
-    label.append(task.title, style="strike dim" if task.status == "done" else "")
-    estimate = task.estimate_minutes or (rollup.estimate_minutes if rollup else None)
-    if estimate:
-        label.append(f"  {format_minutes(estimate)}", style="magenta")
-    if has_children and rollup is not None:
-        label.append(f"  {rollup.done}/{rollup.total - 1}", style="green" if rollup.done == rollup.total else "dim")
-    if dimmed:
-        label.stylize("dim")
-    return label
 
 
 class TaskTree(TreeWidget[str]):
