@@ -22,15 +22,60 @@ SHOWN_MESSAGES = 50  # older turns stay in the database; the pane is for the con
 
 
 class ChatPane(Vertical):
-    """Messages above, the input below. The app does the planning; this pane only shows and asks."""
+    """Messages above, the input below. The app does the planning; this pane only shows and asks.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Cancel the planner's work in progress (the app's `cancel_planning`). |
+
+    Attributes:
+        busy: True while the planner works: the pane shows the status line (the spinner) below the messages.
+
+    Posts `ChatPane.Submitted` with the text when the user submits a non-blank message.
+    """
+
+    DEFAULT_CSS = """
+    ChatPane {
+        border: round $secondary 50%;
+        border-title-color: $text-muted;
+
+        &:focus-within {
+            border: round $secondary;
+            border-title-color: $text;
+        }
+        & > #chat-log {
+            height: 1fr;
+            padding: 0 1;
+            scrollbar-size-vertical: 1;
+
+            & > .message {
+                margin-bottom: 1;
+            }
+        }
+        & > #chat-status {
+            height: auto;
+            padding: 0 1;
+            display: none;
+        }
+        &.-busy > #chat-status {
+            display: block;
+        }
+        & > #chat-input {
+            border: tall $surface-lighten-1;
+        }
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "screen.cancel_planning", "Cancel", id="chat.cancel"),
     ]
 
     busy: reactive[bool] = reactive(False)
+    """True while the planner works: the status line (the spinner) shows."""
 
     class Submitted(Message):
+        """The user submitted a message (not blank): `text` is what they typed."""
+
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text

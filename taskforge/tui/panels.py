@@ -14,14 +14,38 @@ if TYPE_CHECKING:  # the models load with the project, after the first paint
 
 
 class ProjectBar(Static):
-    """Title, version, status and mode: the header. Our own widget, so the title is never markup."""
+    """Title, version, status and mode: the header. Our own widget, so the title is never markup.
+
+    It has no bindings and no reactives: the screen calls `show` when the project or the mode changes.
+    """
+
+    DEFAULT_CSS = """
+    ProjectBar {
+        height: 1;
+        background: $panel;
+        color: $text;
+    }
+    """
 
     def show(self, tree: Tree | None, mode: str) -> None:
         self.update(project_bar_text(tree, mode))
 
 
 class TaskDetail(Static):
-    """Description, acceptance criteria, dependencies and estimate of the highlighted task."""
+    """Description, acceptance criteria, dependencies and estimate of the highlighted task.
+
+    It has no bindings and no reactives: the screen calls `show` when the highlighted task changes. Its
+    height is fixed (it scrolls instead), so that moving the cursor never re-lays out the tree.
+    """
+
+    DEFAULT_CSS = """
+    TaskDetail {
+        height: 6;  /* fixed: a height that followed the text would re-lay out the tree on every cursor move */
+        padding: 0 1;
+        border-top: solid $panel-lighten-2;
+        overflow-y: auto;
+    }
+    """
 
     def show(self, tree: Tree | None, key: str | None, rollup: Rollup | None = None) -> None:
         if tree is None or key is None or key not in tree:

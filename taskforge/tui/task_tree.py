@@ -26,7 +26,30 @@ Node = TreeNode[str]
 
 
 class TaskTree(TreeWidget[str]):
-    """The project's tasks. The app owns the data; this widget only shows it."""
+    """The project's tasks. The app owns the data; this widget only shows it.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | j | Move the cursor down. |
+    | k | Move the cursor up. |
+    | l, right | Expand the task; on an expanded one, go to its first sub-task. |
+    | h, left | Collapse the task; on a collapsed one, go to its parent. |
+    | E | Expand every task. |
+    | C | Collapse every task. |
+    | d | Break the task down: task mode (the app's `task_mode`). |
+    | n | Add a sub-task (the app's `add_task`). |
+    | r | Rename the task (the app's `rename_task`). |
+    | s | Cycle the task's status (the app's `cycle_status`). |
+    | x | Delete the task (the app's `delete_task`). |
+
+    It declares no reactives of its own (`Tree`'s `cursor_line`, `show_root`, `guide_depth`, … apply).
+
+    Attributes:
+        project_tree: the project shown, or None.
+        focus_key: in task mode, the focused task: everything outside its subtree is dimmed.
+
+    Posts `TaskTree.AllToggled` after expand all or collapse all.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
