@@ -22,11 +22,11 @@ SHOWN_MESSAGES = 50  # older turns stay in the database; the pane is for the con
 
 
 class ChatPane(Vertical):
-    """Messages above, the input below. The app does the planning; this pane only shows and asks.
+    """Messages above, the input below. The main screen does the planning; this pane only shows and asks.
 
     | Key(s) | Description |
     | :- | :- |
-    | escape | Cancel the planner's work in progress (the app's `cancel_planning`). |
+    | escape | Cancel the planner's work in progress (the screen's `cancel_planning`). |
 
     Attributes:
         busy: True while the planner works: the pane shows the status line (the spinner) below the messages.

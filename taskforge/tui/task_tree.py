@@ -26,7 +26,7 @@ Node = TreeNode[str]
 
 
 class TaskTree(TreeWidget[str]):
-    """The project's tasks. The app owns the data; this widget only shows it.
+    """The project's tasks. The main screen owns the data; this widget only shows it.
 
     | Key(s) | Description |
     | :- | :- |
@@ -36,11 +36,11 @@ class TaskTree(TreeWidget[str]):
     | h, left | Collapse the task; on a collapsed one, go to its parent. |
     | E | Expand every task. |
     | C | Collapse every task. |
-    | d | Break the task down: task mode (the app's `task_mode`). |
-    | n | Add a sub-task (the app's `add_task`). |
-    | r | Rename the task (the app's `rename_task`). |
-    | s | Cycle the task's status (the app's `cycle_status`). |
-    | x | Delete the task (the app's `delete_task`). |
+    | d | Break the task down: task mode (the screen's `task_mode`). |
+    | n | Add a sub-task (the screen's `add_task`). |
+    | r | Rename the task (the screen's `rename_task`). |
+    | s | Cycle the task's status (the screen's `cycle_status`). |
+    | x | Delete the task (the screen's `delete_task`). |
 
     It declares no reactives of its own (`Tree`'s `cursor_line`, `show_root`, `guide_depth`, … apply).
 
