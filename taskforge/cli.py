@@ -259,14 +259,12 @@ def _propose_with_spinner(service, project, mode, task, message, model):
 def _show_proposal(proposal) -> None:
     from rich.text import Text
 
-    from taskforge.core.diff import render
+    from taskforge.present import diff_text
 
     if not proposal.has_patch:
         out(Text(proposal.rationale))
         return
-    out(render(proposal.entries[:MAX_DIFF_ENTRIES], proposal.rationale))
-    if len(proposal.entries) > MAX_DIFF_ENTRIES:
-        typer.echo(f"… and {len(proposal.entries) - MAX_DIFF_ENTRIES} more operations (see --json)")
+    out(diff_text(proposal.entries, proposal.rationale, limit=MAX_DIFF_ENTRIES, more="see --json"))
     out(Text(proposal.provenance_line(), style="dim"))
 
 
@@ -292,15 +290,9 @@ def projects_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         )
     if not found:
         return typer.echo("No projects yet.")
-    from rich.table import Table
-    from rich.text import Text
+    from taskforge.present import projects_table
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("ID", "TITLE", "STATUS", "VERSION", "DONE", "UPDATED"):
-        table.add_column(column)
-    for p in found:
-        table.add_row(p.id, Text(p.title), p.status.value, str(p.version), f"{p.done}/{p.tasks}", p.updated_at)
-    out(table)
+    out(projects_table(found))
 
 
 @app.command("show")
@@ -322,7 +314,7 @@ def show_command(
         from taskforge.export.taskforge_json import document
 
         return out_json(document(tree, task, with_version=True))
-    from taskforge.render import project_tree
+    from taskforge.present import project_tree
 
     out(project_tree(tree, task))
 
@@ -342,8 +334,8 @@ def apply_command(
 ) -> None:
     """Validate a patch document and apply it (all or nothing)."""
     from taskforge import actions
-    from taskforge.core.diff import render
     from taskforge.core.history import Provenance
+    from taskforge.present import diff_text
 
     path, text = read_input(source)
     patch = actions.read_patch(text, project)
@@ -355,11 +347,9 @@ def apply_command(
             return out_json({"valid": True, "applied": False, "patch": patch.to_dict()})
         return out_json(record_json(applied.record) | {"key_map": applied.key_map})
     if applied is None:
-        out(render(shown.entries, patch.rationale))
+        out(diff_text(shown.entries, patch.rationale))
         return typer.echo("Dry run: the patch is valid; nothing was written.")
-    out(render(shown.entries[:MAX_DIFF_ENTRIES], patch.rationale))
-    if len(shown.entries) > MAX_DIFF_ENTRIES:
-        typer.echo(f"… and {len(shown.entries) - MAX_DIFF_ENTRIES} more operations (see `taskforge history --json`)")
+    out(diff_text(shown.entries, patch.rationale, limit=MAX_DIFF_ENTRIES, more="see `taskforge history --json`"))
     typer.echo(applied_summary(applied))
 
 
@@ -399,7 +389,7 @@ def history_command(
         return typer.echo("No history yet.")
     from rich.text import Text
 
-    from taskforge.render import history_line
+    from taskforge.present import history_line
 
     out(Text("\n").join(history_line(record) for record in records))
 

@@ -170,7 +170,7 @@ def test_undo_redo_and_history(cli, patch_file):
     assert history[0]["message"] == "apply seed.json" and history[0]["planner"] == "manual"
     assert history[1]["version_before"] == 1 and history[1]["version_after"] == 2
     human = cli("history", "sample").output
-    assert "undo #2" in human and "+6 -0 ~0" in human
+    assert "undo #2" in human and "+6 −0 ~0" in human  # the counts as the TUI shows them (present.counts_text)
 
 
 def test_export_json_reimports_identically(cli, tmp_path, db_path):

@@ -1,24 +1,21 @@
 """A patch as the user reviews it: one entry per operation, with field-level before → after.
 
-The entries are plain data (the TUI modal builds rows from them); `render` turns them into a Rich
-`Text` for the CLI, always through `Text.append`, so titles stay literal whatever they contain.
+The entries, headlines and details are plain data and strings, no styles: `taskforge.present` renders
+them, the same way for the CLI and the TUI's review modal and history screen.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from taskforge.core.models import Mode
 from taskforge.core.patches import Op, ProjectPatch, Result, Step, replay
+from taskforge.core.text import plural, truncate
 from taskforge.core.tree import Tree, format_minutes
 
-if TYPE_CHECKING:
-    from rich.text import Text
-
 SIGNS = {"create": "+", "update": "~", "delete": "-", "meta": "~"}
-STYLES = {"create": "green", "update": "yellow", "delete": "red", "meta": "yellow"}
 
 
 @dataclass(frozen=True)
@@ -104,8 +101,7 @@ def _value(name: str, value: Any) -> str:
 
 
 def _shorten(text: str, limit: int = 80) -> str:
-    text = text.replace("\n", " ⏎ ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return truncate(text.replace("\n", " ⏎ "), limit)
 
 
 FIELD_LABELS = {
@@ -127,7 +123,7 @@ def headline(entry: DiffEntry) -> str:
         return f"{entry.sign} project {entry.key}"
     text = f"{entry.sign} {key}  {entry.title}"
     if len(entry.removed) > 1:
-        text += f"  (and {len(entry.removed) - 1} sub-task{'s' if len(entry.removed) > 2 else ''})"
+        text += f"  (and {plural(len(entry.removed) - 1, 'sub-task')})"
     return text
 
 
@@ -138,22 +134,3 @@ def detail(change: FieldChange) -> str:
         return f"{label(change.name)}: {change.before} → (cleared)"
     return f"{label(change.name)}: {change.before} → {change.after}"
 
-
-def render(found: list[DiffEntry], rationale: str = "") -> Text:
-    """A coloured diff. User text is appended as plain text: never parsed as markup."""
-    from rich.text import Text
-
-    text = Text()
-    if rationale:
-        text.append(rationale, style="italic")
-        text.append("\n\n")
-    for entry in found:
-        style = STYLES[entry.kind]
-        text.append(headline(entry), style=f"bold {style}")
-        text.append("\n")
-        for change in entry.changes:
-            text.append(f"    {detail(change)}\n", style=style if entry.kind != "create" else "dim")
-    if not found:
-        text.append("(no changes)\n", style="dim")
-    text.rstrip()
-    return text

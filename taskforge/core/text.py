@@ -18,3 +18,13 @@ def clean_block(value: str) -> str:
     """Multi-line text: newlines and tabs kept, every other control character dropped."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", value).strip("\n ").rstrip()
+
+
+def plural(count: int, word: str) -> str:
+    """`1 operation`, `3 operations`."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, the last one `…` when something was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -12,52 +12,70 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
+from taskforge.present import message_text
+from taskforge.present import progress_text as progress_text  # re-exported: tui/app.py imports it from here
+
 if TYPE_CHECKING:
-    from taskforge.agent.planner import Progress
     from taskforge.core.chat import ChatMessage
 
-SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-SPEAKERS = {
-    "user": ("You", "bold cyan"),
-    "agent": ("Planner", "bold magenta"),
-    "note": ("", "dim italic"),
-    "error": ("Error", "bold red"),
-}
 SHOWN_MESSAGES = 50  # older turns stay in the database; the pane is for the conversation at hand
 
 
-def message_text(role: str, content: str) -> Text:
-    """One chat entry. The content is the user's or a model's words: plain text, never markup."""
-    speaker, style = SPEAKERS.get(role, ("", ""))
-    text = Text()
-    if speaker:
-        text.append(f"{speaker}: ", style=style)
-        text.append(content, style="red" if role == "error" else "")
-    else:
-        text.append(content, style=style)
-    return text
-
-
-def progress_text(tick: int, elapsed: float, progress: Progress | None) -> Text:
-    from taskforge.agent.planner import describe_progress
-
-    text = Text()
-    text.append(SPINNER[tick % len(SPINNER)] + " ", style="bold magenta")
-    text.append(describe_progress(elapsed, progress), style="magenta")
-    text.append("   escape cancels", style="dim")
-    return text
-
-
 class ChatPane(Vertical):
-    """Messages above, the input below. The app does the planning; this pane only shows and asks."""
+    """Messages above, the input below. The main screen does the planning; this pane only shows and asks.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Cancel the planner's work in progress (the screen's `cancel_planning`). |
+
+    Attributes:
+        busy: True while the planner works: the pane shows the status line (the spinner) below the messages.
+
+    Posts `ChatPane.Submitted` with the text when the user submits a non-blank message.
+    """
+
+    DEFAULT_CSS = """
+    ChatPane {
+        border: round $secondary 50%;
+        border-title-color: $text-muted;
+
+        &:focus-within {
+            border: round $secondary;
+            border-title-color: $text;
+        }
+        & > #chat-log {
+            height: 1fr;
+            padding: 0 1;
+            scrollbar-size-vertical: 1;
+
+            & > .message {
+                margin-bottom: 1;
+            }
+        }
+        & > #chat-status {
+            height: auto;
+            padding: 0 1;
+            display: none;
+        }
+        &.-busy > #chat-status {
+            display: block;
+        }
+        & > #chat-input {
+            border: tall $surface-lighten-1;
+        }
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "screen.cancel_planning", "Cancel", id="chat.cancel"),
     ]
 
     busy: reactive[bool] = reactive(False)
+    """True while the planner works: the status line (the spinner) shows."""
 
     class Submitted(Message):
+        """The user submitted a message (not blank): `text` is what they typed."""
+
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text

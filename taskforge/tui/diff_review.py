@@ -15,22 +15,22 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from taskforge.agent.service import Proposal
-from taskforge.core.diff import STYLES, detail, headline
 from taskforge.core.selection import turned_off_with, turned_on_with
+from taskforge.present import append_entry
+from taskforge.present import numbered as _numbers  # the status line's words, shared with the CLI
+from taskforge.present import plural as _plural
 from taskforge.store.interface import Applied
 from taskforge.tui.messages import WriteRefused, Written
 from taskforge.tui.writes import WriteJob, WriteQueue
 
 CONFLICT = ("The project changed since this proposal (version conflict); nothing was written. "
             "Press escape and ask again.")
-NAMED_AT_MOST = 10  # a status line naming 900 operations would help nobody
 
 
 @dataclass(frozen=True)
@@ -85,21 +85,6 @@ class OperationList(OptionList, inherit_bindings=False):
     def redraw(self, rows: list[int]) -> None:
         for row in rows:
             self.replace_option_prompt_at_index(row, self.render_row(row, self.row_width))
-
-
-def _numbers(indices: list[int]) -> str:
-    named = ", ".join(f"#{i + 1}" for i in indices[:NAMED_AT_MOST])
-    return named + (f" and {len(indices) - NAMED_AT_MOST} more" if len(indices) > NAMED_AT_MOST else "")
-
-
-def _wrapped(text: Text, line: str, style: str, indent: int, width: int) -> None:
-    """Append `line` wrapped to `width`, its continuation lines indented (Rich has no hanging indent)."""
-    pieces = [piece.plain for piece in Content(line).wrap(max(width - indent, 10))]
-    text.append(("\n" + " " * indent).join(pieces), style=style)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class DiffReview(ModalScreen[ReviewOutcome]):
@@ -170,17 +155,12 @@ class DiffReview(ModalScreen[ReviewOutcome]):
     def _row(self, row: int, width: int) -> Text:
         entry = self.proposal.entries[row]
         on_ = entry.index is None or entry.index in self.kept
-        style = STYLES[entry.kind] if on_ else "dim"
         number = "" if entry.index is None else f"#{entry.index + 1}"
         indent = len(f"[x] #{self.total}  ")
         text = Text()
         text.append("[x] " if on_ else "[ ] ", style="bold" if on_ else "dim")
         text.append(number.ljust(indent - 4), style="dim")
-        _wrapped(text, headline(entry), f"bold {style}" if on_ else "dim strike", indent, width)
-        detail_style = "dim" if entry.kind == "create" or not on_ else style
-        for change in entry.changes:
-            text.append("\n" + " " * (indent + 2))
-            _wrapped(text, detail(change), detail_style, indent + 2, width)
+        append_entry(text, entry, kept=on_, indent=indent, step=2, width=width)
         return text
 
     def _say(self, news: str = "") -> None:

@@ -17,40 +17,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from taskforge.core.diff import render
 from taskforge.core.errors import TaskforgeError
 from taskforge.core.history import PatchRecord, RecordKind, entries_for, stacks, walk_back
 from taskforge.core.tree import Tree
-
-MESSAGE_WIDTH = 48
-
-
-def local_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def kind_of(record: PatchRecord) -> str:
-    return record.kind.value if record.target_seq is None else f"{record.kind.value} #{record.target_seq}"
-
-
-def mode_of(record: PatchRecord) -> str:
-    return record.mode.value if record.focus is None else f"{record.mode.value} {record.focus}"
-
-
-def author_of(record: PatchRecord) -> str:
-    return record.planner if not record.model else f"{record.planner} · {record.model}"
-
-
-def counts_of(record: PatchRecord) -> Text:
-    counts = record.counts()
-    return Text.assemble(
-        (f"+{counts['create']}", "green"), " ", (f"−{counts['delete']}", "red"), " ", (f"~{counts['update']}", "yellow")
-    )
-
-
-def shorten(text: str, limit: int = MESSAGE_WIDTH) -> str:
-    text = " ".join(text.split())  # one table row: newlines and tabs become spaces
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+from taskforge.present import HISTORY_COLUMNS, diff_text, history_cells, history_heading, local_time
 
 
 def undone_seqs(records: list[PatchRecord]) -> set[int]:
@@ -96,7 +66,7 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("#", "when", "kind", "mode", "changes", "message", "by")
+        table.add_columns(*(column.title for column in HISTORY_COLUMNS))
         for record in sorted(self._records.values(), key=lambda r: r.seq, reverse=True):
             table.add_row(*self._cells(record), key=str(record.seq))
         if not self._records:
@@ -104,23 +74,7 @@ class HistoryScreen(Screen[None]):
         table.focus()
 
     def _cells(self, record: PatchRecord) -> list[Text]:
-        undone = record.seq in self._undone
-        message = Text(shorten(record.message))
-        if undone:
-            message = Text.assemble(("(undone) ", "italic"), message)
-        cells = [
-            Text(str(record.seq), justify="right"),
-            Text(self._format_time(record.created_at)),
-            Text(kind_of(record)),
-            Text(mode_of(record)),
-            counts_of(record),
-            message,
-            Text(shorten(author_of(record), 32)),
-        ]
-        if undone:
-            for cell in cells:
-                cell.stylize("dim")
-        return cells
+        return history_cells(record, self._format_time, undone=record.seq in self._undone)
 
     # -- the diff of the highlighted record -------------------------------------------------------
 
@@ -130,28 +84,14 @@ class HistoryScreen(Screen[None]):
             self.query_one("#history-detail").scroll_home(animate=False)
 
     def detail(self, record: PatchRecord) -> Text:
-        text = Text()
-        text.append(
-            f"#{record.seq} {kind_of(record)} · {mode_of(record)} · {self._format_time(record.created_at)}"
-            f" · v{record.version_before}→v{record.version_after} · ",
-            style="bold",
-        )
-        text.append(author_of(record), style="bold magenta")
-        if record.message:
-            text.append("\n")
-            text.append(record.message)
-        if record.rejected_ops:
-            count = len(record.rejected_ops)
-            text.append(f"\n{count} operation{'s' if count != 1 else ''} rejected in review", style="yellow")
-        if record.seq in self._undone:
-            text.append("\nUndone: this change is not in the project now.", style="italic dim")
+        text = history_heading(record, self._format_time, undone=record.seq in self._undone)
         text.append("\n\n")
         try:
             found = entries_for(record, self._tree_before(record.seq))
         except TaskforgeError as exc:  # a stored history that does not lead to the current tree
             text.append(f"This change cannot be shown: {exc}", style="red")
         else:
-            text.append_text(render(found, record.patch.rationale))
+            text.append_text(diff_text(found, record.patch.rationale))
         return text
 
     def _tree_before(self, seq: int) -> Tree:

@@ -12,21 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from taskforge.core.models import ProjectStatus
+from taskforge.present import summary_text
 from taskforge.store.interface import ProjectSummary
 
 NEW_PROJECT = "\0new"  # cannot collide with a project id: ids are slugs
-
-
-def summary_text(summary: ProjectSummary, current: bool) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append("● " if current else "  ", style="bold green")
-    text.append(summary.title, style="bold" if current else "")
-    text.append(f"  {summary.id}", style="dim")
-    draft = summary.status is ProjectStatus.DRAFT
-    text.append(f"  {summary.status.value}", style="yellow" if draft else "green")
-    text.append(f"  {summary.done}/{summary.tasks} done", style="dim")
-    return text
 
 
 class ProjectPicker(ModalScreen[str | None]):

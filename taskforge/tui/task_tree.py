@@ -16,44 +16,40 @@ from textual.message import Message
 from textual.widgets import Tree as TreeWidget
 from textual.widgets.tree import TreeNode
 
+from taskforge.present import task_label
+
 if TYPE_CHECKING:  # the models load with the project, after the first paint
-    from taskforge.core.models import Task
     from taskforge.core.tree import Rollup, Tree
     from taskforge.store.interface import Applied
-
-GLYPHS = {  # by status value: a Status is a str enum
-    "todo": ("○", "dim"),
-    "doing": ("◐", "yellow"),
-    "blocked": ("⊘", "red"),
-    "done": ("●", "green"),
-}
 
 Node = TreeNode[str]
 
 
-def task_label(task: Task, rollup: Rollup | None, has_children: bool, dimmed: bool = False) -> Text:
-    """`T3 ◐ Login form  2h  1/4`. The title is appended as plain text: it is data, never markup."""
-    from taskforge.core.tree import format_minutes
-
-    glyph, glyph_style = GLYPHS[task.status]
-    label = Text(no_wrap=True, overflow="ellipsis")
-    label.append(task.key, style="bold cyan")
-    label.append(" ")
-    label.append(glyph, style=glyph_style)
-    label.append(" ")
-    label.append(task.title, style="strike dim" if task.status == "done" else "")
-    estimate = task.estimate_minutes or (rollup.estimate_minutes if rollup else None)
-    if estimate:
-        label.append(f"  {format_minutes(estimate)}", style="magenta")
-    if has_children and rollup is not None:
-        label.append(f"  {rollup.done}/{rollup.total - 1}", style="green" if rollup.done == rollup.total else "dim")
-    if dimmed:
-        label.stylize("dim")
-    return label
-
-
 class TaskTree(TreeWidget[str]):
-    """The project's tasks. The app owns the data; this widget only shows it."""
+    """The project's tasks. The main screen owns the data; this widget only shows it.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | j | Move the cursor down. |
+    | k | Move the cursor up. |
+    | l, right | Expand the task; on an expanded one, go to its first sub-task. |
+    | h, left | Collapse the task; on a collapsed one, go to its parent. |
+    | E | Expand every task. |
+    | C | Collapse every task. |
+    | d | Break the task down: task mode (the screen's `task_mode`). |
+    | n | Add a sub-task (the screen's `add_task`). |
+    | r | Rename the task (the screen's `rename_task`). |
+    | s | Cycle the task's status (the screen's `cycle_status`). |
+    | x | Delete the task (the screen's `delete_task`). |
+
+    It declares no reactives of its own (`Tree`'s `cursor_line`, `show_root`, `guide_depth`, … apply).
+
+    Attributes:
+        project_tree: the project shown, or None.
+        focus_key: in task mode, the focused task: everything outside its subtree is dimmed.
+
+    Posts `TaskTree.AllToggled` after expand all or collapse all.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False, id="tree.down"),

@@ -6,7 +6,7 @@ import pytest
 
 from taskforge.agent.offline import OfflinePlanner
 from taskforge.agent.service import AgentService
-from taskforge.core.diff import FieldChange, render
+from taskforge.core.diff import FieldChange, detail
 from taskforge.core.history import Provenance, entries_for, walk_back
 from taskforge.core.models import Mode
 from taskforge.core.patches import PatchError
@@ -81,7 +81,7 @@ def test_an_update_shows_old_and_new_values(story):
         "title": ('"Implement login, sessions and logout"', '"Login form"'),
         "status": ("todo", "doing"),
     }
-    assert '"Implement login, sessions and logout" → "Login form"' in render([entry]).plain
+    assert 'title: "Implement login, sessions and logout" → "Login form"' in map(detail, entry.changes)
 
 
 def test_creates_keep_the_keys_they_received(story):

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from taskforge.core.diff import diff, headline, render
+from taskforge.core.diff import diff, headline
 from taskforge.core.models import Mode, Project, ProjectStatus, Status
 from taskforge.core.patches import (
     Limits,
@@ -513,33 +513,6 @@ def test_diff_entries_for_each_kind_of_operation():
 def test_diff_leaves_out_invalid_operations():
     found = diff(patch(update("T99", title="x"), update("T6", title="Ok")), sample_tree())
     assert [(e.index, e.key) for e in found] == [(1, "T6")]
-
-
-def test_render_keeps_markup_in_titles_literal():
-    title = "[b]x[/b] [@click=app.quit]y"
-    proposed = parse_patch(
-        {"project_id": "sample", "base_version": 1, "rationale": "Why [i]not[/i]",
-         "task_patches": [create("n1", title, tags=["[red]t[/red]"]), update("T6", title=title)]}
-    )
-    found = diff(proposed, sample_tree())
-    text = render(found, proposed.rationale)
-    plain = text.plain
-    assert plain.startswith("Why [i]not[/i]")
-    assert f"+ n1 → T7  {title}" in plain
-    assert f"~ T6  {title}" in plain
-    assert "tags: [red]t[/red]" in plain
-    assert f'title: "Ship" → "{title}"' in plain
-    styles = {str(span.style) for span in text.spans}
-    assert styles <= {"italic", "bold green", "bold yellow", "dim", "yellow"}
-    assert not any("@click" in style or style in ("b", "red", "i") for style in styles)
-    # The same title as markup would have been eaten, so the assertion above can fail.
-    from rich.text import Text
-
-    assert title not in Text.from_markup(title).plain
-
-
-def test_render_of_an_empty_diff():
-    assert render(diff(patch(), sample_tree())).plain == "(no changes)"
 
 
 def test_empty_tree_accepts_a_first_patch():

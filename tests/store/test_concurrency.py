@@ -35,7 +35,7 @@ DRIVER = textwrap.dedent(
     sys.argv = ["taskforge", *sys.argv[3:]]
     # Everything `apply` imports, loaded before the barrier so that both processes start level.
     from taskforge import actions, cli
-    import taskforge.core.diff, taskforge.render, taskforge.store.repository
+    import taskforge.core.diff, taskforge.present, taskforge.store.repository
 
     open(ready, "w").close()
     deadline = time.monotonic() + 30

@@ -38,10 +38,11 @@ from taskforge.agent.planner import Draft, PlanReply
 from taskforge.core.history import Provenance
 from taskforge.core.models import MAX_DEPTH, Mode, Project, Status
 from taskforge.core.patches import Op, ProjectPatch, TaskFields, TaskPatch
+from taskforge.present import MESSAGE_WIDTH, shorten
 from taskforge.store.repository import SqlRepository
 from taskforge.tui.app import TaskforgeApp
 from taskforge.tui.diff_review import CONFLICT, DiffReview
-from taskforge.tui.history import HistoryScreen, shorten
+from taskforge.tui.history import HistoryScreen
 from taskforge.tui.projects import ProjectPicker
 from tests.generators import generated_patch
 from tests.store.test_crash_safety import assert_sound, in_write_transaction
@@ -656,7 +657,7 @@ async def test_escape_sequences_from_a_planner_are_stripped_and_markup_shown_on_
         assert plain(app, "#history-title") == f"History — {HOSTILE_SHOWN}"
         table = app.screen.query_one(DataTable)
         assert table.get_row_at(0)[5].plain == "approve plan"  # newest first: the approval, then the change
-        assert table.get_row_at(1)[5].plain == shorten(f"Make it {MARKUP}")  # cut to the column, still literal
+        assert table.get_row_at(1)[5].plain == shorten(f"Make it {MARKUP}", MESSAGE_WIDTH)  # cut to the column, still literal
         await pilot.press("down")
         diff = plain(app, "#history-diff")
         assert f"\nMake it {MARKUP}\n" in diff
