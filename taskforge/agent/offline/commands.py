@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from taskforge.agent import offline_edits as edits
-from taskforge.agent import offline_restructure as restructure
-from taskforge.agent.offline_edits import Edit
-from taskforge.agent.offline_language import (
+from taskforge.agent.offline import edits, restructure
+from taskforge.agent.offline.edits import Edit
+from taskforge.agent.offline.language import (
     NotAReference,
     Refusal,
     Scope,

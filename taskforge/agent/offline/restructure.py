@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from taskforge.agent.offline_edits import (
+from taskforge.agent.offline.edits import (
     DESCRIPTION_MAX,
     Edit,
     create,
@@ -19,7 +19,7 @@ from taskforge.agent.offline_edits import (
     quoted,
     update,
 )
-from taskforge.agent.offline_language import Refusal, Scope, fit, format_duration, inline
+from taskforge.agent.offline.language import Refusal, Scope, fit, format_duration, inline
 from taskforge.core.models import MAX_DEPTH, Priority, Status, Task
 from taskforge.core.patches import TaskPatch
 from taskforge.core.tree import Tree

@@ -5,7 +5,7 @@ honest: every rationale starts with "Offline planner:". It does three things:
 
 - scaffolds a new project's goal into 3–6 deliverables from the playbooks shipped in `data/playbooks/`;
 - breaks a task down into 3–7 sub-tasks (task mode, or "break down T2"), down to the deepest level;
-- carries out a small command language (`offline_commands`): add, rename, describe, delete, combine,
+- carries out a small command language (`commands`): add, rename, describe, delete, combine,
   split, move, mark, estimate, log time, priority, dependencies.
 
 A message it does not understand, or cannot carry out, gets a reply that says why and no patch. Every
@@ -18,10 +18,10 @@ import threading
 
 from pydantic import ValidationError
 
-from taskforge.agent.offline_commands import interpret
-from taskforge.agent.offline_edits import Edit, scaffold
-from taskforge.agent.offline_language import Refusal, Scope, fit, normalize
-from taskforge.agent.offline_playbooks import load_all
+from taskforge.agent.offline.commands import interpret
+from taskforge.agent.offline.edits import Edit, scaffold
+from taskforge.agent.offline.language import Refusal, Scope, fit, normalize
+from taskforge.agent.offline.playbooks import load_all
 from taskforge.agent.planner import Cancelled, Check, Draft, PlanReply, PlanRequest, ProgressCallback
 from taskforge.core.models import Mode
 from taskforge.core.patches import Problem

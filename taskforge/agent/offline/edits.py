@@ -1,7 +1,7 @@
 """What the offline planner does once it has understood a message: each function returns an `Edit`.
 
 Here: scaffolding a goal, decomposing a task, adding tasks and editing fields. Restructuring (delete,
-combine, split, move) lives in `offline_restructure`. Every edit is a list of patch operations that the
+combine, split, move) lives in `restructure`. Every edit is a list of patch operations that the
 validator accepts on the current tree as they stand; anything that cannot be done raises `Refusal` with
 a sentence for the user.
 """
@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from taskforge.agent.offline_language import (
+from taskforge.agent.offline.language import (
     Refusal,
     Scope,
     clean_title,
@@ -21,7 +21,7 @@ from taskforge.agent.offline_language import (
     inline,
     sentence,
 )
-from taskforge.agent.offline_playbooks import (
+from taskforge.agent.offline.playbooks import (
     StepTemplate,
     choose_breakdown,
     choose_playbook,

@@ -1,0 +1,10 @@
+"""The offline planner: the rule-based default when no model is configured.
+
+`planner` holds `OfflinePlanner` (the planner the service asks); `language` reads a message, `commands`
+matches it against the command language, `edits` and `restructure` turn it into patch operations,
+`playbooks` loads the shipped knowledge from `data/playbooks/`.
+"""
+
+from taskforge.agent.offline.planner import OfflinePlanner
+
+__all__ = ["OfflinePlanner"]
