@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from taskforge.agent.offline.common import Refusal, inline
 from taskforge.agent.offline.edits import goal_title
 from taskforge.agent.offline.language import (
     NotAReference,
-    Refusal,
     Scope,
     clean_title,
-    inline,
     normalize,
     parse_duration,
     split_list,

@@ -11,15 +11,8 @@ import re
 from collections.abc import Callable
 
 from taskforge.agent.offline import edits, restructure
-from taskforge.agent.offline.edits import Edit
-from taskforge.agent.offline.language import (
-    NotAReference,
-    Refusal,
-    Scope,
-    clean_title,
-    parse_duration,
-    split_list,
-)
+from taskforge.agent.offline.common import Edit, Refusal
+from taskforge.agent.offline.language import NotAReference, Scope, clean_title, parse_duration, split_list
 from taskforge.core.models import Priority, Status
 
 Parser = Callable[[str, str, Scope], Edit | None]

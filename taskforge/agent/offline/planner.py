@@ -19,8 +19,9 @@ import threading
 from pydantic import ValidationError
 
 from taskforge.agent.offline.commands import interpret
-from taskforge.agent.offline.edits import Edit, scaffold
-from taskforge.agent.offline.language import Refusal, Scope, fit, normalize
+from taskforge.agent.offline.common import Edit, Refusal, capitalised, fit
+from taskforge.agent.offline.edits import scaffold
+from taskforge.agent.offline.language import Scope, normalize
 from taskforge.agent.offline.playbooks import load_all
 from taskforge.agent.planner import Cancelled, Check, Draft, PlanReply, PlanRequest, ProgressCallback
 from taskforge.core.models import Mode
@@ -62,7 +63,7 @@ class OfflinePlanner:
         try:
             edit = self._edit(request)
         except Refusal as refusal:
-            return _no_change(_capitalised(str(refusal)))
+            return _no_change(capitalised(str(refusal)))
         except ValidationError as error:  # a field the patch format rejects, e.g. text far too long
             first = error.errors(include_url=False)[0]
             return _no_change(f"that would not be a valid change ({first['msg']}), so I left the plan unchanged.")
@@ -109,10 +110,6 @@ def help_text(request: PlanRequest) -> str:
 def _no_change(message: str) -> Draft:
     text = message if message.startswith(PREFIX) else PREFIX + message
     return Draft(PlanReply(rationale=text), model=None, understood=False)
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _explain(problems: list[Problem]) -> str:

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from taskforge.agent.offline.edits import (
+from taskforge.agent.offline.common import (
     DESCRIPTION_MAX,
     Edit,
+    Refusal,
     create,
     delete,
+    fit,
+    format_duration,
+    inline,
     listed,
     plural,
     quoted,
     update,
 )
-from taskforge.agent.offline.language import Refusal, Scope, fit, format_duration, inline
+from taskforge.agent.offline.language import Scope
 from taskforge.core.models import MAX_DEPTH, Priority, Status, Task
 from taskforge.core.patches import TaskPatch
 from taskforge.core.tree import Tree
