@@ -16,8 +16,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from taskforge.core.errors import TaskforgeError
+from taskforge.core.limits import DESCRIPTION_MAX, MAX_DEPTH, MAX_NEW_ROOTS, TITLE_MAX
 from taskforge.core.models import (
-    MAX_DEPTH,
     Mode,
     Priority,
     ProjectStatus,
@@ -27,9 +27,6 @@ from taskforge.core.models import (
 )
 from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree
-
-MAX_NEW_ROOTS = 6
-TITLE_MAX = 200
 
 
 def _line(limit: int):
@@ -56,7 +53,7 @@ def _block(limit: int):
 
 Title = Annotated[str, _line(TITLE_MAX)]
 Summary = Annotated[str, _block(5_000)]
-Description = Annotated[str, _block(20_000)]
+Description = Annotated[str, _block(DESCRIPTION_MAX)]
 Criterion = Annotated[str, _line(500)]
 Tag = Annotated[str, _line(50)]
 Ref = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")]

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from taskforge.core.limits import MINUTES_PER_DAY, MINUTES_PER_WEEK, TITLE_MAX
 from taskforge.core.patches import MetaUpdates, Op, TaskFields, TaskPatch
 
-TITLE_MAX = 200
-DESCRIPTION_MAX = 20_000
 QUOTES = "\"'“”‘’`«»"
 
 
@@ -95,7 +94,7 @@ def sentence(text: str) -> str:
 def format_duration(minutes: int) -> str:
     """480 → "1 day", 90 → "1 hour 30 minutes": the way the user wrote it, for the rationale."""
     parts = []
-    for unit, size in (("week", 2400), ("day", 480), ("hour", 60), ("minute", 1)):
+    for unit, size in (("week", MINUTES_PER_WEEK), ("day", MINUTES_PER_DAY), ("hour", 60), ("minute", 1)):
         count, minutes = divmod(minutes, size)
         if count:
             parts.append(f"{count} {unit}{'s' if count != 1 else ''}")

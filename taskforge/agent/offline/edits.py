@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from taskforge.agent.offline.common import (
-    DESCRIPTION_MAX,
     Edit,
     Refusal,
     create,
@@ -32,12 +31,12 @@ from taskforge.agent.offline.playbooks import (
     choose_topic,
     templates_for,
 )
-from taskforge.core.models import MAX_DEPTH, Priority, Status
+from taskforge.core.limits import DESCRIPTION_MAX, MAX_DEPTH, MINUTES_PER_DAY
+from taskforge.core.models import Priority, Status
 from taskforge.core.patches import MetaUpdates
 from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
 
-MINUTES_PER_DAY = 480
 MAX_CHILDREN = 7
 
 
@@ -182,7 +181,7 @@ def _share_estimate(steps: list[StepTemplate], budget: int | None) -> list[int]:
 
 def _human_minutes(minutes: float) -> int:
     """Round to what a person would write: half hours under half a day, hours under two days, else half days."""
-    step = 30 if minutes < 240 else 60 if minutes < 960 else 240
+    step = 30 if minutes < MINUTES_PER_DAY / 2 else 60 if minutes < 2 * MINUTES_PER_DAY else MINUTES_PER_DAY // 2
     return max(30, round(minutes / step) * step)
 
 

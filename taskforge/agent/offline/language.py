@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from taskforge.agent.offline.common import QUOTES, Refusal, capitalised, fit
+from taskforge.core.limits import MINUTES_PER_DAY, MINUTES_PER_MONTH, MINUTES_PER_WEEK
 from taskforge.core.models import Mode
 from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
@@ -49,7 +50,7 @@ def _ends_in_courtesy(text: str) -> bool:
 
 # -- durations -------------------------------------------------------------------------------------
 
-MINUTES_PER = {"minute": 1, "hour": 60, "day": 480, "week": 5 * 480, "month": 20 * 480}
+MINUTES_PER = {"minute": 1, "hour": 60, "day": MINUTES_PER_DAY, "week": MINUTES_PER_WEEK, "month": MINUTES_PER_MONTH}
 _UNIT_NAMES = {
     "minute": ("m", "min", "mins", "minute", "minutes"),
     "hour": ("h", "hr", "hrs", "hour", "hours"),
