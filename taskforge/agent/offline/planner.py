@@ -25,7 +25,7 @@ from taskforge.agent.offline.language import Scope, normalize
 from taskforge.agent.offline.playbooks import load_all
 from taskforge.agent.planner import Cancelled, Check, Draft, PlanReply, PlanRequest, ProgressCallback
 from taskforge.core.models import Mode
-from taskforge.core.patches import Problem
+from taskforge.core.patches import Problem, ProblemCode
 from taskforge.core.text import clean_line
 
 PREFIX = "Offline planner: "
@@ -113,8 +113,8 @@ def _no_change(message: str) -> Draft:
 
 
 def _explain(problems: list[Problem]) -> str:
-    reason = problems[0].reason
-    if reason.startswith("dependencies would form a cycle"):
-        cycle = reason.split(":", 1)[1].strip()
+    problem = problems[0]
+    if problem.code is ProblemCode.CYCLE:
+        cycle = " → ".join([*problem.cycle, problem.cycle[0]])
         return f"That would make the dependencies circular ({cycle}), so I left the plan unchanged."
-    return f"I could not do that: {reason}. Nothing was changed."
+    return f"I could not do that: {problem.reason}. Nothing was changed."
