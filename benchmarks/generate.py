@@ -25,8 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DATA, project_id, taskforge_command  # noqa: E402
 
+from taskforge.core.limits import MAX_DEPTH  # noqa: E402
+
 SIZES = (200, 1_000, 10_000, 50_000)
-MAX_DEPTH = 5
 SEED = 2024
 
 AREAS = [

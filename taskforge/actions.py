@@ -14,7 +14,8 @@ from taskforge.core.bulk import gc_paused
 from taskforge.core.diff import DiffEntry, entries
 from taskforge.core.errors import BadInput, NothingToDo, UnknownProject, UnknownTask
 from taskforge.core.history import Provenance
-from taskforge.core.models import MAX_DEPTH, SLUG_PATTERN, Mode, Project, ProjectStatus, Status
+from taskforge.core.limits import MAX_DEPTH, TITLE_MAX
+from taskforge.core.models import SLUG_PATTERN, Mode, Project, ProjectStatus, Status
 from taskforge.core.patches import (
     MetaUpdates,
     PatchError,
@@ -165,8 +166,8 @@ def _title(text: str) -> str:
     title = clean_line(text)
     if not title:
         raise BadInput("a task needs a title")
-    if len(title) > 200:
-        raise BadInput(f"the title is too long ({len(title)} characters; at most 200)")
+    if len(title) > TITLE_MAX:
+        raise BadInput(f"the title is too long ({len(title)} characters; at most {TITLE_MAX})")
     return title
 
 

@@ -11,6 +11,7 @@ import re
 import sys
 
 from taskforge.agent.planner import PlanRequest
+from taskforge.core.limits import MAX_DEPTH
 from taskforge.core.models import Mode, Status
 from taskforge.core.tree import Tree, format_minutes
 
@@ -66,14 +67,14 @@ def task_line(tree: Tree, key: str, indent: int = 0) -> tuple[str, int]:
     return " ".join(parts), hidden
 
 
-def outline(tree: Tree, budget: int, top: str | None = None, max_depth: int = 5) -> str:
+def outline(tree: Tree, budget: int, top: str | None = None) -> str:
     """The tree under `top` as an indented list, as deep as `budget` characters allow."""
     base = tree.depth(top) if top is not None else 0
     level_sizes: dict[int, int] = {}
     lines: dict[str, tuple[str, int]] = {}
     for key in tree.walk(top):
         relative = tree.depth(key) - base
-        if relative > max_depth:
+        if relative > MAX_DEPTH:  # only in a tree that breaks the depth limit
             continue
         line, hidden = task_line(tree, key, relative - 1)
         lines[key] = (line, hidden)

@@ -33,7 +33,7 @@ from taskforge.agent.planner import (
     Usage,
 )
 from taskforge.agent.reply import parse_reply
-from taskforge.core.patches import Problem
+from taskforge.core.patches import Problem, ProblemCode
 from taskforge.core.text import clean_line
 
 TRANSPORT_ATTEMPTS = 3
@@ -91,7 +91,7 @@ class LitellmPlanner:
             _add_usage(usage, answer)
             if answer.finish_reason == "length":
                 problems = [Problem("the reply was cut off at the token limit: propose fewer operations, "
-                                    "with shorter descriptions")]
+                                    "with shorter descriptions", code=ProblemCode.TRUNCATED)]
             else:
                 reply, problems = parse_reply(answer.text, self.max_ops)
                 if reply is not None:

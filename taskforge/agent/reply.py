@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from taskforge.agent.planner import PlanReply
-from taskforge.core.patches import Problem, problems_from_validation
+from taskforge.core.patches import Problem, ProblemCode, problems_from_validation
 from taskforge.core.text import clean_line
 
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n(.*?)```", re.DOTALL)
@@ -96,11 +96,11 @@ def parse_reply(text: str, max_ops: int | None = None) -> tuple[PlanReply | None
     try:
         data = extract_json(text)
     except Unreadable as exc:
-        return None, [Problem(str(exc))]
+        return None, [Problem(str(exc), code=ProblemCode.UNREADABLE)]
     operations = data.get("task_patches")
     if max_ops is not None and isinstance(operations, list) and len(operations) > max_ops:
         # Refused before validating each one: a flood must not cost seconds to read.
-        return None, [Problem(f"too many operations: {len(operations)} (at most {max_ops})")]
+        return None, [Problem(f"too many operations: {len(operations)} (at most {max_ops})", code=ProblemCode.TOO_MANY_OPS)]
     for key in IGNORED_KEYS:
         data.pop(key, None)
     if data.get("meta_updates") is None:  # models often send null for "no changes"

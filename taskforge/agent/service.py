@@ -26,7 +26,8 @@ from taskforge.agent.planner import (
 from taskforge.core.diff import DiffEntry, entries
 from taskforge.core.errors import BadInput, UnknownTask
 from taskforge.core.history import Provenance
-from taskforge.core.models import MAX_DEPTH, Mode, Project, slugify
+from taskforge.core.limits import MAX_DEPTH, TITLE_MAX
+from taskforge.core.models import Mode, Project, slugify
 from taskforge.core.patches import Limits, PatchError, ProjectPatch, replay
 from taskforge.core.selection import subset
 from taskforge.core.text import clean_block, clean_line
@@ -207,7 +208,7 @@ class AgentService:
     # -- helpers ------------------------------------------------------------------------------------
 
     def _new_project(self, goal: str) -> Project:
-        title = clean_line(goal)[:200]
+        title = clean_line(goal)[:TITLE_MAX]
         return Project(id=self.repo.free_project_id(slugify(title)), title=title)
 
     @staticmethod

@@ -8,8 +8,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from taskforge.core.limits import MAX_DEPTH as MAX_DEPTH  # re-exported: defined in core.limits
+
 M = TypeVar("M", bound=BaseModel)
-MAX_DEPTH = 5
 KEY_PATTERN = re.compile(r"T[1-9][0-9]*")
 SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 

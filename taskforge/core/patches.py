@@ -16,8 +16,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from taskforge.core.errors import TaskforgeError
+from taskforge.core.limits import DESCRIPTION_MAX, MAX_DEPTH, MAX_NEW_ROOTS, TITLE_MAX
 from taskforge.core.models import (
-    MAX_DEPTH,
     Mode,
     Priority,
     ProjectStatus,
@@ -27,9 +27,6 @@ from taskforge.core.models import (
 )
 from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree
-
-MAX_NEW_ROOTS = 6
-TITLE_MAX = 200
 
 
 def _line(limit: int):
@@ -56,7 +53,7 @@ def _block(limit: int):
 
 Title = Annotated[str, _line(TITLE_MAX)]
 Summary = Annotated[str, _block(5_000)]
-Description = Annotated[str, _block(20_000)]
+Description = Annotated[str, _block(DESCRIPTION_MAX)]
 Criterion = Annotated[str, _line(500)]
 Tag = Annotated[str, _line(50)]
 Ref = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -134,6 +131,35 @@ class ProjectPatch(BaseModel):
 # -- problems ---------------------------------------------------------------------------------------
 
 
+class ProblemCode(StrEnum):
+    """What kind of problem it is, for code that decides by it; `Problem.reason` is the words for people."""
+
+    INVALID = "invalid"  # the document or one of its fields is not valid (JSON, types, lengths, unknown fields)
+    CONFLICT = "conflict"  # the patch was made for another version of the project
+    WRONG_PROJECT = "wrong_project"  # the patch names another project
+    TOO_MANY_OPS = "too_many_ops"  # more operations than the limit
+    NO_FOCUS = "no_focus"  # task mode without an existing focused task
+    OUT_OF_SCOPE = "out_of_scope"  # task mode: outside the focused task, the focus itself, or the project's meta
+    NULL_FIELD = "null_field"  # null for a field that cannot be cleared
+    UNKNOWN_TASK = "unknown_task"  # a reference to no task of the project
+    DELETED_TASK = "deleted_task"  # a reference to a task an earlier operation deleted
+    REJECTED_REF = "rejected_ref"  # a reference to a create that was rejected
+    ID_TAKEN = "id_taken"  # a create's temporary id is already, or was, a task
+    MISSING_TITLE = "missing_title"  # a create without a title
+    EMPTY_UPDATE = "empty_update"  # an update that changes nothing
+    WRONG_OP_FIELD = "wrong_op_field"  # cascade on a create or update, a body on a delete
+    SELF_DEPENDENCY = "self_dependency"  # a task that would depend on itself
+    OWN_ANCESTOR = "own_ancestor"  # a task moved under itself or one of its sub-tasks
+    DEPTH = "depth"  # tasks deeper than MAX_DEPTH
+    HAS_SUBTASKS = "has_subtasks"  # a delete of a task with sub-tasks, without cascade
+    DEPENDED_ON = "depended_on"  # a delete of what other tasks still depend on
+    TOO_MANY_ROOTS = "too_many_roots"  # more new root tasks than a project-mode patch allows
+    CYCLE = "cycle"  # dependencies that would go round in a circle (`Problem.cycle` holds it)
+    # A model's reply, before it is a patch at all:
+    UNREADABLE = "unreadable"  # no JSON object in the reply
+    TRUNCATED = "truncated"  # cut off at the token limit
+
+
 @dataclass(frozen=True)
 class Problem:
     """One reason a patch cannot be applied, tied to the operation it concerns when there is one."""
@@ -143,6 +169,12 @@ class Problem:
     op: str | None = None
     task_id: str | None = None
     conflict: bool = False  # the patch was made for another version of the project
+    code: ProblemCode = ProblemCode.INVALID
+    cycle: tuple[str, ...] = ()  # for CYCLE: the keys along the cycle, each depending on the next, in order
+
+    def __post_init__(self) -> None:
+        if self.conflict and self.code is not ProblemCode.CONFLICT:
+            object.__setattr__(self, "code", ProblemCode.CONFLICT)
 
     @classmethod
     def stale(cls, project_id: str, base_version: int, current_version: int) -> Problem:
@@ -151,6 +183,7 @@ class Problem:
             f"version conflict: the patch is based on version {base_version} "
             f"but '{project_id}' is at version {current_version}",
             conflict=True,
+            code=ProblemCode.CONFLICT,
         )
 
     def __str__(self) -> str:
@@ -409,15 +442,15 @@ class _Replay:
     def run(self) -> Result:
         patch, tree = self.patch, self.tree
         if patch.project_id != tree.project.id:
-            self.problem(f"this patch is for project '{patch.project_id}', not '{tree.project.id}'")
+            self.problem(ProblemCode.WRONG_PROJECT, f"this patch is for project '{patch.project_id}', not '{tree.project.id}'")
         if patch.base_version != tree.project.version:
             self.problems.append(Problem.stale(tree.project.id, patch.base_version, tree.project.version))
         if self.mode is Mode.TASK and (self.focus is None or self.focus not in tree):
-            self.problem(f"task mode needs an existing focused task (got {self.focus!r})")
+            self.problem(ProblemCode.NO_FOCUS, f"task mode needs an existing focused task (got {self.focus!r})")
             return self.result()
         if len(patch.task_patches) > self.limits.max_ops:
             self.problem(
-                f"too many operations: {len(patch.task_patches)} (at most {self.limits.max_ops})"
+                ProblemCode.TOO_MANY_OPS, f"too many operations: {len(patch.task_patches)} (at most {self.limits.max_ops})"
             )
             return self.result()
 
@@ -454,10 +487,13 @@ class _Replay:
             self.problems, self.tree, self.key_map, resolved, inverse, self.steps, meta_before or {}
         )
 
-    def problem(self, reason: str, index: int | None = None, task_patch: TaskPatch | None = None):
+    def problem(
+        self, code: ProblemCode, reason: str, index: int | None = None, task_patch: TaskPatch | None = None,
+        cycle: tuple[str, ...] = (),
+    ) -> None:
         op = task_patch.op.value if task_patch else None
         task_id = task_patch.task_id if task_patch else None
-        self.problems.append(Problem(reason, index, op, task_id))
+        self.problems.append(Problem(reason, index, op, task_id, code=code, cycle=cycle))
 
     # -- project metadata ----------------------------------------------------------------------
 
@@ -466,11 +502,11 @@ class _Replay:
         if not given:
             return {}
         if self.mode is Mode.TASK:
-            self.problem("meta_updates: task mode cannot change the project's title, summary or status")
+            self.problem(ProblemCode.OUT_OF_SCOPE, "meta_updates: task mode cannot change the project's title, summary or status")
             return {}
         if any(value is None for value in given.values()):
             nulls = ", ".join(sorted(name for name, value in given.items() if value is None))
-            self.problem(f"meta_updates: {nulls} cannot be null")
+            self.problem(ProblemCode.NULL_FIELD, f"meta_updates: {nulls} cannot be null")
             return {}
         project = self.tree.project
         before = {name: getattr(project, name) for name in given}
@@ -485,12 +521,12 @@ class _Replay:
         if key in self.tree:
             return key
         if ref in self.failed_creates:
-            reason = f"{role} {ref} refers to op {self.failed_creates[ref]}, which was rejected"
+            code, reason = ProblemCode.REJECTED_REF, f"{role} {ref} refers to op {self.failed_creates[ref]}, which was rejected"
         elif key in self.deleted_by:
-            reason = f"{role} {ref} was deleted by op {self.deleted_by[key]}"
+            code, reason = ProblemCode.DELETED_TASK, f"{role} {ref} was deleted by op {self.deleted_by[key]}"
         else:
-            reason = f"{role} {ref} is not a task in this project"
-        self.problem(reason, index, task_patch)
+            code, reason = ProblemCode.UNKNOWN_TASK, f"{role} {ref} is not a task in this project"
+        self.problem(code, reason, index, task_patch)
         return None
 
     def in_scope(self, key: str | None) -> bool:
@@ -508,7 +544,7 @@ class _Replay:
             if key is None:
                 ok = False
             elif key == owner:
-                self.problem("a task cannot depend on itself", index, task_patch)
+                self.problem(ProblemCode.SELF_DEPENDENCY, "a task cannot depend on itself", index, task_patch)
                 ok = False
             elif key not in keys:
                 keys.append(key)
@@ -517,7 +553,7 @@ class _Replay:
     def check_fields(self, given: dict[str, Any], index: int, task_patch: TaskPatch) -> bool:
         nulls = sorted(name for name in _NOT_NULL if name in given and given[name] is None)
         if nulls:
-            self.problem(f"{', '.join(nulls)} cannot be null", index, task_patch)
+            self.problem(ProblemCode.NULL_FIELD, f"{', '.join(nulls)} cannot be null", index, task_patch)
             return False
         return True
 
@@ -532,16 +568,19 @@ class _Replay:
     def _create(self, index: int, task_patch: TaskPatch) -> bool:
         tree, temp = self.tree, task_patch.task_id
         if task_patch.body is None or "title" not in task_patch.body.model_fields_set:
-            self.problem("a create needs a body with a title", index, task_patch)
+            self.problem(ProblemCode.MISSING_TITLE, "a create needs a body with a title", index, task_patch)
             return False
         if task_patch.cascade:
-            self.problem("cascade only applies to delete", index, task_patch)
+            self.problem(ProblemCode.WRONG_OP_FIELD, "cascade only applies to delete", index, task_patch)
             return False
         if temp in tree or temp in self.key_map:
-            self.problem(f"task_id {temp} is already a task; a create needs a new temporary id", index, task_patch)
+            self.problem(ProblemCode.ID_TAKEN, f"task_id {temp} is already a task; a create needs a new temporary id", index, task_patch)
             return False
         if temp in self.deleted_by:
-            self.problem(f"{temp} was deleted by op {self.deleted_by[temp]}; a create needs a new temporary id", index, task_patch)
+            self.problem(
+                ProblemCode.ID_TAKEN, f"{temp} was deleted by op {self.deleted_by[temp]}; a create needs a new temporary id",
+                index, task_patch,
+            )
             return False
         given = task_patch.body.given()
         if not self.check_fields(given, index, task_patch):
@@ -553,10 +592,15 @@ class _Replay:
             if parent is None:
                 return False
         if not self.in_scope(parent):
-            self.problem(f"in task mode new tasks must go under {self.focus} or its sub-tasks", index, task_patch)
+            self.problem(
+                ProblemCode.OUT_OF_SCOPE, f"in task mode new tasks must go under {self.focus} or its sub-tasks", index, task_patch
+            )
             return False
         if tree.depth(parent) + 1 > MAX_DEPTH:
-            self.problem(f"the task would be at depth {tree.depth(parent) + 1}; the limit is {MAX_DEPTH}", index, task_patch)
+            self.problem(
+                ProblemCode.DEPTH, f"the task would be at depth {tree.depth(parent) + 1}; the limit is {MAX_DEPTH}",
+                index, task_patch,
+            )
             return False
 
         key = temp if tree.is_retired(temp) else f"T{tree.project.next_key}"
@@ -603,16 +647,16 @@ class _Replay:
         if key is None:
             return
         if task_patch.cascade:
-            self.problem("cascade only applies to delete", index, task_patch)
+            self.problem(ProblemCode.WRONG_OP_FIELD, "cascade only applies to delete", index, task_patch)
             return
         given = task_patch.body.given() if task_patch.body else {}
         if not given:
-            self.problem("an update needs a body with at least one field", index, task_patch)
+            self.problem(ProblemCode.EMPTY_UPDATE, "an update needs a body with at least one field", index, task_patch)
             return
         if not self.check_fields(given, index, task_patch):
             return
         if not self.in_scope(key):
-            self.problem(f"in task mode only {self.focus} and its sub-tasks can change", index, task_patch)
+            self.problem(ProblemCode.OUT_OF_SCOPE, f"in task mode only {self.focus} and its sub-tasks can change", index, task_patch)
             return
 
         before = tree[key]
@@ -628,17 +672,21 @@ class _Replay:
                     return
         if moving:
             if self.mode is Mode.TASK and key == self.focus:
-                self.problem("in task mode the focused task itself cannot move", index, task_patch)
+                self.problem(ProblemCode.OUT_OF_SCOPE, "in task mode the focused task itself cannot move", index, task_patch)
                 return
             if not self.in_scope(parent):
-                self.problem(f"in task mode tasks can only move within {self.focus}", index, task_patch)
+                self.problem(ProblemCode.OUT_OF_SCOPE, f"in task mode tasks can only move within {self.focus}", index, task_patch)
                 return
             if parent is not None and tree.is_within(parent, key):
-                self.problem(f"moving {key} under {parent} would make it its own ancestor", index, task_patch)
+                self.problem(
+                    ProblemCode.OWN_ANCESTOR, f"moving {key} under {parent} would make it its own ancestor", index, task_patch
+                )
                 return
             new_depth = tree.depth(parent) + tree.height(key)
             if new_depth > MAX_DEPTH:
-                self.problem(f"the move would put tasks at depth {new_depth}; the limit is {MAX_DEPTH}", index, task_patch)
+                self.problem(
+                    ProblemCode.DEPTH, f"the move would put tasks at depth {new_depth}; the limit is {MAX_DEPTH}", index, task_patch
+                )
                 return
 
         changes = {name: given[name] for name in _TASK_FIELDS if name in given}
@@ -686,15 +734,16 @@ class _Replay:
         if key is None:
             return
         if task_patch.body is not None:
-            self.problem("a delete takes no body", index, task_patch)
+            self.problem(ProblemCode.WRONG_OP_FIELD, "a delete takes no body", index, task_patch)
             return
         if self.mode is Mode.TASK and (key == self.focus or not self.in_scope(key)):
-            self.problem(f"in task mode only sub-tasks of {self.focus} can be deleted", index, task_patch)
+            self.problem(ProblemCode.OUT_OF_SCOPE, f"in task mode only sub-tasks of {self.focus} can be deleted", index, task_patch)
             return
         removed = tree.subtree(key)
         if len(removed) > 1 and not task_patch.cascade:
             count = len(tree.children[key])
             self.problem(
+                ProblemCode.HAS_SUBTASKS,
                 f"{key} has {count} sub-task{'s' if count != 1 else ''}; set \"cascade\": true to delete them too",
                 index, task_patch,
             )
@@ -708,7 +757,9 @@ class _Replay:
                     blockers.setdefault(owner, []).append(target)
         if blockers:
             described = ", ".join(f"{owner} depends on {'/'.join(deps)}" for owner, deps in sorted(blockers.items()))
-            self.problem(f"other tasks still depend on what this deletes ({described})", index, task_patch)
+            self.problem(
+                ProblemCode.DEPENDED_ON, f"other tasks still depend on what this deletes ({described})", index, task_patch
+            )
             return
 
         parent = tree[key].parent_key
@@ -745,7 +796,7 @@ class _Replay:
                 Problem(
                     f"project mode allows at most {self.limits.max_new_roots} new root tasks per patch "
                     f"(this one makes {len(self.new_roots)})",
-                    index, "create", self.patch.task_patches[index].task_id,
+                    index, "create", self.patch.task_patches[index].task_id, code=ProblemCode.TOO_MANY_ROOTS,
                 )
             )
         if self.touched_dependencies:
@@ -754,8 +805,8 @@ class _Replay:
                 index = self._last_dependency_op(set(cycle))
                 task_patch = self.patch.task_patches[index] if index is not None else None
                 self.problem(
-                    "dependencies would form a cycle: " + " → ".join(cycle + [cycle[0]]),
-                    index, task_patch,
+                    ProblemCode.CYCLE, "dependencies would form a cycle: " + " → ".join(cycle + [cycle[0]]),
+                    index, task_patch, cycle=tuple(cycle),
                 )
 
     def _last_dependency_op(self, keys: set[str]) -> int | None:

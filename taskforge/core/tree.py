@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from taskforge.core.limits import MINUTES_PER_DAY
 from taskforge.core.models import Project, Status, Task, key_number
 
 
@@ -180,7 +181,7 @@ def format_minutes(minutes: int | None) -> str:
     """`90` → `1h 30m`; a day is eight working hours (`2d 4h`)."""
     if minutes is None:
         return ""
-    days, rest = divmod(minutes, 8 * 60)
+    days, rest = divmod(minutes, MINUTES_PER_DAY)
     hours, mins = divmod(rest, 60)
     parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else ""]
     return " ".join(p for p in parts if p) or "0m"

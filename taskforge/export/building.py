@@ -13,8 +13,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from taskforge.core.errors import BadInput
-from taskforge.core.models import KEY_PATTERN, MAX_DEPTH, Project, ProjectStatus, key_number, slugify
-from taskforge.core.patches import TITLE_MAX, Op, ProjectPatch, TaskFields, TaskPatch
+from taskforge.core.limits import MAX_DEPTH, TITLE_MAX
+from taskforge.core.models import KEY_PATTERN, Project, ProjectStatus, key_number, slugify
+from taskforge.core.patches import Op, ProjectPatch, TaskFields, TaskPatch
 from taskforge.core.text import clean_block, clean_line
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from taskforge.core.errors import BadInput
+from taskforge.core.limits import MINUTES_PER_DAY
 from taskforge.core.models import Priority, Project, ProjectStatus, Status
 from taskforge.core.patches import ProjectPatch
 from taskforge.core.text import clean_block, clean_line
@@ -257,7 +258,7 @@ def _minutes(text: str) -> int:
     if not match or not any(match.groups()):
         raise ValueError(f"cannot read the duration “{text}” (write it like 1d 2h 30m; a day is 8 hours)")
     days, hours, minutes = (int(group or 0) for group in match.groups())
-    return days * 480 + hours * 60 + minutes
+    return days * MINUTES_PER_DAY + hours * 60 + minutes
 
 
 def _project_status(value: str, number: int) -> ProjectStatus:

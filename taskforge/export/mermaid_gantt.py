@@ -19,12 +19,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from taskforge.core.limits import MINUTES_PER_DAY
 from taskforge.core.models import Priority, Status
 from taskforge.core.tree import Tree
 from taskforge.export.common import dependencies, in_scope, outline, utc_now
 from taskforge.export.mermaid_text import label
-
-WORKDAY_MINUTES = 480
 
 
 def render(tree: Tree, root: str | None = None, *, start: date | None = None) -> str:
@@ -57,7 +56,7 @@ def duration(minutes: int | None) -> str:
     """Working time as calendar time: a working day of 8 hours is drawn as a day."""
     if not minutes:
         return "0d"
-    if minutes % WORKDAY_MINUTES == 0:
-        return f"{minutes // WORKDAY_MINUTES}d"
-    hours = f"{minutes * 24 / WORKDAY_MINUTES:.2f}".rstrip("0").rstrip(".")
+    if minutes % MINUTES_PER_DAY == 0:
+        return f"{minutes // MINUTES_PER_DAY}d"
+    hours = f"{minutes * 24 / MINUTES_PER_DAY:.2f}".rstrip("0").rstrip(".")
     return f"{hours}h"

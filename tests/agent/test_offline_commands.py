@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+from taskforge.agent.offline import OfflinePlanner
+from taskforge.agent.planner import PlanReply, PlanRequest
 from taskforge.core.models import Mode, Priority, Status
+from taskforge.core.patches import Problem, ProblemCode
 from tests.agent.test_offline_support import (
     ask,
     by_title,
@@ -383,6 +386,25 @@ def test_dependency_cycles_are_refused_with_a_clear_reply():
     assert "circular" in reason and "T1 → T4 → T1" in reason
     assert "cannot depend on itself" in refused(sample_tree(), "T4 depends on T4")
     assert "already depends" in refused(sample_tree(), "T4 depends on T1")
+
+
+def test_a_dependency_that_closes_a_cycle_gets_a_reply_naming_the_cycle():
+    # In the sample tree T3 waits for T2, so T2 waiting for T3 would go round in a circle.
+    assert refused(sample_tree(), "T2 depends on T3") == (
+        "Offline planner: That would make the dependencies circular (T2 → T3 → T2), so I left the plan unchanged."
+    )
+
+
+def test_the_reply_to_a_cycle_comes_from_the_problem_code_and_keys_not_its_wording():
+    def check(reply: PlanReply) -> list[Problem]:
+        return [Problem("worded any way at all", 0, "update", "T1", code=ProblemCode.CYCLE, cycle=("T1", "T4"))]
+
+    request = PlanRequest(sample_tree(), Mode.PROJECT, None, "T1 depends on T4")
+    draft = OfflinePlanner().plan(request, check)
+    assert not draft.understood and not draft.reply.task_patches
+    assert draft.reply.rationale == (
+        "Offline planner: That would make the dependencies circular (T1 → T4 → T1), so I left the plan unchanged."
+    )
 
 
 def test_removing_a_dependency():

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from taskforge.agent.offline_edits import goal_title
-from taskforge.agent.offline_language import (
+from taskforge.agent.offline.common import Refusal, inline
+from taskforge.agent.offline.edits import goal_title
+from taskforge.agent.offline.language import (
     NotAReference,
-    Refusal,
     Scope,
     clean_title,
-    inline,
     normalize,
     parse_duration,
     split_list,
 )
-from taskforge.agent.offline_playbooks import choose_topic, match_keywords
+from taskforge.agent.offline.playbooks import choose_topic, match_keywords
 from taskforge.core.models import Mode
 from tests.conftest import sample_tree
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taskforge.agent.offline_playbooks import breakdowns, choose_playbook, playbooks, topics
+from taskforge.agent.offline.playbooks import breakdowns, choose_playbook, playbooks, topics
 from taskforge.core.models import MAX_DEPTH, Mode, Status
 from tests.agent.test_offline_support import (
     ask,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -12,6 +11,8 @@ from taskforge.core.models import Mode, Project, ProjectStatus, Status
 from taskforge.core.patches import (
     Limits,
     PatchError,
+    Problem,
+    ProblemCode,
     apply,
     invert,
     parse_patch,
@@ -188,17 +189,47 @@ def test_dependency_cycle_is_reported_with_its_keys():
     tree = sample_tree()
     problem = only_problem(validate(patch(update("T1", depends_on=["T4"])), tree))
     assert problem.op_index == 0
+    assert problem.code is ProblemCode.CYCLE and problem.code == "cycle"
+    assert problem.cycle == ("T1", "T4")
     assert problem.reason == "dependencies would form a cycle: T1 → T4 → T1"
 
     # A longer cycle through existing dependencies (T3→T2, T4→T1): T2→T4→T1→T3→T2.
     problems = validate(patch(update("T2", depends_on=["T4"]), update("T1", depends_on=["T3"])), tree)
     problem = only_problem(problems)
     assert problem.op_index == 1  # the last operation that closed it
-    keys = re.fullmatch(r"dependencies would form a cycle: (.*)", problem.reason).group(1).split(" → ")
-    assert keys[0] == keys[-1]
+    assert problem.code is ProblemCode.CYCLE
+    keys = [*problem.cycle, problem.cycle[0]]
+    assert problem.reason == "dependencies would form a cycle: " + " → ".join(keys)
     assert set(keys) == {"T1", "T2", "T3", "T4"}
     proposed = {"T1": ["T3"], "T2": ["T4"], "T3": ["T2"], "T4": ["T1"]}
     assert all(b in proposed[a] for a, b in zip(keys, keys[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    ("ops", "code"),
+    [
+        ([update("T99", title="x")], ProblemCode.UNKNOWN_TASK),
+        ([delete("T6"), update("T6", title="x")], ProblemCode.DELETED_TASK),
+        ([update("T5", depends_on=["T5"])], ProblemCode.SELF_DEPENDENCY),
+        ([update("T1", parent_task_id="T3")], ProblemCode.OWN_ANCESTOR),
+        ([update("T1")], ProblemCode.EMPTY_UPDATE),
+        ([delete("T1")], ProblemCode.HAS_SUBTASKS),
+        ([delete("T2", cascade=True)], ProblemCode.DEPENDED_ON),
+        ([create(f"n{i}") for i in range(7)], ProblemCode.TOO_MANY_ROOTS),
+        ([update("T1", title=None)], ProblemCode.NULL_FIELD),
+        ([create("n1", parent_task_id="T5"), create("n2", parent_task_id="n1"), create("n3", parent_task_id="n2"),
+          create("n4", parent_task_id="n3")], ProblemCode.DEPTH),  # T5 is at depth 2: n4 would be at 6
+    ],
+)
+def test_each_problem_carries_a_code(ops, code):
+    problem = only_problem(validate(patch(*ops), sample_tree()))
+    assert problem.code is code
+
+
+def test_problems_made_from_a_reason_alone_are_invalid_and_a_conflict_is_coded_so():
+    assert Problem("anything").code is ProblemCode.INVALID
+    assert Problem("anything", conflict=True).code is ProblemCode.CONFLICT
+    assert Problem.stale("sample", 0, 1).code is ProblemCode.CONFLICT
 
 
 def test_dependency_cycle_broken_later_in_the_patch_is_fine():

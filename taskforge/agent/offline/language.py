@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import re
 
+from taskforge.agent.offline.common import QUOTES, Refusal, capitalised, fit
+from taskforge.core.limits import MINUTES_PER_DAY, MINUTES_PER_MONTH, MINUTES_PER_WEEK
 from taskforge.core.models import Mode
 from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
-
-TITLE_MAX = 200
-
-
-class Refusal(Exception):
-    """The message was understood but cannot be carried out; the text tells the user why."""
 
 
 class NotAReference(Exception):
@@ -54,7 +50,7 @@ def _ends_in_courtesy(text: str) -> bool:
 
 # -- durations -------------------------------------------------------------------------------------
 
-MINUTES_PER = {"minute": 1, "hour": 60, "day": 480, "week": 5 * 480, "month": 20 * 480}
+MINUTES_PER = {"minute": 1, "hour": 60, "day": MINUTES_PER_DAY, "week": MINUTES_PER_WEEK, "month": MINUTES_PER_MONTH}
 _UNIT_NAMES = {
     "minute": ("m", "min", "mins", "minute", "minutes"),
     "hour": ("h", "hr", "hrs", "hour", "hours"),
@@ -96,52 +92,15 @@ def _number(word: str) -> float:
     return float(word) if word[0].isdigit() else 1.0
 
 
-def format_duration(minutes: int) -> str:
-    """480 → "1 day", 90 → "1 hour 30 minutes": the way the user wrote it, for the rationale."""
-    parts = []
-    for unit, size in (("week", 2400), ("day", 480), ("hour", 60), ("minute", 1)):
-        count, minutes = divmod(minutes, size)
-        if count:
-            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
-    return " ".join(parts) or "0 minutes"
-
-
-# -- titles ----------------------------------------------------------------------------------------
-
-_QUOTES = "\"'“”‘’`«»"
+# -- titles and lists ------------------------------------------------------------------------------
 
 
 def clean_title(text: str) -> str:
     """A title from user text: quotes and trailing punctuation gone, first letter capital, ≤200 chars."""
-    text = clean_line(text).strip(_QUOTES + " ").rstrip(".;,:").strip(_QUOTES + " ")
+    text = clean_line(text).strip(QUOTES + " ").rstrip(".;,:").strip(QUOTES + " ")
     if not text:
         return ""
-    return fit(text[0].upper() + text[1:])
-
-
-def fit(text: str, limit: int = TITLE_MAX) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-") + "…"
-
-
-def inline(title: str) -> str:
-    """A title as it reads inside a sentence: "Login form" → "login form", but "API docs" stays."""
-    first = title.split(" ", 1)[0]
-    if len(first) > 1 and (any(ch.isupper() for ch in first[1:]) or any(ch.isdigit() for ch in first)):
-        return title
-    return title[:1].lower() + title[1:]
-
-
-def sentence(text: str) -> str:
-    """User text as a description: trimmed, with a full stop when it has no closing punctuation."""
-    text = text.strip().strip(_QUOTES).strip()
-    if text and text[-1] not in ".!?)":
-        text += "."
-    return text[:1].upper() + text[1:]
+    return fit(capitalised(text))
 
 
 def split_list(text: str) -> list[str]:
@@ -212,7 +171,7 @@ class Scope:
 
     def many(self, phrase: str, *, anywhere: bool = False) -> list[str]:
         """The keys a phrase names, in the order named; raises NotAReference or Refusal."""
-        text = clean_line(phrase).strip(_QUOTES + " ")
+        text = clean_line(phrase).strip(QUOTES + " ")
         if not text:
             raise NotAReference(phrase)
         titled = self._by_title(text, anywhere)

@@ -10,17 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from taskforge.agent import offline_edits as edits
-from taskforge.agent import offline_restructure as restructure
-from taskforge.agent.offline_edits import Edit
-from taskforge.agent.offline_language import (
-    NotAReference,
-    Refusal,
-    Scope,
-    clean_title,
-    parse_duration,
-    split_list,
-)
+from taskforge.agent.offline import edits, restructure
+from taskforge.agent.offline.common import Edit, Refusal
+from taskforge.agent.offline.language import NotAReference, Scope, clean_title, parse_duration, split_list
 from taskforge.core.models import Priority, Status
 
 Parser = Callable[[str, str, Scope], Edit | None]

@@ -1,78 +1,43 @@
 """What the offline planner does once it has understood a message: each function returns an `Edit`.
 
 Here: scaffolding a goal, decomposing a task, adding tasks and editing fields. Restructuring (delete,
-combine, split, move) lives in `offline_restructure`. Every edit is a list of patch operations that the
+combine, split, move) lives in `restructure`. Every edit is a list of patch operations that the
 validator accepts on the current tree as they stand; anything that cannot be done raises `Refusal` with
-a sentence for the user.
+a sentence for the user (both from `common`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
-from taskforge.agent.offline_language import (
+from taskforge.agent.offline.common import (
+    Edit,
     Refusal,
-    Scope,
-    clean_title,
+    create,
     fit,
     format_duration,
     inline,
+    listed,
+    plural,
+    quoted,
     sentence,
+    update,
 )
-from taskforge.agent.offline_playbooks import (
+from taskforge.agent.offline.language import Scope, clean_title
+from taskforge.agent.offline.playbooks import (
     StepTemplate,
     choose_breakdown,
     choose_playbook,
     choose_topic,
     templates_for,
 )
-from taskforge.core.models import MAX_DEPTH, Priority, Status
-from taskforge.core.patches import MetaUpdates, Op, TaskFields, TaskPatch
+from taskforge.core.limits import DESCRIPTION_MAX, MAX_DEPTH, MINUTES_PER_DAY
+from taskforge.core.models import Priority, Status
+from taskforge.core.patches import MetaUpdates
 from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
 
-MINUTES_PER_DAY = 480
 MAX_CHILDREN = 7
-DESCRIPTION_MAX = 20_000
-
-
-@dataclass
-class Edit:
-    """A change the offline planner proposes: what it did, in words, and the operations."""
-
-    summary: str  # follows "Offline planner: " in the rationale
-    ops: list[TaskPatch]
-    meta: MetaUpdates = field(default_factory=MetaUpdates)
-
-
-def create(temp: str, **fields) -> TaskPatch:
-    return TaskPatch(op=Op.CREATE, task_id=temp, body=TaskFields(**fields))
-
-
-def update(key: str, **fields) -> TaskPatch:
-    return TaskPatch(op=Op.UPDATE, task_id=key, body=TaskFields(**fields))
-
-
-def delete(key: str, cascade: bool = False) -> TaskPatch:
-    return TaskPatch(op=Op.DELETE, task_id=key, cascade=True) if cascade else TaskPatch(op=Op.DELETE, task_id=key)
-
-
-def quoted(title: str) -> str:
-    return f"“{title}”"
-
-
-def listed(items: Iterable[str]) -> str:
-    """ "A", "A and B", "A, B and C"."""
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # -- scaffolding a goal ---------------------------------------------------------------------------
@@ -216,7 +181,7 @@ def _share_estimate(steps: list[StepTemplate], budget: int | None) -> list[int]:
 
 def _human_minutes(minutes: float) -> int:
     """Round to what a person would write: half hours under half a day, hours under two days, else half days."""
-    step = 30 if minutes < 240 else 60 if minutes < 960 else 240
+    step = 30 if minutes < MINUTES_PER_DAY / 2 else 60 if minutes < 2 * MINUTES_PER_DAY else MINUTES_PER_DAY // 2
     return max(30, round(minutes / step) * step)
 
 

@@ -9,22 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from taskforge.agent.offline_edits import (
-    DESCRIPTION_MAX,
+from taskforge.agent.offline.common import (
     Edit,
+    Refusal,
     create,
     delete,
+    fit,
+    format_duration,
+    inline,
     listed,
     plural,
     quoted,
     update,
 )
-from taskforge.agent.offline_language import Refusal, Scope, fit, format_duration, inline
-from taskforge.core.models import MAX_DEPTH, Priority, Status, Task
+from taskforge.agent.offline.language import Scope
+from taskforge.core.limits import DESCRIPTION_MAX, MAX_DEPTH, MAX_NEW_ROOTS
+from taskforge.core.models import Priority, Status, Task
 from taskforge.core.patches import TaskPatch
 from taskforge.core.tree import Tree
 
-MAX_PARTS = 6  # a split at the top level creates root tasks, and a patch may create at most 6
+MAX_PARTS = MAX_NEW_ROOTS  # a split at the top level creates root tasks, and a patch may create at most this many
 
 
 def delete_tasks(scope: Scope, keys: list[str]) -> Edit:

@@ -5,7 +5,7 @@ honest: every rationale starts with "Offline planner:". It does three things:
 
 - scaffolds a new project's goal into 3–6 deliverables from the playbooks shipped in `data/playbooks/`;
 - breaks a task down into 3–7 sub-tasks (task mode, or "break down T2"), down to the deepest level;
-- carries out a small command language (`offline_commands`): add, rename, describe, delete, combine,
+- carries out a small command language (`commands`): add, rename, describe, delete, combine,
   split, move, mark, estimate, log time, priority, dependencies.
 
 A message it does not understand, or cannot carry out, gets a reply that says why and no patch. Every
@@ -18,13 +18,14 @@ import threading
 
 from pydantic import ValidationError
 
-from taskforge.agent.offline_commands import interpret
-from taskforge.agent.offline_edits import Edit, scaffold
-from taskforge.agent.offline_language import Refusal, Scope, fit, normalize
-from taskforge.agent.offline_playbooks import load_all
+from taskforge.agent.offline.commands import interpret
+from taskforge.agent.offline.common import Edit, Refusal, capitalised, fit
+from taskforge.agent.offline.edits import scaffold
+from taskforge.agent.offline.language import Scope, normalize
+from taskforge.agent.offline.playbooks import load_all
 from taskforge.agent.planner import Cancelled, Check, Draft, PlanReply, PlanRequest, ProgressCallback
 from taskforge.core.models import Mode
-from taskforge.core.patches import Problem
+from taskforge.core.patches import Problem, ProblemCode
 from taskforge.core.text import clean_line
 
 PREFIX = "Offline planner: "
@@ -62,7 +63,7 @@ class OfflinePlanner:
         try:
             edit = self._edit(request)
         except Refusal as refusal:
-            return _no_change(_capitalised(str(refusal)))
+            return _no_change(capitalised(str(refusal)))
         except ValidationError as error:  # a field the patch format rejects, e.g. text far too long
             first = error.errors(include_url=False)[0]
             return _no_change(f"that would not be a valid change ({first['msg']}), so I left the plan unchanged.")
@@ -111,13 +112,9 @@ def _no_change(message: str) -> Draft:
     return Draft(PlanReply(rationale=text), model=None, understood=False)
 
 
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _explain(problems: list[Problem]) -> str:
-    reason = problems[0].reason
-    if reason.startswith("dependencies would form a cycle"):
-        cycle = reason.split(":", 1)[1].strip()
+    problem = problems[0]
+    if problem.code is ProblemCode.CYCLE:
+        cycle = " → ".join([*problem.cycle, problem.cycle[0]])
         return f"That would make the dependencies circular ({cycle}), so I left the plan unchanged."
-    return f"I could not do that: {reason}. Nothing was changed."
+    return f"I could not do that: {problem.reason}. Nothing was changed."

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from taskforge.core.limits import MAX_NEW_ROOTS, TITLE_MAX
 from taskforge.core.models import Priority
 from taskforge.resources import data_file
 
@@ -31,7 +32,7 @@ class _Strict(BaseModel):
 class StepTemplate(_Strict):
     """One sub-task of a breakdown: its title, technical steps (`do`), acceptance criteria (`done`)."""
 
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
     do: list[str] = Field(default_factory=list)
     done: list[str] = Field(default_factory=list)
     hours: float = Field(gt=0)
@@ -43,7 +44,7 @@ class TaskTemplate(_Strict):
     """One root deliverable of a playbook, sized one to two weeks."""
 
     id: str
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
     description: str
     days: float = Field(ge=5, le=10)
     priority: Priority = Priority.MEDIUM
@@ -58,7 +59,7 @@ class Playbook(_Strict):
     summary: str
     fallback: bool = False
     keywords: dict[str, int] = Field(default_factory=dict)
-    tasks: list[TaskTemplate] = Field(min_length=3, max_length=6)
+    tasks: list[TaskTemplate] = Field(min_length=3, max_length=MAX_NEW_ROOTS)  # scaffolded as new roots
 
     @model_validator(mode="after")
     def _dependencies_point_backwards(self) -> Playbook:
