@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from taskforge.core.limits import TITLE_MAX
+
 
 class TextPrompt(ModalScreen[str | None]):
     """Ask for one line (a title); enter submits, escape cancels with None."""
@@ -29,7 +31,7 @@ class TextPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(self.question, style="bold"), classes="question")
-            yield Input(value=self.value, placeholder=self.placeholder, max_length=200)
+            yield Input(value=self.value, placeholder=self.placeholder, max_length=TITLE_MAX)
             yield Static(Text("enter saves · escape cancels", style="dim"), classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

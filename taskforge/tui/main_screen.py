@@ -419,7 +419,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(TextPrompt(f"Rename {key}", self.project_tree[key].title), renamed)
 
     def action_add_task(self) -> None:
-        from taskforge.core.models import MAX_DEPTH
+        from taskforge.core.limits import MAX_DEPTH
         from taskforge.tui.dialogs import TextPrompt
 
         parent = self.task_tree.highlighted_key
@@ -461,7 +461,8 @@ class MainScreen(Screen[None]):
     # -- modes -------------------------------------------------------------------------------------
 
     def action_task_mode(self) -> None:
-        from taskforge.core.models import MAX_DEPTH, ProjectStatus
+        from taskforge.core.limits import MAX_DEPTH
+        from taskforge.core.models import ProjectStatus
 
         key = self.task_tree.highlighted_key
         tree = self.project_tree
