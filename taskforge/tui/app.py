@@ -48,8 +48,11 @@ class TaskforgeApp(App[None]):
     COMMANDS = App.COMMANDS | {TaskforgeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
-        Binding("ctrl+z", "undo", "Undo", id="app.undo", priority=True),
-        Binding("ctrl+y", "redo", "Redo", id="app.redo", priority=True),
+        # Not priority bindings: a priority key runs the moment it arrives, before the keys typed ahead of
+        # it have reached the focused widget, so `s s ctrl+z` would undo first and edit after. No widget
+        # here takes ctrl+z or ctrl+y, so they still work while typing in the chat.
+        Binding("ctrl+z", "undo", "Undo", id="app.undo"),
+        Binding("ctrl+y", "redo", "Redo", id="app.redo"),
     ]
 
     def __init__(

@@ -88,3 +88,22 @@ async def test_a_malformed_setting_ends_the_app_with_one_line_instead_of_hanging
         assert app.return_code == 1
     finally:
         settings.cache_clear()
+
+
+async def test_keys_that_arrive_together_are_carried_out_in_the_order_typed(make_app, repo, seeded):
+    """As a terminal delivers them: three key events queued at once, not one per frame as the Pilot presses."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.main_screen.task_tree.focus()
+        await pilot.pause()
+        key = app.main_screen.task_tree.highlighted_key
+        for name, character in (("s", "s"), ("s", "s"), ("ctrl+z", "\x1a")):
+            app.post_message(events.Key(name, character))
+        await settle(pilot)
+        await settle(pilot)
+        history = repo.history(seeded)[-3:]
+        assert [record.kind.value for record in history] == ["apply", "apply", "undo"]
+        assert repo.load(seeded)[key].status.value == "doing"
