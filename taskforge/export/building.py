@@ -7,6 +7,7 @@ unknown parents and dependencies, depth, cycles. Every problem names the line or
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ class Record:
     parent: str | None = None  # the parent's ref
     key: str | None = None  # a taskforge key the file asks to keep (`T7`)
     depends: list[str] = field(default_factory=list)  # refs
+    renumbered: str | None = None  # why the file's own id could not be its key: said in a note with the new key
 
 
 @dataclass
@@ -60,8 +62,29 @@ def clip(text: str, limit: int, where: str, notes: list[str] | None) -> str:
     return text[: limit - 1].rstrip() + "…"
 
 
-def build(head: Head, records: list[Record], source: str) -> tuple[Project, ProjectPatch]:
-    """The new project and its one patch; raises BadInput naming the record at fault."""
+def kept_fields(tool: str, fields: dict[str, Any]) -> str:
+    """Fields taskforge has no place for, as a clearly marked section of a description (never dropped)."""
+    if not fields:
+        return ""
+    lines = [f"{KEPT_HEADING.format(tool=tool)}"]
+    for name, value in fields.items():
+        text = value if isinstance(value, str) and "\n" not in value else json.dumps(value, ensure_ascii=False)
+        lines.append(f"- {name}: {text}")
+    return "\n".join(lines)
+
+
+KEPT_HEADING = "Other {tool} fields:"
+
+
+def build(
+    head: Head, records: list[Record], source: str, *, notes: list[str] | None = None, lenient: bool = False
+) -> tuple[Project, ProjectPatch]:
+    """The new project and its one patch; raises BadInput naming the record at fault.
+
+    `lenient` (formats whose own tool loads such files): a dependency on a task not in the file or on
+    the task itself is dropped, and a dependency cycle is broken at the edge that closes it, each with a
+    note naming the record, instead of refusing the file.
+    """
     by_ref: dict[str, Record] = {}
     children: dict[str | None, list[Record]] = {None: []}
     for record in records:
@@ -75,8 +98,10 @@ def build(head: Head, records: list[Record], source: str) -> tuple[Project, Proj
 
     ordered = _preorder(children, records)
     keys = _assign_keys(ordered)
+    if notes is not None:
+        notes.extend(f"{r.where}: {r.renumbered}; it became {keys[r.ref]}" for r in records if r.renumbered)
     creates = [_create(record, keys) for record in ordered]
-    links = _dependencies(ordered, by_ref, keys)
+    links = _dependencies(ordered, by_ref, keys, notes if lenient else None, lenient)
     highest = max((key_number(key) or 0 for key in keys.values()), default=0)
 
     title = clean_line(head.title)[:TITLE_MAX] or "Imported project"
@@ -135,19 +160,25 @@ def _create(record: Record, keys: dict[str, str]) -> TaskPatch:
     return TaskPatch(op=Op.CREATE, task_id=keys[record.ref], body=body)
 
 
-def _dependencies(ordered: list[Record], by_ref: dict[str, Record], keys: dict[str, str]) -> list[TaskPatch]:
+def _dependencies(
+    ordered: list[Record], by_ref: dict[str, Record], keys: dict[str, str], notes: list[str] | None, lenient: bool
+) -> list[TaskPatch]:
     graph: dict[str, list[str]] = {}
     for record in ordered:
         targets: list[str] = []
         for ref in record.depends:
             if ref not in by_ref:
-                raise BadInput(f"{record.where}: depends on {ref}, which is not in the file")
-            if ref == record.ref:
-                raise BadInput(f"{record.where}: depends on itself")
-            if ref not in targets:
+                if not lenient:
+                    raise BadInput(f"{record.where}: depends on {ref}, which is not in the file")
+                _say(notes, f"{record.where}: depends on {ref}, which is not in the file; dropped that dependency")
+            elif ref == record.ref:
+                if not lenient:
+                    raise BadInput(f"{record.where}: depends on itself")
+                _say(notes, f"{record.where}: depends on itself; dropped that dependency")
+            elif ref not in targets:
                 targets.append(ref)
         graph[record.ref] = targets
-    _refuse_cycles(graph, by_ref)
+    _refuse_cycles(graph, by_ref, notes if lenient else None, lenient)
     links = []
     for record in ordered:
         if graph[record.ref]:
@@ -159,14 +190,25 @@ def _dependencies(ordered: list[Record], by_ref: dict[str, Record], keys: dict[s
     return links
 
 
-def _refuse_cycles(graph: dict[str, list[str]], by_ref: dict[str, Record]) -> None:
-    """Depth-first search without recursion (a 10,000-task chain must not hit the recursion limit)."""
+def _say(notes: list[str] | None, note: str) -> None:
+    if notes is not None:
+        notes.append(note)
+
+
+def _refuse_cycles(
+    graph: dict[str, list[str]], by_ref: dict[str, Record], notes: list[str] | None = None, lenient: bool = False
+) -> None:
+    """Depth-first search without recursion (a 10,000-task chain must not hit the recursion limit).
+
+    Lenient: a cycle is broken at its last edge, the one from the last task on the path back to the
+    first (it is removed from `graph`), and the search goes on.
+    """
     state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
     for start in graph:
         if state.get(start):
             continue
         path = [start]
-        iterators = [iter(graph[start])]
+        iterators = [iter(list(graph[start]))]
         state[start] = 1
         while iterators:
             following = next(iterators[-1], None)
@@ -176,11 +218,16 @@ def _refuse_cycles(graph: dict[str, list[str]], by_ref: dict[str, Record]) -> No
             elif state.get(following) == 1:
                 loop = path[path.index(following):] + [following]
                 names = " → ".join(_name(by_ref[ref]) for ref in loop)
-                raise BadInput(f"{by_ref[following].where}: its dependencies form a cycle ({names})")
+                if not lenient:
+                    raise BadInput(f"{by_ref[following].where}: its dependencies form a cycle ({names})")
+                last = by_ref[path[-1]]
+                graph[last.ref].remove(following)
+                _say(notes, f"{last.where}: its dependencies form a cycle ({names}); "
+                            f"dropped its dependency on {_name(by_ref[following])}")
             elif not state.get(following):
                 state[following] = 1
                 path.append(following)
-                iterators.append(iter(graph[following]))
+                iterators.append(iter(list(graph[following])))
 
 
 def _name(record: Record) -> str:

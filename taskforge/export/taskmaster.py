@@ -26,11 +26,11 @@ from datetime import datetime
 from typing import Any
 
 from taskforge.core.errors import BadInput
-from taskforge.core.models import Priority, Project, Status
+from taskforge.core.models import Priority, Project, Status, slugify
 from taskforge.core.patches import ProjectPatch
 from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree, format_minutes
-from taskforge.export.building import Head, Record, build, clip, split_title
+from taskforge.export.building import Head, Record, build, clip, kept_fields, split_title
 from taskforge.export.common import dependencies, in_scope, outline, tops, utc_now
 
 STATUSES = {Status.TODO: "pending", Status.DOING: "in-progress", Status.BLOCKED: "blocked", Status.DONE: "done"}
@@ -161,7 +161,20 @@ DESCRIPTION_MAX = 20_000  # as core.patches.Description
 SHAPES = 'expected {"master": {"tasks": [...]}} or {"tasks": [...]}'
 
 
-def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPatch]:
+KNOWN_FIELDS = {
+    "id", "title", "description", "details", "testStrategy", "status", "priority", "dependencies", "subtasks",
+    "acceptanceCriteria", "parentTaskId",
+}
+
+
+@dataclass
+class _Tag:
+    name: str | None  # None: the older untagged shape
+    body: dict[str, Any]
+    meta: dict[str, Any]
+
+
+def _tags(text: str, notes: list[str] | None) -> list[_Tag]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -169,62 +182,196 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
     if not isinstance(data, dict):
         raise BadInput(f"not a Task Master tasks.json: {SHAPES}")
     if isinstance(data.get("tasks"), list):
-        tag, body, meta = None, data, data.get("meta") or data.get("metadata") or {}
-    else:
-        tagged = {name: value for name, value in data.items() if isinstance(value, dict) and isinstance(value.get("tasks"), list)}
-        if not tagged:
-            raise BadInput(f"not a Task Master tasks.json: {SHAPES}")
-        tag = "master" if "master" in tagged else next(iter(tagged))
-        body, meta = tagged[tag], tagged[tag].get("metadata") or {}
-        others = [name for name in tagged if name != tag]
-        if others and notes is not None:
-            notes.append(f"imported the tag '{tag}'; left out {', '.join(repr(name) for name in others)}")
-    meta = meta if isinstance(meta, dict) else {}
-    title = meta.get("projectName") if isinstance(meta.get("projectName"), str) else None
-    head = Head(
-        title=title or (tag if tag not in (None, "master") else "Task Master tasks"),
-        summary=meta.get("description") if isinstance(meta.get("description"), str) else "",
-    )
+        meta = data.get("meta") or data.get("metadata") or {}
+        return [_Tag(None, data, meta if isinstance(meta, dict) else {})]
+    tags = []
+    for name, value in data.items():
+        if isinstance(value, dict) and isinstance(value.get("tasks"), list):
+            meta = value.get("metadata") or {}
+            tags.append(_Tag(name, value, meta if isinstance(meta, dict) else {}))
+        elif notes is not None:
+            notes.append(f"left out {clean_line(name)!r}: not a tag (no task list)")
+    if not tags:
+        raise BadInput(f"not a Task Master tasks.json: {SHAPES}")
+    return tags
 
+
+def read(text: str, notes: list[str] | None = None, tag: str | None = None) -> tuple[Project, ProjectPatch]:
+    """One project: the tag asked for, else `master`, else the first; a note names the tags left out."""
+    tags = _tags(text, notes)
+    chosen = _choose(tags, tag) if tag is not None else next((t for t in tags if t.name == "master"), tags[0])
+    others = [t.name for t in tags if t is not chosen]
+    if others and notes is not None:
+        notes.append(f"imported the tag '{chosen.name}'; left out {', '.join(repr(name) for name in others)}")
+    return _read_tag(chosen, notes, several=False)
+
+
+def read_all(text: str, notes: list[str] | None = None, tag: str | None = None) -> list[tuple[Project, ProjectPatch]]:
+    """Every tag of a tagged file as its own project (`<name>-<tag>`), or only `tag` when given."""
+    tags = _tags(text, notes)
+    if tag is not None:
+        return [_read_tag(_choose(tags, tag), notes, several=False)]
+    several = len(tags) > 1
+    return [_read_tag(t, notes, several=several, base=_base_title(tags)) for t in tags]
+
+
+def _choose(tags: list[_Tag], name: str) -> _Tag:
+    for candidate in tags:
+        if candidate.name == name or (candidate.name is None and name == "master"):
+            return candidate
+    present = ", ".join(repr(t.name or "master") for t in tags)
+    raise BadInput(f"no tag {clean_line(name)!r} in the file (it has {present})")
+
+
+def _base_title(tags: list[_Tag]) -> str:
+    for candidate in tags:
+        if isinstance(candidate.meta.get("projectName"), str) and candidate.meta["projectName"].strip():
+            return candidate.meta["projectName"]
+    return "Task Master tasks"
+
+
+def _read_tag(tag: _Tag, notes: list[str] | None, *, several: bool, base: str = "") -> tuple[Project, ProjectPatch]:
+    meta = tag.meta
+    summary = meta.get("description") if isinstance(meta.get("description"), str) else ""
+    if several:
+        name = clean_line(tag.name or "master")
+        head = Head(title=f"{clean_line(base)} ({name})", id=f"{slugify(base)}-{slugify(name)}", summary=summary)
+        prefix = f"tag {name}: "
+    else:
+        title = meta.get("projectName") if isinstance(meta.get("projectName"), str) else None
+        head = Head(title=title or (tag.name if tag.name not in (None, "master") else "Task Master tasks"), summary=summary)
+        prefix = ""
+    return build(head, _records(tag.body["tasks"], prefix, notes), "a Task Master tasks.json", notes=notes, lenient=True)
+
+
+def _records(items: list[Any], prefix: str, notes: list[str] | None) -> list[Record]:
+    """Every task and subtask as a record, ids repaired where Task Master tolerates what taskforge cannot."""
     records: list[Record] = []
+    tops: dict[str, Record] = {}  # the file's id as text -> the first task with it
+    subs: dict[tuple[str, str], Record] = {}  # (task ref, subtask id as text) -> the first subtask with it
+    pending: list[tuple[Record, list[Any], Record | None]] = []  # (record, raw dependencies, its task if a subtask)
+    taken = {_number(item.get("id")) for item in items if isinstance(item, dict)} - {None}
     deeper = 0
-    for i, item in enumerate(body["tasks"]):
-        where = f"tasks[{i}]"
+    kept_names: set[str] = set()
+    for i, item in enumerate(items):
+        where = f"{prefix}tasks[{i}]"
         task = _object(item, where)
-        number = _id(task, where)
-        where = f"{where} (id {number})"
-        record = _record(task, where, ref=str(number), inherited=Priority.MEDIUM, notes=notes)
-        record.key = f"T{number}"
-        record.depends = [_reference(dep, where, sibling_of=None) for dep in _list(task, "dependencies", where)]
+        raw = task.get("id")
+        number = _number(raw)
+        shown = _shown(raw)
+        where = f"{where} (id {shown})"
+        record = _record(task, where, ref=f"t{i}", inherited=Priority.MEDIUM, notes=notes, kept=kept_names)
+        text_id = _text_id(raw)
+        if number is not None and str(number) not in tops:
+            record.key = f"T{number}"
+        elif raw is None:
+            record.renumbered = "has no id"
+        elif number is None:
+            record.renumbered = f"its id {shown} is not a whole number"
+        else:
+            record.renumbered = f"its id {shown} repeats {tops[str(number)].where.removeprefix(prefix)}"
+        if text_id is not None and text_id not in tops:
+            tops[text_id] = record
         records.append(record)
-        for j, sub_item in enumerate(_list(task, "subtasks", where)):
-            sub_where = f"tasks[{i}].subtasks[{j}]"
-            subtask = _object(sub_item, sub_where)
-            sub_number = _id(subtask, sub_where)
-            sub_where = f"{sub_where} (id {number}.{sub_number})"
-            sub = _record(subtask, sub_where, ref=f"{number}.{sub_number}", inherited=record.fields["priority"], notes=notes)
+        pending.append((record, _list(task, "dependencies", where), None))
+        own_subs = [(j, _object(sub, f"{where}.subtasks[{j}]")) for j, sub in enumerate(_list(task, "subtasks", where))]
+        highest = max((_sub_number(sub.get("id"), raw) or 0 for _, sub in own_subs), default=0)
+        for j, subtask in own_subs:
+            sub_raw = subtask.get("id")
+            sub_number = _sub_number(sub_raw, raw)
+            sub_text = str(sub_number) if sub_number is not None else _text_id(sub_raw)
+            sub_where = f"{prefix}tasks[{i}].subtasks[{j}] (id {shown}.{_shown(sub_raw)})"
+            sub = _record(subtask, sub_where, ref=f"t{i}.{j}", inherited=record.fields["priority"], notes=notes, kept=kept_names)
             sub.parent = record.ref
-            sub.depends = [_reference(dep, sub_where, sibling_of=number) for dep in _list(subtask, "dependencies", sub_where)]
+            if sub_text is None or (record.ref, sub_text) in subs:
+                highest += 1
+                reason = "has no id" if sub_raw is None else f"sub-task id {_shown(sub_raw)} repeats within task {shown}"
+                _say(notes, f"{sub_where}: {reason}; renumbered {shown}.{highest}")
+                sub_text = str(highest)
+            subs[(record.ref, sub_text)] = sub
             records.append(sub)
+            pending.append((sub, _list(subtask, "dependencies", sub_where), record))
             deeper += len(_list(subtask, "subtasks", sub_where))
-    if deeper and notes is not None:
-        notes.append(f"left out {deeper} item(s) nested inside subtasks (Task Master has two levels)")
-    return build(head, records, "a Task Master tasks.json")
+    del taken
+    for record, raw_depends, task in pending:
+        for dep in raw_depends:
+            target = _resolve(dep, record.where, task, tops, subs)
+            if target is None:
+                _say(notes, f"{record.where}: depends on {_shown(dep)}, which is not in the file; dropped that dependency")
+            elif target.ref not in record.depends:
+                record.depends.append(target.ref)
+    if deeper:
+        _say(notes, f"{prefix}left out {deeper} item(s) nested inside subtasks (Task Master has two levels)")
+    if kept_names:
+        _say(notes, f"{prefix}kept {', '.join(sorted(kept_names))} in the descriptions (taskforge has no field for them)")
+    return records
+
+
+def _say(notes: list[str] | None, note: str) -> None:
+    if notes is not None:
+        notes.append(note)
+
+
+def _shown(value: Any) -> str:
+    """A file's id as a note quotes it: numbers as they are, text in quotes, cleaned."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return value.strip()
+    return json.dumps(clean_line(value) if isinstance(value, str) else value, ensure_ascii=False)[:60]
+
+
+def _number(value: Any) -> int | None:
+    """A task id that can be a key: a positive whole number, or text holding one."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip()[:18])
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**9:
+        return value
+    return None
+
+
+def _sub_number(value: Any, task_id: Any) -> int | None:
+    """A subtask id: a number, or "4.2" written in full inside task 4."""
+    if isinstance(value, str) and "." in value:
+        head, _, tail = value.strip().rpartition(".")
+        if head == _text_id(task_id):
+            value = tail
+    return _number(value)
+
+
+def _text_id(value: Any) -> str | None:
+    number = _number(value)
+    if number is not None:
+        return str(number)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _resolve(
+    dep: Any, where: str, task: Record | None, tops: dict[str, Record], subs: dict[tuple[str, str], Record]
+) -> Record | None:
+    """What a dependency names, as Task Master reads it: a task id, "task.subtask", or in a subtask a sibling."""
+    if isinstance(dep, bool) or not isinstance(dep, (int, str)):
+        raise BadInput(f"{where}: cannot read the dependency {dep!r} (a task id like 3 or a subtask id like 3.1)")
+    text = _text_id(dep)
+    if text is None:
+        return None
+    if task is not None and (task.ref, text) in subs:
+        return subs[(task.ref, text)]
+    if text in tops:
+        return tops[text]
+    head, dot, tail = text.rpartition(".")
+    if dot and head in tops:
+        number = _number(tail)
+        return subs.get((tops[head].ref, str(number) if number is not None else tail))
+    return None
 
 
 def _object(item: Any, where: str) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise BadInput(f"{where}: expected a task object, not {type(item).__name__}")
     return item
-
-
-def _id(task: dict[str, Any], where: str) -> int:
-    value = task.get("id")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise BadInput(f"{where}: id must be a positive whole number, not {value!r}")
-    return value
 
 
 def _list(task: dict[str, Any], name: str, where: str) -> list[Any]:
@@ -241,18 +388,9 @@ def _string(task: dict[str, Any], name: str, where: str) -> str:
     return value
 
 
-def _reference(dep: Any, where: str, sibling_of: int | None) -> str:
-    """A dependency as a ref: "4" for task 4, "4.2" for its subtask 2; in a subtask, 2 means a sibling."""
-    text = str(dep).strip() if isinstance(dep, (int, str)) and not isinstance(dep, bool) else ""
-    parts = text.split(".")
-    if not all(part.isdigit() for part in parts) or len(parts) > 2:
-        raise BadInput(f"{where}: cannot read the dependency {dep!r} (a task id like 3 or a subtask id like 3.1)")
-    if len(parts) == 1:
-        return f"{sibling_of}.{int(text)}" if sibling_of is not None else str(int(text))
-    return f"{int(parts[0])}.{int(parts[1])}"
-
-
-def _record(task: dict[str, Any], where: str, ref: str, inherited: Priority, notes: list[str] | None) -> Record:
+def _record(
+    task: dict[str, Any], where: str, ref: str, inherited: Priority, notes: list[str] | None, kept: set[str]
+) -> Record:
     title, overflow = split_title(_string(task, "title", where))
     if not title:
         raise BadInput(f"{where}: no title")
@@ -274,6 +412,9 @@ def _record(task: dict[str, Any], where: str, ref: str, inherited: Priority, not
         criteria += [line[2:].strip() for line in strategy_lines]
     elif strategy:
         parts.append("Test strategy:\n" + strategy)
+    others = {name: value for name, value in task.items() if name not in KNOWN_FIELDS and value not in (None, "", [], {})}
+    kept.update(others)
+    parts.append(kept_fields("Task Master", others))
     fields = {
         "title": title,
         # A subtask's details may hold a whole folded subtree, more than a description takes.

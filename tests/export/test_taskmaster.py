@@ -110,13 +110,63 @@ def test_the_older_shape_and_task_masters_conventions():
     assert views.depends_on == [models.key] and views.tags == ["deferred"] and views.priority is Priority.LOW
 
 
-def test_a_tagged_file_imports_master_and_names_the_other_tags():
+def test_a_tagged_file_read_as_one_project_takes_master_and_names_the_other_tags():
     document = {"feature-x": {"tasks": [{"id": 1, "title": "Other"}]},
                 "master": {"tasks": [{"id": 1, "title": "Main"}], "metadata": {"description": "Mainline"}}}
     notes: list[str] = []
     tree = reimported(json.dumps(document), notes)
     assert [task.title for task in tree.tasks.values()] == ["Main"] and tree.project.summary == "Mainline"
     assert notes == ["imported the tag 'master'; left out 'feature-x'"]
+
+
+def test_every_tag_is_its_own_project_or_only_the_one_asked_for():
+    document = {"master": {"tasks": [{"id": 1, "title": "Main"}], "metadata": {"description": "Mainline"}},
+                "feature-x": {"tasks": [{"id": 1, "title": "Other"}, {"id": 2, "title": "More"}]}}
+    both = taskmaster.read_all(json.dumps(document))
+    assert [(project.id, project.title) for project, _ in both] == [
+        ("task-master-tasks-master", "Task Master tasks (master)"),
+        ("task-master-tasks-feature-x", "Task Master tasks (feature-x)")]
+    assert [len(patch.task_patches) for _, patch in both] == [1, 2]
+    (project, patch), = taskmaster.read_all(json.dumps(document), tag="feature-x")
+    assert project.title == "feature-x" and len(patch.task_patches) == 2
+    with pytest.raises(BadInput, match="no tag 'nope' in the file \\(it has 'master', 'feature-x'\\)"):
+        taskmaster.read_all(json.dumps(document), tag="nope")
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ('{"tasks": [{"id": 0, "title": "A"}]}', ["tasks[0] (id 0): its id 0 is not a whole number; it became T1"]),
+        ('{"tasks": [{"id": 1, "title": "A", "dependencies": [7]}]}',
+         ["tasks[0] (id 1): depends on 7, which is not in the file; dropped that dependency"]),
+        ('{"tasks": [{"id": 1, "title": "A", "dependencies": [1]}]}',
+         ["tasks[0] (id 1): depends on itself; dropped that dependency"]),
+        ('{"tasks": [{"id": 1, "title": "A", "subtasks": [{"id": 1, "title": "B", "dependencies": [2]}]}]}',
+         ["tasks[0].subtasks[0] (id 1.1): depends on 2, which is not in the file; dropped that dependency"]),
+        ('{"tasks": [{"id": 1, "title": "A", "dependencies": [2]}, {"id": 2, "title": "B", "dependencies": [1]}]}',
+         ["tasks[1] (id 2): its dependencies form a cycle (T1 → T2 → T1); dropped its dependency on T1"]),
+        ('{"tasks": [{"id": 1, "title": "A"}, {"id": 1, "title": "B"}]}',
+         ["tasks[1] (id 1): its id 1 repeats tasks[0] (id 1); it became T2"]),
+        ('{"tasks": [{"id": "42-1", "title": "A"}, {"id": 2, "title": "B", "dependencies": ["42-1"]}]}',
+         ['tasks[0] (id "42-1"): its id "42-1" is not a whole number; it became T3']),
+        ('{"tasks": [{"id": 1, "title": "A", "complexity": 7, "subtasks": [{"id": 1, "title": "B"}, {"id": 1, "title": "C"}]}]}',
+         ["tasks[0].subtasks[1] (id 1.1): sub-task id 1 repeats within task 1; renumbered 1.2",
+          "kept complexity in the descriptions (taskforge has no field for them)"]),
+    ],
+)
+def test_what_task_master_loads_is_repaired_with_a_note_naming_the_record(document, expected):
+    notes: list[str] = []
+    reimported(document, notes)
+    assert notes == expected
+
+
+def test_a_string_id_and_kept_fields_survive():
+    text = json.dumps({"tasks": [
+        {"id": "42-1", "title": "A", "complexity": 7, "owner": {"name": "kim"}},
+        {"id": 2, "title": "B", "dependencies": ["42-1"]}]})
+    tree = reimported(text)
+    assert tree["T2"].depends_on == ["T3"]
+    assert tree["T3"].description == 'Other Task Master fields:\n- complexity: 7\n- owner: {"name": "kim"}'
 
 
 def test_empty_and_big_projects():
@@ -133,17 +183,10 @@ def test_empty_and_big_projects():
         ("{", "not a Task Master tasks.json: Expecting property name"),
         ("[]", "not a Task Master tasks.json: expected"),
         ('{"master": {}}', "not a Task Master tasks.json: expected"),
-        ('{"tasks": [{"id": 0, "title": "A"}]}', "tasks[0]: id must be a positive whole number, not 0"),
         ('{"tasks": [{"id": 1, "title": ""}]}', "tasks[0] (id 1): no title"),
         ('{"tasks": [{"id": 1, "title": "A", "status": "someday"}]}', "tasks[0] (id 1): unknown status “someday”"),
         ('{"tasks": [{"id": 1, "title": "A", "priority": "urgent"}]}', "unknown priority “urgent”"),
-        ('{"tasks": [{"id": 1, "title": "A", "dependencies": [7]}]}', "tasks[0] (id 1): depends on 7, which is not in the file"),
-        ('{"tasks": [{"id": 1, "title": "A", "dependencies": ["x"]}]}', "cannot read the dependency 'x'"),
-        ('{"tasks": [{"id": 1, "title": "A", "subtasks": [{"id": 1, "title": "B", "dependencies": [2]}]}]}',
-         "tasks[0].subtasks[0] (id 1.1): depends on 1.2, which is not in the file"),
-        ('{"tasks": [{"id": 1, "title": "A", "dependencies": [2]}, {"id": 2, "title": "B", "dependencies": [1]}]}',
-         "its dependencies form a cycle (T1 → T2 → T1)"),
-        ('{"tasks": [{"id": 1, "title": "A"}, {"id": 1, "title": "B"}]}', "tasks[1] (id 1): 1 appears twice"),
+        ('{"tasks": [{"id": 1, "title": "A", "dependencies": [[2]]}]}', "cannot read the dependency [2]"),
     ],
 )
 def test_bad_files_name_the_record(document, expected):
