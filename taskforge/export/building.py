@@ -68,8 +68,11 @@ def kept_fields(tool: str, fields: dict[str, Any]) -> str:
         return ""
     lines = [f"{KEPT_HEADING.format(tool=tool)}"]
     for name, value in fields.items():
-        text = value if isinstance(value, str) and "\n" not in value else json.dumps(value, ensure_ascii=False)
-        lines.append(f"- {name}: {text}")
+        if isinstance(value, str) and "\n" in value:  # a Markdown section: indented under its name
+            lines.append(f"- {name}:")
+            lines += [f"  {line}" if line else "" for line in value.split("\n")]
+        else:
+            lines.append(f"- {name}: {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}")
     return "\n".join(lines)
 
 
@@ -77,7 +80,8 @@ KEPT_HEADING = "Other {tool} fields:"
 
 
 def build(
-    head: Head, records: list[Record], source: str, *, notes: list[str] | None = None, lenient: bool = False
+    head: Head, records: list[Record], source: str, *, notes: list[str] | None = None, lenient: bool = False,
+    within: str = "the file",
 ) -> tuple[Project, ProjectPatch]:
     """The new project and its one patch; raises BadInput naming the record at fault.
 
@@ -101,7 +105,7 @@ def build(
     if notes is not None:
         notes.extend(f"{r.where}: {r.renumbered}; it became {keys[r.ref]}" for r in records if r.renumbered)
     creates = [_create(record, keys) for record in ordered]
-    links = _dependencies(ordered, by_ref, keys, notes if lenient else None, lenient)
+    links = _dependencies(ordered, by_ref, keys, notes if lenient else None, lenient, within)
     highest = max((key_number(key) or 0 for key in keys.values()), default=0)
 
     title = clean_line(head.title)[:TITLE_MAX] or "Imported project"
@@ -161,7 +165,8 @@ def _create(record: Record, keys: dict[str, str]) -> TaskPatch:
 
 
 def _dependencies(
-    ordered: list[Record], by_ref: dict[str, Record], keys: dict[str, str], notes: list[str] | None, lenient: bool
+    ordered: list[Record], by_ref: dict[str, Record], keys: dict[str, str], notes: list[str] | None, lenient: bool,
+    within: str = "the file",
 ) -> list[TaskPatch]:
     graph: dict[str, list[str]] = {}
     for record in ordered:
@@ -170,7 +175,7 @@ def _dependencies(
             if ref not in by_ref:
                 if not lenient:
                     raise BadInput(f"{record.where}: depends on {ref}, which is not in the file")
-                _say(notes, f"{record.where}: depends on {ref}, which is not in the file; dropped that dependency")
+                _say(notes, f"{record.where}: depends on {ref}, which is not in {within}; dropped that dependency")
             elif ref == record.ref:
                 if not lenient:
                     raise BadInput(f"{record.where}: depends on itself")

@@ -26,6 +26,7 @@ When every task shares the first segment, that is the project; otherwise each fi
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +36,7 @@ from taskforge.core.models import KEY_PATTERN, Priority, Project, Status
 from taskforge.core.patches import ProjectPatch
 from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree
-from taskforge.export.building import Head, Record, build, split_title
+from taskforge.export.building import Head, Record, build, kept_fields, split_title
 from taskforge.export.common import dependencies, in_scope, outline, stable_uuid, utc_now
 
 STAMP = "%Y%m%dT%H%M%SZ"
@@ -107,17 +108,28 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
     entries = _entries(text)
     kept: list[tuple[str, dict[str, Any]]] = []
     left_out: set[str] = set()
+    first_seen: dict[str, int] = {}  # uuid -> its index in `kept`
     for where, data in entries:
         status = _text(data, "status", where) or "pending"
         if status not in _KNOWN_STATUSES:
             raise BadInput(f"{where}: unknown status “{status}” (expected one of {', '.join(sorted(_KNOWN_STATUSES))})")
         uuid = _text(data, "uuid", where)
-        if not uuid:
-            raise BadInput(f"{where}: no uuid")
+        named = _named(where, data)
+        if not uuid:  # `task import` makes one
+            data = {**data, "uuid": f"(no uuid) {where}"}
+            _say(notes, f"{named}: has no uuid; gave it one, as `task import` does")
+        elif uuid in first_seen or uuid in left_out:  # `task import` updates the task it already has: the later wins
+            earlier = kept[first_seen[uuid]][0] if uuid in first_seen else "a deleted task"
+            _say(notes, f"{named}: its uuid {clean_line(uuid)[:40]} repeats {earlier}; the later one wins, as in `task import`")
+            if uuid in first_seen:
+                kept[first_seen.pop(uuid)] = ("", {})
+            left_out.discard(uuid)
         if status in ("deleted", "recurring"):  # gone, or a template whose instances are the real tasks
-            left_out.add(uuid)
+            left_out.add(data["uuid"])
             continue
+        first_seen[data["uuid"]] = len(kept)
         kept.append((where, data))
+    kept = [item for item in kept if item[0]]
     if left_out and notes is not None:
         notes.append(f"left out {len(left_out)} deleted task(s) and recurrence template(s)")
     kept.sort(key=lambda item: _text(item[1], "entry", item[0]))  # stable: file order breaks ties
@@ -157,7 +169,42 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
         record.parent = parent
         records.append(record)
     _close_finished_groups(records, groups)
-    return build(head, records, "a Taskwarrior export")
+    kept_names = sorted({name for _, data in kept for name, value in data.items()
+                         if name not in _KNOWN_FIELDS and not name.startswith("taskforge_") and value not in (None, "", [])})
+    if kept_names:
+        _say(notes, f"kept {', '.join(kept_names)} in the descriptions (taskforge has no field for them)")
+    return build(head, records, "a Taskwarrior export", notes=notes, lenient=True)
+
+
+# Read into taskforge's fields, or bookkeeping Taskwarrior keeps itself (ids, urgency, entry/modified/end times).
+_KNOWN_FIELDS = {"uuid", "description", "status", "project", "priority", "tags", "depends", "annotations", "start",
+                 "entry", "modified", "end", "id", "urgency"}
+_DATES = {"due", "scheduled", "wait", "until"}
+
+
+def _say(notes: list[str] | None, note: str) -> None:
+    if notes is not None:
+        notes.append(note)
+
+
+def _named(where: str, data: dict[str, Any]) -> str:
+    """How a note names a task: its place in the file and the start of its description."""
+    description = data.get("description")
+    title = split_title(description)[0] if isinstance(description, str) else ""
+    return f'{where} ("{title[:40]}")' if title else where
+
+
+def _others(data: dict[str, Any]) -> dict[str, Any]:
+    """Attributes taskforge has no field for (due, scheduled, wait, recur, UDAs, …), dates made readable."""
+    others = {}
+    for name, value in data.items():
+        if name in _KNOWN_FIELDS or name.startswith("taskforge_") or value in (None, "", []):
+            continue
+        if name in _DATES and isinstance(value, str):
+            with contextlib.suppress(ValueError):  # not Taskwarrior's own format: kept as written
+                value = datetime.strptime(value, STAMP).strftime("%Y-%m-%d %H:%M UTC")
+        others[name] = value
+    return others
 
 
 def _entries(text: str) -> list[tuple[str, dict[str, Any]]]:
@@ -247,6 +294,9 @@ def _record(where: str, data: dict[str, Any], left_out: set[str], notes: list[st
     dropped = [uuid for uuid in depends if uuid in left_out]
     if dropped and notes is not None:
         notes.append(f"{where}: dropped its dependency on {len(dropped)} deleted task(s)")
+    extra = kept_fields("Taskwarrior", _others(data))
+    if extra:
+        lines += ["", extra] if lines else [extra]
     fields: dict[str, Any] = {
         "title": title, "description": "\n".join(lines), "status": status, "priority": priority,
         "acceptance_criteria": criteria, "tags": _strings(data, "tags", where),

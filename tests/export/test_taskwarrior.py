@@ -172,17 +172,13 @@ def test_critical_and_blocked_survive_through_attributes_taskwarrior_keeps():
     ("text", "expected"),
     [
         ("[{", "not a Taskwarrior export: Expecting property name"),
-        ('{"a": 1}', "line 1: no uuid"),
+        ('{"a": 1}', "line 1: no description"),
         ("[1]", "record 1: expected a task object, not int"),
         ('[{"uuid": "a", "description": "A", "status": "lost"}]', "record 1: unknown status “lost”"),
         ('[{"uuid": "a", "description": ""}]', "record 1: no description"),
-        ('[{"uuid": "a", "description": "A", "depends": ["zz"]}]', 'record 1 ("A"): depends on zz, which is not in the file'),
-        ('[{"uuid": "a", "description": "A", "depends": ["b"]}, {"uuid": "b", "description": "B", "depends": "a"}]',
-         'its dependencies form a cycle ("A" → "B" → "A")'),
         ('[{"uuid": "a", "description": "A", "taskforge_estimate": "soon"}]', "taskforge_estimate must be whole minutes"),
         ('[{"uuid": "a", "description": "A", "priority": "X"}]', "unknown priority “X”"),
         ('[{"uuid": "a", "description": "A", "project": "p.b.c.d.e.f.g"}]', "nested 6 levels deep"),
-        ('[{"uuid": "a", "description": "A"}, {"uuid": "a", "description": "B"}]', "record 2 (\"B\"): a appears twice"),
     ],
 )
 def test_bad_exports_name_the_record(text, expected):
@@ -193,11 +189,65 @@ def test_bad_exports_name_the_record(text, expected):
 
 def test_bad_export_through_the_command_line_creates_nothing(cli, tmp_path):
     path = tmp_path / "tasks.json"
-    path.write_text('[{"uuid": "a", "description": "A", "depends": ["missing"]}]', encoding="utf-8")
+    path.write_text('[{"uuid": "a", "description": "A", "status": "lost"}]', encoding="utf-8")
     result = cli("import", str(path))
     assert result.exit_code == 1
-    assert result.stderr.strip() == 'taskforge: record 1 ("A"): depends on missing, which is not in the file'
+    assert result.stderr.strip().startswith("taskforge: record 1: unknown status “lost”")
     assert projects(cli) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[{"description": "A"}]', ['record 1 ("A"): has no uuid; gave it one, as `task import` does']),
+        ('[{"uuid": "a", "description": "A"}, {"uuid": "a", "description": "B"}]',
+         ['record 2 ("B"): its uuid a repeats record 1; the later one wins, as in `task import`']),
+        ('[{"uuid": "a", "description": "A", "depends": ["zz"]}]',
+         ['record 1 ("A"): depends on zz, which is not in the file; dropped that dependency']),
+        ('[{"uuid": "a", "description": "A", "depends": ["a"]}]', ['record 1 ("A"): depends on itself; dropped that dependency']),
+        ('[{"uuid": "a", "description": "A", "depends": ["b"]}, {"uuid": "b", "description": "B", "depends": "a"}]',
+         ['record 2 ("B"): its dependencies form a cycle ("A" → "B" → "A"); dropped its dependency on "A"']),
+        ('[{"uuid": "a", "description": "A", "due": "20250301T120000Z", "wait": "x", "estimate": 3}]',
+         ["kept due, estimate, wait in the descriptions (taskforge has no field for them)"]),
+    ],
+)
+def test_what_task_import_takes_is_repaired_with_a_note_naming_the_record(text, expected):
+    notes: list[str] = []
+    tree = reimported(text, notes)
+    assert notes == expected and len(tree) >= 1
+
+
+def test_kept_attributes_and_the_later_duplicate():
+    text = json.dumps([
+        {"uuid": "a", "description": "First", "annotations": [{"entry": "20250101T000000Z", "description": "Call Kim"}]},
+        {"uuid": "a", "description": "Second", "due": "20250301T120000Z",
+         "annotations": [{"entry": "20250101T000000Z", "description": "Call Kim"}]},
+    ])
+    tree = reimported(text)
+    assert [task.title for task in tree.tasks.values()] == ["Second"]
+    assert tree["T1"].description == "Call Kim\n\nOther Taskwarrior fields:\n- due: 2025-03-01 12:00 UTC"
+
+
+@needs_task
+def test_the_quirks_import_as_task_import_takes_them(task, tmp_path):
+    """What the real `task import` keeps from a quirky file is what taskforge keeps: same tasks, same links."""
+    quirky = [
+        {"description": "No uuid", "status": "pending", "due": "20250301T120000Z"},
+        {"uuid": "11111111-1111-4111-8111-111111111111", "description": "First", "status": "pending"},
+        {"uuid": "11111111-1111-4111-8111-111111111111", "description": "Second", "status": "pending"},
+        {"uuid": "22222222-2222-4222-8222-222222222222", "description": "Dangling", "status": "pending",
+         "depends": ["33333333-3333-4333-8333-333333333333", "11111111-1111-4111-8111-111111111111"]},
+    ]
+    path = tmp_path / "quirky.json"
+    path.write_text(json.dumps(quirky), encoding="utf-8")
+    task("import", str(path))
+    theirs = json.loads(task("export"))
+    tree = reimported(path.read_text(encoding="utf-8"))
+    assert sorted(item["description"] for item in theirs) == sorted(t.title for t in tree.tasks.values())
+    by_title = {t.title: t for t in tree.tasks.values()}
+    assert [tree[dep].title for dep in by_title["Dangling"].depends_on] == ["Second"]  # the later duplicate won
+    assert next(item for item in theirs if item["description"] == "No uuid")["due"] == "20250301T120000Z"
+    assert "- due: 2025-03-01 12:00 UTC" in by_title["No uuid"].description
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
