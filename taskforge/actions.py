@@ -26,7 +26,7 @@ from taskforge.core.patches import (
 )
 from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
-from taskforge.export import EXPORTERS, IMPORTERS, exporter, guess_import_format, importer
+from taskforge.export import EXPORTERS, FOLDERS, IMPORTERS, exporter, folder_format, guess_import_format, importer
 from taskforge.store.interface import Applied, Repository
 
 
@@ -136,21 +136,82 @@ def import_file(
     repo: Repository, path: Path | None, text: str, fmt: str | None, notes: list[str] | None = None
 ) -> Applied:
     """A new project from a file, through one audited patch that can be undone; what was left out goes to `notes`."""
+    name, fmt = _import_format(path, text, fmt)
+    with gc_paused():  # tens of thousands of small objects: no point rescanning them as they pile up
+        project, patch = importer(fmt).read(text, notes)
+    return _create(repo, name, [(project, patch)])[0]
+
+
+def import_projects(
+    repo: Repository, path: Path | None, text: str, fmt: str | None, notes: list[str] | None = None,
+    *, tag: str | None = None,
+) -> list[Applied]:
+    """Every project a file holds (each tag of a Task Master file, or only `tag`), one audited patch each."""
+    name, fmt = _import_format(path, text, fmt)
+    module = importer(fmt)
+    if tag is not None and not hasattr(module, "read_all"):
+        raise BadInput(f"--tag is for Task Master files, not {fmt}")
+    with gc_paused():
+        read = module.read_all(text, notes, tag=tag) if hasattr(module, "read_all") else [module.read(text, notes)]
+    return _create(repo, name, read)
+
+
+def import_folder(repo: Repository, folder: Path, fmt: str, notes: list[str] | None = None) -> Applied:
+    """A new project from a folder format (Backlog.md), through one audited patch."""
+    if fmt not in FOLDERS:
+        raise BadInput(f"{folder.name} is a folder; only {', '.join(FOLDERS)} imports a folder")
+    with gc_paused():
+        project, patch = folder_format(fmt).read_folder(folder, notes)
+    return _create(repo, folder.name, [(project, patch)])[0]
+
+
+def folder_import_format(folder: Path) -> str | None:
+    """The folder format a directory holds, if any."""
+    return "backlog" if folder_format("backlog").is_backlog_folder(folder) else None
+
+
+def export_folder(tree: Tree, fmt: str, folder: Path, task: str | None = None, notes: list[str] | None = None) -> list[Path]:
+    """Write a folder format (Backlog.md) into `folder`; returns the files written."""
+    if task is not None and task not in tree:
+        raise UnknownTask(tree.project.id, task)
+    module = folder_format(fmt)
+    if notes is not None:
+        notes.extend(module.losses(tree, task))
+    return module.write(tree, task, folder, notes)
+
+
+def _import_format(path: Path | None, text: str, fmt: str | None) -> tuple[str, str]:
     name = path.name if path else "-"
     fmt = fmt or guess_import_format(name, text)
     if fmt is None:
         raise BadInput(f"cannot tell the format of {name}; pass --format")
     if fmt not in IMPORTERS:
         raise BadInput(f"cannot import {fmt} (choose from {', '.join(IMPORTERS)})")
-    with gc_paused():  # tens of thousands of small objects: no point rescanning them as they pile up
-        project, patch = importer(fmt).read(text, notes)
-    try:
-        return repo.create_project(
-            project, patch, Provenance(message=f"import {name}", planner="import"), mode=Mode.IMPORT
-        )
-    except PatchError as exc:  # name the task, not the operation of a patch the user never wrote
-        reasons = "; ".join(f"task {p.task_id}: {p.reason}" if p.task_id else p.reason for p in exc.problems)
-        raise BadInput(f"{name}: {reasons}") from None
+    return name, fmt
+
+
+def _create(repo: Repository, name: str, read: list[tuple[Project, ProjectPatch]]) -> list[Applied]:
+    """Each project through its own audited patch; with several, every patch is checked before any is written."""
+    if len(read) > 1:
+        for project, patch in read:
+            result = replay(patch, Tree.empty(project), Mode.IMPORT)
+            if result.problems:
+                _refuse(name, PatchError(result.problems))
+    applied = []
+    for project, patch in read:
+        try:
+            applied.append(repo.create_project(
+                project, patch, Provenance(message=f"import {name}", planner="import"), mode=Mode.IMPORT
+            ))
+        except PatchError as exc:
+            _refuse(name, exc)
+    return applied
+
+
+def _refuse(name: str, exc: PatchError) -> None:
+    """Name the task, not the operation of a patch the user never wrote."""
+    reasons = "; ".join(f"task {p.task_id}: {p.reason}" if p.task_id else p.reason for p in exc.problems)
+    raise BadInput(f"{name}: {reasons}") from None
 
 
 # -- direct edits on one task ------------------------------------------------------------------

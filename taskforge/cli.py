@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from taskforge.core.errors import TaskforgeError
-from taskforge.export import EXPORTERS, IMPORTERS
+from taskforge.export import EXPORTERS, FOLDERS, IMPORTERS
 
 if TYPE_CHECKING:
     from taskforge.store.interface import Reader
@@ -40,8 +40,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable, do
 
 
 # One member per registered format (the registry imports no format module until one is used).
-ExportFormat = StrEnum("ExportFormat", {name.replace("-", "_"): name for name in EXPORTERS})
-ImportFormat = StrEnum("ImportFormat", {name.replace("-", "_"): name for name in IMPORTERS})
+ExportFormat = StrEnum("ExportFormat", {name.replace("-", "_"): name for name in {**EXPORTERS, **FOLDERS}})
+ImportFormat = StrEnum("ImportFormat", {name.replace("-", "_"): name for name in {**IMPORTERS, **FOLDERS}})
 
 
 class _State:
@@ -432,7 +432,9 @@ def redo_command(project: Annotated[str, typer.Argument(help="The project's id."
 def export_command(
     project: Annotated[str, typer.Argument(help="The project's id.")],
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.json,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout (backlog: this folder).")
+    ] = None,
     task: Annotated[str | None, typer.Option("--task", help="Export only this task's subtree.")] = None,
     db: DbOption = None,
 ) -> None:
@@ -442,6 +444,14 @@ def export_command(
     with open_reader(db) as repo:
         tree = repo.load(project)
     notes: list[str] = []
+    if fmt.value in FOLDERS:  # a folder of files (Backlog.md), never stdout
+        if output is None:
+            fail(f"{fmt.value} writes a folder: pass -o FOLDER", 2)
+        written = actions.export_folder(tree, fmt.value, output, task, notes)
+        for note in notes:
+            typer.echo(f"taskforge: note: {note}", err=True)
+        typer.echo(f"Wrote {len(written)} file(s) into {output} ({fmt.value}).", err=True)
+        return
     text = actions.export_text(tree, fmt.value, task, notes)
     for note in notes:
         typer.echo(f"taskforge: note: {note}", err=True)
@@ -462,22 +472,37 @@ def import_command(
     fmt: Annotated[
         ImportFormat | None, typer.Option("--format", "-f", help="Input format (default: from the file).")
     ] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Task Master: import only this tag (default: every tag, a project each).")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Create a new project from a file, through one audited patch that can be undone."""
+    """Create a new project from a file (or a Backlog.md folder), through one audited patch that can be undone."""
     from taskforge import actions
 
-    path, text = read_input(source)
     notes: list[str] = []
-    with open_repo(db) as repo:
-        applied = actions.import_file(repo, path, text, fmt.value if fmt else None, notes)
+    folder = Path(source) if source != "-" and Path(source).is_dir() else None
+    if folder is not None or (fmt is not None and fmt.value in FOLDERS):
+        if folder is None:
+            fail(f"{fmt.value} imports a folder; {source} is not one", 2)
+        kind = fmt.value if fmt else actions.folder_import_format(folder)
+        if kind is None:
+            raise TaskforgeError(f"{source} is a directory")
+        with open_repo(db) as repo:
+            imported = [actions.import_folder(repo, folder, kind, notes)]
+    else:
+        path, text = read_input(source)
+        with open_repo(db) as repo:
+            imported = actions.import_projects(repo, path, text, fmt.value if fmt else None, notes, tag=tag)
     for note in notes:
         typer.echo(f"taskforge: note: {note}", err=True)
-    project = applied.tree.project
-    if as_json:
-        return out_json({"id": project.id, "title": project.title, "tasks": len(applied.tree), "version": project.version})
-    typer.echo(f"Imported '{project.id}' ({project.title}): {len(applied.tree)} tasks.")
+    summaries = [{"id": a.tree.project.id, "title": a.tree.project.title, "tasks": len(a.tree),
+                  "version": a.tree.project.version} for a in imported]
+    if as_json:  # one object; a list when a file held several projects (the tags of a Task Master file)
+        return out_json(summaries[0] if len(summaries) == 1 else summaries)
+    for summary in summaries:
+        typer.echo(f"Imported '{summary['id']}' ({summary['title']}): {summary['tasks']} tasks.")
 
 
 def main() -> None:

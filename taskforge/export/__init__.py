@@ -3,7 +3,11 @@
 An exporter module has `render(tree, root=None) -> str` (the whole project, or the subtree under `root`)
 and may have `losses(tree, root=None) -> list[str]`: what the format could not carry, said on stderr.
 An importer module has `read(text, notes=None) -> (Project, ProjectPatch)`: a new project and the one
-patch that fills it; it raises BadInput naming the line or record, and appends to `notes` what it left out.
+patch that fills it; it raises BadInput naming the line or record, and appends to `notes` what it left out
+or repaired. One that may hold several projects (Task Master's tags) also has `read_all(text, notes, tag=None)`.
+
+A folder format (Backlog.md) writes and reads a folder rather than text: `write(tree, root, folder, notes)`
+returns the files written, `read_folder(folder, notes)` the project and its patch.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ EXPORTERS = {
     "taskmaster": "taskmaster",
 }
 IMPORTERS = {"json": "taskforge_json", "md": "markdown", "taskwarrior": "taskwarrior", "taskmaster": "taskmaster"}
+# Formats that are a folder of files: exported with `-o FOLDER`, imported from a folder.
+FOLDERS = {"backlog": "backlog"}
 
 _TASKFORGE_DOCUMENT = re.compile(r'"format"\s*:')
 _SNIFF_CHARS = 65_536
@@ -37,6 +43,10 @@ def exporter(name: str) -> ModuleType:
 
 def importer(name: str) -> ModuleType:
     return import_module(f"taskforge.export.{IMPORTERS[name]}")
+
+
+def folder_format(name: str) -> ModuleType:
+    return import_module(f"taskforge.export.{FOLDERS[name]}")
 
 
 def guess_import_format(filename: str, text: str) -> str | None:

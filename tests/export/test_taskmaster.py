@@ -201,3 +201,17 @@ def test_bad_file_through_the_command_line_creates_nothing(cli, tmp_path):
     result = cli("import", str(path))
     assert result.exit_code == 1 and "tasks[0] (id 1): unknown status “someday”" in result.stderr
     assert projects(cli) == []
+
+
+def test_the_command_line_imports_every_tag_or_the_one_asked_for(cli, tmp_path):
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps({"master": {"tasks": [{"id": 1, "title": "Main"}]},
+                                "feature-x": {"tasks": [{"id": 1, "title": "Other"}]}}), encoding="utf-8")
+    result = cli("import", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    assert [item["id"] for item in json.loads(result.stdout)] == ["task-master-tasks-master", "task-master-tasks-feature-x"]
+    one = cli("import", str(path), "--tag", "feature-x", "--json")
+    assert one.exit_code == 0 and json.loads(one.stdout)["title"] == "feature-x"
+    missing = cli("import", str(path), "--tag", "nope")
+    assert missing.exit_code == 1 and "no tag 'nope' in the file" in missing.stderr
+    assert len(projects(cli)) == 3
