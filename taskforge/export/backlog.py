@@ -62,7 +62,7 @@ from taskforge.core.patches import ProjectPatch
 from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree
 from taskforge.export.building import Head, Record, build, clip, kept_fields, split_title
-from taskforge.export.common import dependencies, in_scope, outline, utc_now
+from taskforge.export.common import dependencies, in_scope, left_out, outline, utc_now
 
 STATUSES = {Status.TODO: "To Do", Status.DOING: "In Progress", Status.BLOCKED: "Blocked", Status.DONE: "Done"}
 PRIORITIES = {Priority.CRITICAL: "high", Priority.HIGH: "high", Priority.MEDIUM: "medium", Priority.LOW: "low"}
@@ -76,10 +76,7 @@ DESCRIPTION_MAX = 20_000  # as core.patches.Description
 
 def losses(tree: Tree, root: str | None = None) -> list[str]:
     keys = [key for key, _ in outline(tree, root)]
-    notes = []
-    timed = sum(tree[k].estimate_minutes is not None or tree[k].actual_minutes is not None for k in keys)
-    if timed:
-        notes.append(f"backlog: Backlog.md has no estimate or time spent; left out those of {timed} task(s)")
+    notes = left_out("backlog", tree, root, ["estimate_minutes", "actual_minutes"])
     critical = sum(tree[k].priority is Priority.CRITICAL for k in keys)
     if critical:
         notes.append(f"backlog: {critical} critical task(s) written as high priority")

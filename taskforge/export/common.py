@@ -52,3 +52,28 @@ def notes_text(description: str, criteria: list[str]) -> str:
     if criteria:
         parts.append("Acceptance criteria:\n" + "\n".join(f"- {clean_line(c)}" for c in criteria))
     return "\n\n".join(parts)
+
+
+# What `left_out` can name: a field as a note says it, and whether a task has a value for it.
+FIELDS = {
+    "description": ("descriptions", lambda task: bool(task.description)),
+    "acceptance_criteria": ("acceptance criteria", lambda task: bool(task.acceptance_criteria)),
+    "tags": ("tags", lambda task: bool(task.tags)),
+    "estimate_minutes": ("estimates", lambda task: task.estimate_minutes is not None),
+    "actual_minutes": ("time spent", lambda task: task.actual_minutes is not None),
+    "priority": ("priorities", lambda task: task.priority.value != "medium"),
+    "status": ("statuses other than done", lambda task: task.status.value in ("doing", "blocked")),
+    "depends_on": ("dependencies", lambda task: bool(task.depends_on)),
+}
+
+
+def left_out(fmt: str, tree: Tree, root: str | None, fields: list[str]) -> list[str]:
+    """One note naming each field the format has no place for, with how many tasks had one; none if none had."""
+    keys = [key for key, _ in outline(tree, root)]
+    counts = []
+    for name in fields:
+        said, has = FIELDS[name]
+        count = sum(has(tree[key]) for key in keys)
+        if count:
+            counts.append(f"{said} ({count})")
+    return [f"{fmt}: no place for {', '.join(counts)}; left out"] if counts else []

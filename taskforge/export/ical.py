@@ -26,11 +26,15 @@ from datetime import datetime
 from taskforge.core.models import Priority, Status
 from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
-from taskforge.export.common import dependencies, in_scope, notes_text, outline, stable_uuid, utc_now
+from taskforge.export.common import dependencies, in_scope, left_out, notes_text, outline, stable_uuid, utc_now
 
 STATUSES = {Status.TODO: "NEEDS-ACTION", Status.BLOCKED: "NEEDS-ACTION", Status.DOING: "IN-PROCESS", Status.DONE: "COMPLETED"}
 PRIORITIES = {Priority.CRITICAL: 1, Priority.HIGH: 3, Priority.MEDIUM: 5, Priority.LOW: 7}
 LINE_OCTETS = 75
+
+
+def losses(tree: Tree, root: str | None = None) -> list[str]:
+    return left_out("ics", tree, root, ["actual_minutes"])
 
 
 def render(tree: Tree, root: str | None = None, *, now: datetime | None = None) -> str:

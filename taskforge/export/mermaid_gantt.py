@@ -22,8 +22,12 @@ from datetime import date
 from taskforge.core.limits import MINUTES_PER_DAY
 from taskforge.core.models import Priority, Status
 from taskforge.core.tree import Tree
-from taskforge.export.common import dependencies, in_scope, outline, utc_now
+from taskforge.export.common import dependencies, in_scope, left_out, outline, utc_now
 from taskforge.export.mermaid_text import label
+
+
+def losses(tree: Tree, root: str | None = None) -> list[str]:
+    return left_out("mermaid", tree, root, ["description", "acceptance_criteria", "tags", "actual_minutes"])
 
 
 def render(tree: Tree, root: str | None = None, *, start: date | None = None) -> str:

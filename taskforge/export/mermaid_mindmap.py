@@ -13,10 +13,16 @@ from __future__ import annotations
 
 from taskforge.core.models import Status
 from taskforge.core.tree import Tree
-from taskforge.export.common import outline
+from taskforge.export.common import left_out, outline
 from taskforge.export.mermaid_text import label
 
 INDENT = "  "
+
+
+def losses(tree: Tree, root: str | None = None) -> list[str]:
+    return left_out("mermaid-mindmap", tree, root, [
+        "description", "acceptance_criteria", "tags", "estimate_minutes", "actual_minutes", "priority", "status",
+        "depends_on"])
 
 
 def render(tree: Tree, root: str | None = None) -> str:

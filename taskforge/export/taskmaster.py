@@ -31,7 +31,7 @@ from taskforge.core.patches import ProjectPatch
 from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree, format_minutes
 from taskforge.export.building import Head, Record, build, clip, kept_fields, split_title
-from taskforge.export.common import dependencies, in_scope, outline, tops, utc_now
+from taskforge.export.common import dependencies, in_scope, left_out, outline, tops, utc_now
 
 STATUSES = {Status.TODO: "pending", Status.DOING: "in-progress", Status.BLOCKED: "blocked", Status.DONE: "done"}
 PRIORITIES = {Priority.CRITICAL: "high", Priority.HIGH: "high", Priority.MEDIUM: "medium", Priority.LOW: "low"}
@@ -82,7 +82,7 @@ def losses(tree: Tree, root: str | None = None) -> list[str]:
         notes.append(f"taskmaster: a subtask can only depend on subtasks; dropped {pairs}{more}")
     if plan.critical:
         notes.append(f"taskmaster: {plan.critical} critical task(s) written as high priority")
-    return notes
+    return notes + left_out("taskmaster", tree, root, ["tags", "estimate_minutes", "actual_minutes"])
 
 
 def render(tree: Tree, root: str | None = None, *, now: datetime | None = None) -> str:

@@ -71,6 +71,27 @@ def test_todotxt_titles_that_would_read_as_marks_are_defused():
     assert lines[1].startswith("(C) - 2024-05-01 launch")
 
 
+# The todo.txt format's own rules (todo.txt-cli, topydo): a word starting + or @ is a project or context,
+# a word holding a colon between two other characters is key:value.
+TODO_PROJECT = re.compile(r"(?<!\S)\+\S+")
+TODO_CONTEXT = re.compile(r"(?<!\S)@\S+")
+TODO_KEY_VALUE = re.compile(r"(?<!\S)[^\s:]+:[^\s:]+")
+
+
+def test_todotxt_titles_never_turn_into_metadata():
+    title = "Fix +api for @home users due:friday (see https://x.org/a) in C++ a+b me@x.org"
+    line = todotxt.render(build([create("a", title, tags=["ux"])]))
+    metadata = TODO_PROJECT.findall(line) + TODO_CONTEXT.findall(line) + TODO_KEY_VALUE.findall(line)
+    assert metadata == ["+awkward", "@ux", "key:T1"]  # only what the export itself says
+    assert line.startswith("(C) Fix ＋api for ＠home users due：friday (see https：//x.org/a) in C++ a+b me@x.org +awkward")
+
+
+def test_todotxt_names_what_it_leaves_out():
+    assert todotxt.losses(awkward_tree()) == [
+        "todotxt: no place for descriptions (2), acceptance criteria (2), time spent (1); left out"]
+    assert todotxt.losses(sample_tree()) == ["todotxt: no place for acceptance criteria (1); left out"]
+
+
 def test_todotxt_sample_and_empty():
     assert todotxt.render(empty_tree()) == ""
     assert todotxt.render(sample_tree()).splitlines()[0] == "(C) Design +sample @ux key:T1 est:600"
