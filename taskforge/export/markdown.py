@@ -14,6 +14,9 @@
 Facts follow the title, each after " · ": a status other than todo/done (the box says those), a
 priority other than medium, `est`/`spent` (a day is 8 hours), `after` and the keys depended on, `#tags`.
 Inline text is Markdown-escaped, and "·" in it is written `&middot;` so that it never splits facts.
+Descriptions and the summary are text, not Markdown: quoted line by line and escaped the same way
+(plus a list marker or underline at a line's start), so that a `- [ ] …` line is no extra checkbox and
+`<script>` no HTML to a CommonMark reader; the importer undoes it for files taskforge exported.
 
 The importer also takes a checklist a person wrote: `-`/`*`/`+` bullets with or without a box, any
 indentation, no keys (they are numbered), text under an item as its description, `## headings` as
@@ -51,11 +54,32 @@ def inline(text: str) -> str:
     return text
 
 
+# At a line's start (after its indentation), what would open a list, a setext heading or an ordered list.
+_BLOCK_START = re.compile(r"(\s*)(?:([-+=])|(\d{1,9})([.)]))")
+
+
+def block_line(line: str) -> str:
+    """A line of a description or summary as text: quoted, it must not become a list, a heading, HTML or code.
+
+    The inline escapes, and a backslash before a list marker (`-`, `+`, `1.`) or a setext underline at
+    its start; leading spaces are kept. `plain` undoes it, so an export reads back identically.
+    """
+    text = _ENTITY_START.sub("&amp;", line).replace("·", "&middot;")
+    for char in _MARKDOWN_SPECIAL:
+        text = text.replace(char, "\\" + char)
+    start = _BLOCK_START.match(text)
+    if start and start.group(2):
+        text = f"{start.group(1)}\\{text[start.end(1):]}"
+    elif start:
+        text = f"{start.group(1)}{start.group(3)}\\{text[start.end(3):]}"
+    return text
+
+
 def render(tree: Tree, root: str | None = None) -> str:
     project = tree.project
     lines = [f"# {inline(project.title)}", ""]
     if project.summary:
-        lines += [_quoted("", line) for line in clean_block(project.summary).split("\n")] + [""]
+        lines += [_quoted("", block_line(line)) for line in clean_block(project.summary).split("\n")] + [""]
     lines += [f"Status: {project.status.value}{SEPARATOR}exported from taskforge project `{project.id}`", ""]
     scope = in_scope(tree, root)
     for key, depth in outline(tree, root):
@@ -78,7 +102,7 @@ def render(tree: Tree, root: str | None = None) -> str:
         tail = "".join(SEPARATOR + fact for fact in facts)
         lines.append(f"{pad}- [{box}] **{task.key}** {inline(task.title)}{tail}")
         if task.description:
-            lines += [_quoted(pad + INDENT, line) for line in clean_block(task.description).split("\n")]
+            lines += [_quoted(pad + INDENT, block_line(line)) for line in clean_block(task.description).split("\n")]
         lines += [f"{pad}{INDENT}- Acceptance: {inline(criterion)}" for criterion in task.acceptance_criteria]
     if not tree.tasks:
         lines.append(NO_TASKS)
@@ -166,12 +190,17 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
 
     if not head.title and not items:
         raise BadInput("not a Markdown checklist: no # title and no list items")
+    ours = bool(head.id)  # our own export (its status line): descriptions and summary were escaped by block_line
     for item in items:
         description = "\n".join(item.description).strip("\n")
+        if ours:
+            description = plain(description)
         if description:
             extra = item.record.fields.get("description", "")
             item.record.fields["description"] = f"{extra}\n\n{description}" if extra else description
     head.summary = "\n".join(summary).strip("\n")
+    if ours:
+        head.summary = plain(head.summary)
     head.title = head.title or "Imported checklist"
     return build(head, [item.record for item in items], "a Markdown checklist")
 

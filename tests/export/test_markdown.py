@@ -44,7 +44,7 @@ def test_the_checklist_reads_as_github_shows_it():
     assert len(task_lines) == 8  # one checklist item per task: nothing in the text made another
     assert "  - [x] **T2** Level 2 &middot; with a middle dot · low" in lines
     assert "        - [x] **T5** Level 5 (deepest) \\[x\\] {y} · est 45m · after T1" in lines
-    assert "  > - [ ] not a task" in lines  # description text is quoted, never structure
+    assert "  > \\- \\[ \\] not a task" in lines  # description text is quoted and escaped, never structure
 
 
 def test_a_checklist_written_by_a_person():
@@ -143,3 +143,32 @@ def test_subtree_export_keeps_only_dependencies_inside_it():
 def test_windows_line_endings_read_the_same():
     text = markdown.render(awkward_tree())
     assert reimported(text.replace("\n", "\r\n")).snapshot() == reimported(text).snapshot()
+
+
+HOSTILE_DESCRIPTION = "\n".join([
+    "- [ ] not a checkbox", "* [x] nor this", "1. nor a list", "# nor a heading", "<script>alert(1)</script>",
+    "```", "    indented", "===", "a \\ back\\slash, &amp; an entity, a · dot", "> not a quote", "| a | table |",
+])
+
+
+def test_descriptions_are_text_to_a_commonmark_reader_and_read_back_identically():
+    from markdown_it import MarkdownIt
+
+    from tests.builders import create
+    from tests.export.trees import build
+
+    tree = build([create("a", "Task", description=HOSTILE_DESCRIPTION)])
+    text = markdown.render(tree)
+    tokens = MarkdownIt("commonmark").parse(text)
+    kinds = [token.type for token in tokens]
+    # One list with one item; inside it the title, then the description as one quoted paragraph.
+    assert kinds.count("bullet_list_open") == 1 and kinds.count("list_item_open") == 1
+    assert not {"html_block", "html_inline", "fence", "code_block", "ordered_list_open"} & set(kinds)
+    assert kinds.count("heading_open") == 1  # the project's title, nothing from the description
+    quoted = next(i for i, token in enumerate(tokens) if token.type == "blockquote_open")
+    assert kinds[quoted:quoted + 5] == ["blockquote_open", "paragraph_open", "inline", "paragraph_close", "blockquote_close"]
+    shown = tokens[quoted + 2].children
+    assert "".join(t.content for t in shown if t.type == "text").replace("    ", "") == HOSTILE_DESCRIPTION.replace(
+        "\n", "").replace("    ", "")  # what a reader sees is the text as written
+    again = reimported(text)
+    assert again["T1"].description == HOSTILE_DESCRIPTION and markdown.render(again) == text
