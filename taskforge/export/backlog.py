@@ -57,6 +57,7 @@ from typing import Any
 import yaml
 
 from taskforge.core.errors import BadInput
+from taskforge.core.limits import DESCRIPTION_MAX
 from taskforge.core.models import Priority, Project, Status, Task
 from taskforge.core.patches import ProjectPatch
 from taskforge.core.text import clean_block, clean_line
@@ -69,7 +70,6 @@ PRIORITIES = {Priority.CRITICAL: "high", Priority.HIGH: "high", Priority.MEDIUM:
 DEFAULT_PREFIX = "task"
 MAX_FILES = 20_000  # task files read from one folder
 MAX_FILE_BYTES = 1_000_000  # one task file
-DESCRIPTION_MAX = 20_000  # as core.patches.Description
 
 # -- writing ------------------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from taskforge.core.errors import BadInput
+from taskforge.core.limits import DESCRIPTION_MAX
 from taskforge.core.models import Priority, Project, Status, slugify
 from taskforge.core.patches import ProjectPatch
 from taskforge.core.text import clean_block, clean_line
@@ -157,7 +158,6 @@ IMPORT_STATUSES = {
     "blocked": (Status.BLOCKED, None), "done": (Status.DONE, None), "completed": (Status.DONE, None),
     "review": (Status.DOING, "review"), "deferred": (Status.TODO, "deferred"), "cancelled": (Status.DONE, "cancelled"),
 }
-DESCRIPTION_MAX = 20_000  # as core.patches.Description
 SHAPES = 'expected {"master": {"tasks": [...]}} or {"tasks": [...]}'
 
 
