@@ -7,11 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from taskforge.core.diff import DiffEntry, entries
 from taskforge.core.models import Mode
 from taskforge.core.patches import Limits, ProjectPatch, apply
+from taskforge.core.text import clean_block
 from taskforge.core.tree import Tree
 
 
@@ -28,6 +29,12 @@ class Provenance(BaseModel):
     planner: str = "manual"
     model: str | None = None
     usage: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("message")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        """The history keeps text, never terminal control or unencodable characters (a -m, a file name)."""
+        return clean_block(value)
 
 
 class RejectedOp(BaseModel):
