@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from taskforge.agent.planner import PlanReply
+from taskforge.core import jsontext
 from taskforge.core.patches import Problem, ProblemCode, problems_from_validation
 from taskforge.core.text import clean_line
 
@@ -27,6 +28,8 @@ class Unreadable(Exception):
 
 def extract_json(text: str) -> dict[str, Any]:
     """The JSON object in `text`: fenced, bare, or after a line of prose (trailing commas forgiven)."""
+    if jsontext.nesting_problem(text) is not None:
+        raise Unreadable(f"the JSON in the reply is nested more than {jsontext.MAX_DEPTH} levels deep")
     candidates = [match.group(1) for match in _FENCE.finditer(text)] + [text]
     for candidate in candidates:
         for start in _object_starts(candidate):
@@ -34,14 +37,14 @@ def extract_json(text: str) -> dict[str, Any]:
                 offset = start if attempt is candidate else 0
                 try:
                     value, _ = _DECODER.raw_decode(attempt, offset)
-                except json.JSONDecodeError:
+                except ValueError:  # not JSON (JSONDecodeError), or a number too long to read
                     continue
                 if isinstance(value, dict):
                     return value
     raise Unreadable(_why_unreadable(text))
 
 
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(parse_int=jsontext.bounded_int)
 _STARTS_TRIED = 5
 
 
@@ -86,7 +89,7 @@ def _why_unreadable(text: str) -> str:
         excerpt = clean_line(text)[:120]
         return f"the reply contains no JSON object (it said: \"{excerpt}\")" if excerpt else "the reply was empty"
     try:
-        json.loads(text[text.index("{") :])
+        jsontext.loads(text[text.index("{") :])
     except json.JSONDecodeError as exc:
         return f"the JSON in the reply is not valid: {exc.msg} at line {exc.lineno} column {exc.colno}"
     return "the reply contains no JSON object"

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from taskforge.core.limits import MAX_DEPTH as MAX_DEPTH  # re-exported: defined in core.limits
 
 M = TypeVar("M", bound=BaseModel)
-KEY_PATTERN = re.compile(r"T[1-9][0-9]*")
+KEY_PATTERN = re.compile(r"T[1-9][0-9]{0,8}")  # up to MAX_KEY_NUMBER (core.limits): nine digits
 SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 
 

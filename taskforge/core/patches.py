@@ -15,8 +15,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from taskforge.core import jsontext
 from taskforge.core.errors import TaskforgeError
-from taskforge.core.limits import DESCRIPTION_MAX, MAX_DEPTH, MAX_NEW_ROOTS, TITLE_MAX
+from taskforge.core.limits import DESCRIPTION_MAX, MAX_DEPTH, MAX_KEY_NUMBER, MAX_NEW_ROOTS, TITLE_MAX
 from taskforge.core.models import (
     Mode,
     Priority,
@@ -25,7 +26,7 @@ from taskforge.core.models import (
     Task,
     trusted,
 )
-from taskforge.core.text import clean_block, clean_line
+from taskforge.core.text import clean_block, clean_line, quote
 from taskforge.core.tree import Tree
 
 
@@ -58,6 +59,9 @@ Criterion = Annotated[str, _line(500)]
 Tag = Annotated[str, _line(50)]
 Ref = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Minutes = Annotated[int, Field(ge=0, le=10_000_000)]
+# What a 64-bit integer column holds: a version or a position beyond it is refused, never overflows.
+STORE_INT_MAX = 2**63 - 1
+Count = Annotated[int, Field(ge=0, le=STORE_INT_MAX)]
 
 
 class Op(StrEnum):
@@ -72,7 +76,7 @@ class TaskFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     parent_task_id: Ref | None = None
-    position: Annotated[int, Field(ge=0)] | None = None
+    position: Count | None = None
     title: Title | None = None
     description: Description | None = None
     status: Status | None = None
@@ -109,7 +113,7 @@ class ProjectPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     project_id: str
-    base_version: Annotated[int, Field(ge=0)]
+    base_version: Count
     rationale: Annotated[str, _block(5_000)] = ""
     meta_updates: MetaUpdates = Field(default_factory=MetaUpdates)
     task_patches: list[TaskPatch] = Field(default_factory=list)
@@ -154,6 +158,7 @@ class ProblemCode(StrEnum):
     HAS_SUBTASKS = "has_subtasks"  # a delete of a task with sub-tasks, without cascade
     DEPENDED_ON = "depended_on"  # a delete of what other tasks still depend on
     TOO_MANY_ROOTS = "too_many_roots"  # more new root tasks than a project-mode patch allows
+    KEYS_USED_UP = "keys_used_up"  # a create in a project whose keys reached MAX_KEY_NUMBER
     CYCLE = "cycle"  # dependencies that would go round in a circle (`Problem.cycle` holds it)
     # A model's reply, before it is a patch at all:
     UNREADABLE = "unreadable"  # no JSON object in the reply
@@ -221,7 +226,7 @@ def parse_patch(data: str | bytes | dict) -> ProjectPatch:
     """A patch document from JSON text or a decoded object; raises PatchError with readable reasons."""
     if isinstance(data, (str, bytes)):
         try:
-            data = json.loads(data)
+            data = jsontext.loads(data)
         except json.JSONDecodeError as exc:
             raise PatchError([Problem(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
     try:
@@ -243,7 +248,7 @@ def problems_from_validation(exc: ValidationError, data: Any) -> list[Problem]:
             task_id = raw.get("task_id") if isinstance(raw, dict) else None
             where = ".".join(str(part) for part in loc[2:])
             problems.append(
-                Problem(f"{where}: {message}" if where else message, index, str(op), str(task_id))
+                Problem(f"{where}: {message}" if where else message, index, quote(str(op)), quote(str(task_id)))
             )
         else:
             where = ".".join(str(part) for part in loc)
@@ -604,6 +609,11 @@ class _Replay:
             return False
 
         key = temp if tree.is_retired(temp) else f"T{tree.project.next_key}"
+        if key != temp and tree.project.next_key > MAX_KEY_NUMBER:
+            self.problem(
+                ProblemCode.KEYS_USED_UP, f"the project has used every task key (up to T{MAX_KEY_NUMBER})", index, task_patch
+            )
+            return False
         depends_on: list[str] = []
         if given.get("depends_on"):
             resolved = self.resolve_dependencies(given["depends_on"], None, index, task_patch)

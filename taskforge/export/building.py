@@ -14,10 +14,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from taskforge.core.errors import BadInput
-from taskforge.core.limits import MAX_DEPTH, TITLE_MAX
+from taskforge.core.limits import MAX_DEPTH, MAX_IMPORTED_KEY, TITLE_MAX
 from taskforge.core.models import KEY_PATTERN, Project, ProjectStatus, key_number, slugify
 from taskforge.core.patches import Op, ProjectPatch, TaskFields, TaskPatch
-from taskforge.core.text import clean_block, clean_line
+from taskforge.core.text import clean_block, clean_line, quote
 
 
 @dataclass
@@ -93,15 +93,15 @@ def build(
     children: dict[str | None, list[Record]] = {None: []}
     for record in records:
         if record.ref in by_ref:
-            raise BadInput(f"{record.where}: {record.ref} appears twice")
+            raise BadInput(f"{record.where}: {quote(record.ref)} appears twice")
         by_ref[record.ref] = record
     for record in records:
         if record.parent is not None and record.parent not in by_ref:
-            raise BadInput(f"{record.where}: its parent {record.parent} is not in the file")
+            raise BadInput(f"{record.where}: its parent {quote(record.parent)} is not in the file")
         children.setdefault(record.parent, []).append(record)
 
     ordered = _preorder(children, records)
-    keys = _assign_keys(ordered)
+    keys = _assign_keys(ordered, notes)
     if notes is not None:
         notes.extend(f"{r.where}: {r.renumbered}; it became {keys[r.ref]}" for r in records if r.renumbered)
     creates = [_create(record, keys) for record in ordered]
@@ -136,12 +136,21 @@ def _preorder(children: dict[str | None, list[Record]], records: list[Record]) -
     return ordered
 
 
-def _assign_keys(ordered: list[Record]) -> dict[str, str]:
-    """Keep the keys the file gives when they are valid and unique; number the rest after them."""
+def _assign_keys(ordered: list[Record], notes: list[str] | None = None) -> dict[str, str]:
+    """Keep the keys the file gives when they are valid and unique; number the rest after them.
+
+    A key above MAX_IMPORTED_KEY (`T9223372036854775806`) is not kept: the task is numbered like one
+    without a key, and a note says so.
+    """
     kept: dict[str, str] = {}
     taken: set[str] = set()
+    too_large: list[Record] = []
     for record in ordered:
-        if record.key and KEY_PATTERN.fullmatch(record.key) and record.key not in taken:
+        if not record.key or record.key in taken:
+            continue
+        if _oversized(record.key):
+            too_large.append(record)
+        elif KEY_PATTERN.fullmatch(record.key):
             kept[record.ref] = record.key
             taken.add(record.key)
     following = max((key_number(key) or 0 for key in taken), default=0) + 1
@@ -152,7 +161,21 @@ def _assign_keys(ordered: list[Record]) -> dict[str, str]:
         else:
             keys[record.ref] = f"T{following}"
             following += 1
+    if notes is not None:
+        for record in too_large:
+            notes.append(
+                f"{record.where}: its key {quote(record.key, 24)} is above T{MAX_IMPORTED_KEY}, "
+                f"the highest an import keeps; imported as {keys[record.ref]}"
+            )
     return keys
+
+
+def _oversized(key: str) -> bool:
+    """A key shaped like `T123…` whose number is above what an import keeps."""
+    digits = key[1:]
+    return key[:1] == "T" and digits.isascii() and digits.isdigit() and (
+        len(digits) > len(str(MAX_IMPORTED_KEY)) or int(digits) > MAX_IMPORTED_KEY
+    )
 
 
 def _create(record: Record, keys: dict[str, str]) -> TaskPatch:

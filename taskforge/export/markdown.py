@@ -31,7 +31,7 @@ from taskforge.core.errors import BadInput
 from taskforge.core.limits import MINUTES_PER_DAY
 from taskforge.core.models import Priority, Project, ProjectStatus, Status
 from taskforge.core.patches import ProjectPatch
-from taskforge.core.text import clean_block, clean_line
+from taskforge.core.text import clean_block, clean_line, quote
 from taskforge.core.tree import Tree, format_minutes
 from taskforge.export.building import Head, Record, build, split_title
 from taskforge.export.common import dependencies, in_scope, outline
@@ -121,7 +121,7 @@ _ITEM = re.compile(r"([-*+]|\d{1,9}[.)])(?:\s+(.*))?$")
 _BOX = re.compile(r"\[([ xX]?)\](?:\s+(.*)|$)")
 _KEYED = re.compile(r"\*\*(T[1-9][0-9]*)\*\*(?:\s+(.*)|$)")
 _STATUS_LINE = re.compile(r"Status: (\w+) · exported from taskforge project `([^`]+)`")
-_DURATION = re.compile(r"(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?")
+_DURATION = re.compile(r"(?:(\d{1,6})d)?\s*(?:(\d{1,7})h)?\s*(?:(\d{1,8})m)?", re.ASCII)
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _ENTITY = re.compile(r"&(middot|amp);")
 _ACCEPTANCE = "Acceptance: "
@@ -202,7 +202,7 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
     if ours:
         head.summary = plain(head.summary)
     head.title = head.title or "Imported checklist"
-    return build(head, [item.record for item in items], "a Markdown checklist")
+    return build(head, [item.record for item in items], "a Markdown checklist", notes=notes)
 
 
 def _indentation(raw: str) -> int:
@@ -278,14 +278,14 @@ def _facts(facts: list[str]) -> dict:
         elif fact.startswith("#") and len(fact) > 1:
             fields.setdefault("tags", []).append(plain(fact[1:]))
         else:
-            raise ValueError(f"cannot read “{fact}” (expected a status, a priority, est …, spent …, after …, or #tag)")
+            raise ValueError(f"cannot read “{quote(fact)}” (expected a status, a priority, est …, spent …, after …, or #tag)")
     return fields
 
 
 def _minutes(text: str) -> int:
     match = _DURATION.fullmatch(text.strip())
     if not match or not any(match.groups()):
-        raise ValueError(f"cannot read the duration “{text}” (write it like 1d 2h 30m; a day is 8 hours)")
+        raise ValueError(f"cannot read the duration “{quote(text)}” (write it like 1d 2h 30m; a day is 8 hours)")
     days, hours, minutes = (int(group or 0) for group in match.groups())
     return days * MINUTES_PER_DAY + hours * 60 + minutes
 
@@ -294,4 +294,4 @@ def _project_status(value: str, number: int) -> ProjectStatus:
     try:
         return ProjectStatus(value)
     except ValueError:
-        raise BadInput(f"line {number}: unknown project status “{value}” (draft or active)") from None
+        raise BadInput(f"line {number}: unknown project status “{quote(value)}” (draft or active)") from None

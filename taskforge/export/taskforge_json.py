@@ -15,7 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from taskforge.core import jsontext
 from taskforge.core.errors import BadInput
+from taskforge.core.limits import MAX_IMPORTED_KEY
 from taskforge.core.models import Priority, Project, ProjectStatus, Status, key_number
 from taskforge.core.patches import (
     Criterion,
@@ -30,6 +32,7 @@ from taskforge.core.patches import (
     TaskPatch,
     Title,
 )
+from taskforge.core.text import quote
 from taskforge.core.tree import Tree
 from taskforge.export.common import dependencies, in_scope
 
@@ -102,7 +105,7 @@ class _Document(BaseModel):
 def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPatch]:
     """A new project and the one patch that fills it, from a document (lossless: no notes). Raises BadInput."""
     try:
-        data = json.loads(text)
+        data = jsontext.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"not a taskforge/1 JSON document: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -145,8 +148,12 @@ def to_patch(doc: _Document) -> tuple[Project, ProjectPatch]:
     def visit(record: _TaskRecord, parent: str | None) -> None:
         nonlocal highest
         number = key_number(record.key)
+        if number is None and record.key[:1] == "T" and record.key[1:].isascii() and record.key[1:].isdigit():
+            number = MAX_IMPORTED_KEY + 1  # a key too long to be one
         if number is None:
-            raise BadInput(f"task {record.key!r}: a key looks like T1, T2, …")
+            raise BadInput(f"task '{quote(record.key)}': a key looks like T1, T2, …")
+        if number > MAX_IMPORTED_KEY:
+            raise BadInput(f"task {quote(record.key, 24)}: a key is at most T{MAX_IMPORTED_KEY}")
         if record.key in seen:
             raise BadInput(f"task {record.key}: the key appears twice")
         seen.add(record.key)

@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from taskforge.core import jsontext
 from taskforge.core.errors import BadInput
 from taskforge.core.limits import DESCRIPTION_MAX
 from taskforge.core.models import Priority, Project, Status, slugify
 from taskforge.core.patches import ProjectPatch
-from taskforge.core.text import clean_block, clean_line
+from taskforge.core.text import clean_block, clean_line, quote
 from taskforge.core.tree import Tree, format_minutes
 from taskforge.export.building import Head, Record, build, clip, kept_fields, split_title
 from taskforge.export.common import dependencies, in_scope, left_out, outline, tops, utc_now
@@ -176,7 +177,7 @@ class _Tag:
 
 def _tags(text: str, notes: list[str] | None) -> list[_Tag]:
     try:
-        data = json.loads(text)
+        data = jsontext.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"not a Task Master tasks.json: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if not isinstance(data, dict):
@@ -202,7 +203,8 @@ def read(text: str, notes: list[str] | None = None, tag: str | None = None) -> t
     chosen = _choose(tags, tag) if tag is not None else next((t for t in tags if t.name == "master"), tags[0])
     others = [t.name for t in tags if t is not chosen]
     if others and notes is not None:
-        notes.append(f"imported the tag '{chosen.name}'; left out {', '.join(repr(name) for name in others)}")
+        left_out = ", ".join(f"'{quote(name)}'" for name in others)
+        notes.append(f"imported the tag '{quote(chosen.name)}'; left out {left_out}")
     return _read_tag(chosen, notes, several=False)
 
 
@@ -353,7 +355,7 @@ def _resolve(
 ) -> Record | None:
     """What a dependency names, as Task Master reads it: a task id, "task.subtask", or in a subtask a sibling."""
     if isinstance(dep, bool) or not isinstance(dep, (int, str)):
-        raise BadInput(f"{where}: cannot read the dependency {dep!r} (a task id like 3 or a subtask id like 3.1)")
+        raise BadInput(f"{where}: cannot read the dependency {quote(repr(dep))} (a task id like 3 or a subtask id like 3.1)")
     text = _text_id(dep)
     if text is None:
         return None
@@ -396,13 +398,13 @@ def _record(
         raise BadInput(f"{where}: no title")
     status_name = _string(task, "status", where) or "pending"
     if status_name not in IMPORT_STATUSES:
-        raise BadInput(f"{where}: unknown status “{status_name}” (expected one of {', '.join(IMPORT_STATUSES)})")
+        raise BadInput(f"{where}: unknown status “{quote(status_name)}” (expected one of {', '.join(IMPORT_STATUSES)})")
     status, tag = IMPORT_STATUSES[status_name]
     priority_name = _string(task, "priority", where)
     try:
         priority = Priority(priority_name) if priority_name else inherited  # Task Master's own default
     except ValueError:
-        raise BadInput(f"{where}: unknown priority “{priority_name}” (high, medium, low or critical)") from None
+        raise BadInput(f"{where}: unknown priority “{quote(priority_name)}” (high, medium, low or critical)") from None
 
     criteria = _criteria(task.get("acceptanceCriteria"), where)
     strategy = _string(task, "testStrategy", where).strip()

@@ -31,10 +31,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from taskforge.core import jsontext
 from taskforge.core.errors import BadInput
 from taskforge.core.models import KEY_PATTERN, Priority, Project, Status
 from taskforge.core.patches import ProjectPatch
-from taskforge.core.text import clean_block, clean_line
+from taskforge.core.text import clean_block, clean_line, quote
 from taskforge.core.tree import Tree
 from taskforge.export.building import Head, Record, build, kept_fields, split_title
 from taskforge.export.common import dependencies, in_scope, outline, stable_uuid, utc_now
@@ -112,7 +113,7 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
     for where, data in entries:
         status = _text(data, "status", where) or "pending"
         if status not in _KNOWN_STATUSES:
-            raise BadInput(f"{where}: unknown status “{status}” (expected one of {', '.join(sorted(_KNOWN_STATUSES))})")
+            raise BadInput(f"{where}: unknown status “{quote(status)}” (expected one of {', '.join(sorted(_KNOWN_STATUSES))})")
         uuid = _text(data, "uuid", where)
         named = _named(where, data)
         if not uuid:  # `task import` makes one
@@ -159,7 +160,7 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
         if ref not in groups:
             outer = parent_of(segments[:-1])
             title, _ = split_title(segments[-1])
-            groups[ref] = Record(where=f"project {'.'.join(segments)}", ref=ref, fields={"title": title}, parent=outer)
+            groups[ref] = Record(where=f"project {quote('.'.join(segments))}", ref=ref, fields={"title": title}, parent=outer)
             records.append(groups[ref])
         return ref
 
@@ -212,7 +213,7 @@ def _entries(text: str) -> list[tuple[str, dict[str, Any]]]:
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("["):
         try:
-            data = json.loads(stripped)
+            data = jsontext.loads(stripped)
         except json.JSONDecodeError as exc:
             raise BadInput(f"not a Taskwarrior export: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
         if not isinstance(data, list):
@@ -225,7 +226,7 @@ def _entries(text: str) -> list[tuple[str, dict[str, Any]]]:
             if not line:
                 continue
             try:
-                entries.append((f"line {n}", json.loads(line)))
+                entries.append((f"line {n}", jsontext.loads(line)))
             except json.JSONDecodeError as exc:
                 raise BadInput(f"line {n}: not a Taskwarrior task: {exc.msg} at column {exc.colno}") from None
     for where, item in entries:
@@ -257,7 +258,9 @@ def _minutes(data: dict[str, Any], name: str, where: str) -> int | None:
         return None
     text = str(value).strip()
     if not text.isdigit():
-        raise BadInput(f"{where}: {name} must be whole minutes, not “{value}”")
+        raise BadInput(f"{where}: {name} must be whole minutes, not “{quote(value)}”")
+    if len(text) > 10:  # more than Minutes can hold, and past Python's int-string limit
+        raise BadInput(f"{where}: {name} is too large ({len(text):,} digits)")
     return int(text)
 
 
@@ -265,7 +268,7 @@ def _record(where: str, data: dict[str, Any], left_out: set[str], notes: list[st
     title, overflow = split_title(_text(data, "description", where))
     if not title:
         raise BadInput(f"{where}: no description")
-    where = f'{where} ("{title[:40]}")'
+    where = f'{where} ("{quote(title, 40)}")'
     annotations = data.get("annotations", [])
     if not isinstance(annotations, list) or not all(
         isinstance(a, dict) and isinstance(a.get("description"), str) for a in annotations
@@ -285,7 +288,7 @@ def _record(where: str, data: dict[str, Any], left_out: set[str], notes: list[st
         status = Status.BLOCKED
     letter = _text(data, "priority", where)
     if letter and letter not in LETTER_PRIORITIES:
-        raise BadInput(f"{where}: unknown priority “{letter}” (H, M or L)")
+        raise BadInput(f"{where}: unknown priority “{quote(letter)}” (H, M or L)")
     priority = LETTER_PRIORITIES.get(letter, Priority.MEDIUM)
     if letter == "H" and _text(data, "taskforge_priority", where) == Priority.CRITICAL.value:
         priority = Priority.CRITICAL
