@@ -30,6 +30,22 @@ def config_file() -> Path:
     return user_config_path(APP_NAME) / "config.toml"
 
 
+def _check_config_file() -> None:
+    """A config file that exists must be a readable regular file (not a folder, a device, a FIFO)."""
+    from taskforge.core.errors import ConfigError
+
+    path = config_file()
+    if not path.exists():
+        return
+    origin = "TASKFORGE_CONFIG names" if os.environ.get("TASKFORGE_CONFIG") else "the config file"
+    if path.is_dir():
+        raise ConfigError(f"{origin} {path}, which is a directory, not a TOML file")
+    if not path.is_file():
+        raise ConfigError(f"{origin} {path}, which is not a regular file")
+    if not os.access(path, os.R_OK):
+        raise ConfigError(f"cannot read the config file {path}: permission denied")
+
+
 def default_database_path() -> Path:
     from platformdirs import user_data_path
 
@@ -50,6 +66,8 @@ class Settings(BaseSettings):
     request_timeout: float = Field(120.0, gt=0)
     retry_backoff: float = Field(0.5, ge=0, le=60, description="seconds before the first transport retry")
     max_ops: int = Field(10_000, ge=1)
+    # The largest file or standard input `apply` and `import` read, in bytes (64 MiB).
+    max_input_bytes: int = Field(64 * 2**20, ge=1, le=2**40)
     # TUI binding id -> keys, e.g. {"app.undo": "ctrl+u", "tree.delete": "delete,x"}
     keymap: dict[str, str] = Field(default_factory=dict)
 
@@ -65,20 +83,77 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file()))
 
 
+# What each kind of setting expects, for the one line that says a value is wrong.
+_EXPECTS = {
+    "fallback_models": 'a JSON list of model names, like ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-5"]',
+    "keymap": 'a JSON object of binding ids and keys, like {"app.undo": "ctrl+u"}',
+}
+
+
+def _expects(name: str) -> str:
+    if name in _EXPECTS:
+        return _EXPECTS[name]
+    field = Settings.model_fields.get(name)
+    annotation = field.annotation if field is not None else None
+    kind = {int: "a whole number", float: "a number"}.get(annotation, "text")  # type: ignore[arg-type]
+    bounds = []
+    for constraint in field.metadata if field is not None else ():
+        for attr, word in (("ge", "at least"), ("gt", "more than"), ("le", "at most"), ("lt", "less than")):
+            if getattr(constraint, attr, None) is not None:
+                bounds.append(f"{word} {getattr(constraint, attr):,}")
+    return kind + (f" ({', '.join(bounds)})" if bounds else "")
+
+
+def _setting_name(name: str) -> str:
+    variable = f"TASKFORGE_{name.upper()}"
+    return variable if variable in os.environ else f"{name} in {config_file()}"
+
+
+def _check_json_variables() -> None:
+    """The list and dict settings come from the environment as JSON: say which one is not, and what it
+    should be, before pydantic-settings fails on it with a traceback."""
+    import json
+
+    from taskforge.core.errors import ConfigError
+
+    for name in _EXPECTS:
+        value = os.environ.get(f"TASKFORGE_{name.upper()}")
+        if value is None:
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            raise ConfigError(f"setting TASKFORGE_{name.upper()} is not JSON: it expects {_expects(name)}") from None
+
+
 @cache
 def settings() -> Settings:
-    """The settings in force; a broken config file or variable is one clear error, not a traceback."""
+    """The settings in force; a broken config file or variable is one clear error (ConfigError, a
+    TaskforgeError), not a traceback."""
     import tomllib
 
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
-    from taskforge.core.errors import BadInput
+    from taskforge.core.errors import ConfigError
 
+    _check_config_file()
+    _check_json_variables()
     try:
         return Settings()
     except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"config file {config_file()} is not valid TOML: {exc}") from None
+        raise ConfigError(f"config file {config_file()} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {config_file()} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file {config_file()}: {exc.strerror}") from None
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
+        name = str(first["loc"][0]) if first["loc"] else ""
         where = ".".join(str(part) for part in first["loc"])
-        raise BadInput(f"setting {where}: {first['msg']} (check TASKFORGE_* variables and {config_file()})") from None
+        raise ConfigError(
+            f"setting {_setting_name(name)}: {first['msg']}; it expects {_expects(name)}" if name in Settings.model_fields
+            else f"setting {where}: {first['msg']} (check TASKFORGE_* variables and {config_file()})"
+        ) from None
+    except SettingsError as exc:  # a value pydantic-settings could not even decode
+        raise ConfigError(f"a setting cannot be read: {exc} (check TASKFORGE_* variables and {config_file()})") from None

@@ -20,6 +20,7 @@ from taskforge.store.repository import SqlRepository
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's config or database, or talks to a real model."""
     home = tmp_path_factory.mktemp("home")
+    (home / "config.toml").write_text("")  # an empty config: a missing one would be noted on stderr
     monkeypatch.setenv("TASKFORGE_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))

@@ -38,3 +38,7 @@ class NoDatabase(StoreError):
 
 class BadInput(TaskforgeError):
     """A file or argument that is not what it claims to be."""
+
+
+class ConfigError(BadInput):
+    """A setting that cannot be used: a TASKFORGE_* variable or the config file."""
