@@ -145,8 +145,13 @@ class AgentService:
         model: str | None = None,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        remember: bool = True,
     ) -> Proposal:
-        """Ask the planner; `project=None` starts a new project from `message` as its goal."""
+        """Ask the planner; `project=None` starts a new project from `message` as its goal.
+
+        The exchange is kept in the project's conversation (one transaction) unless `remember` is
+        False: then the caller decides, with `remember(proposal)`.
+        """
         message = clean_block(message)
         if not message:
             raise BadInput("say what you want: the message is empty")
@@ -173,8 +178,8 @@ class AgentService:
 
         draft = planner.plan(request, check, progress, cancel)
         proposal = self._proposal(draft, planner.name, tree, mode, focus, message, new)
-        if new is None:
-            self._remember(proposal)
+        if remember:
+            self.remember(proposal)
         return proposal
 
     def accept(self, proposal: Proposal, kept: Iterable[int] | None = None) -> Applied:
@@ -190,8 +195,9 @@ class AgentService:
                 proposal.new_project, patch, provenance, mode=proposal.mode, rejected=rejected
             )
             project_id = applied.tree.project.id
-            self.repo.add_message(project_id, None, "user", proposal.message)
-            self.repo.add_message(project_id, None, "agent", proposal.rationale, applied.record.seq)
+            self.repo.add_messages(
+                project_id, None, [("user", proposal.message, None), ("agent", proposal.rationale, applied.record.seq)]
+            )
         else:
             applied = self.repo.apply_patch(
                 patch, mode=proposal.mode, focus=proposal.focus, provenance=provenance, rejected=rejected
@@ -242,7 +248,10 @@ class AgentService:
             raise PlannerError(f"the {planner} planner proposed an invalid patch: {PatchError(result.problems)}")
         return Proposal(patch=patch, entries=entries(result), **common)
 
-    def _remember(self, proposal: Proposal) -> None:
-        focus = proposal.focus
-        self.repo.add_message(proposal.project_id, focus, "user", proposal.message)
-        self.repo.add_message(proposal.project_id, focus, "agent", proposal.rationale)
+    def remember(self, proposal: Proposal) -> None:
+        """The user's message and the planner's answer, in the conversation of an existing project."""
+        if proposal.new_project is not None:
+            return  # a new project keeps its first exchange when it is created (see accept)
+        self.repo.add_messages(
+            proposal.project_id, proposal.focus, [("user", proposal.message, None), ("agent", proposal.rationale, None)]
+        )

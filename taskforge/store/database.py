@@ -6,9 +6,11 @@ import Alembic only when an upgrade is actually needed.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
@@ -83,6 +85,8 @@ def open_database(url: str, *, create_missing: bool) -> Engine:
             _make_parent(path)
         elif path.is_dir():
             raise StoreError(f"{path} is a directory, not a database file")
+        else:
+            refuse_foreign_file(path)
     engine = create(url)
     try:
         ensure_schema(engine)
@@ -93,6 +97,38 @@ def open_database(url: str, *, create_missing: bool) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+def refuse_foreign_file(path: Path) -> None:
+    """Raise StoreError when the SQLite file at `path` is not taskforge's, reading it read-only first.
+
+    The engine's first connection switches the journal to WAL, which rewrites the file's header: a
+    foreign database must be refused before that, so that it stays byte-for-byte as it was. Only a
+    SQLite file in rollback-journal mode needs this (a WAL one is not rewritten, and a read-only
+    connection would leave its -wal and -shm files behind); anything else is left for the engine.
+    """
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return
+    if not header.startswith(b"SQLite format 3\x00") or header[18:20] == b"\x02\x02":
+        return
+    try:
+        connection = sqlite3.connect(f"file:{quote(os.fsencode(path))}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return
+    try:
+        names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        revision = None
+        if "alembic_version" in names:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+    except sqlite3.Error:
+        return
+    finally:
+        connection.close()
+    schema.check_revision(revision, bool(names), str(path))
 
 
 def _make_parent(path: Path) -> None:

@@ -10,6 +10,7 @@ ORM path can run).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,7 +66,7 @@ class SqliteReader:
         try:
             # mode=rw never creates the file, and falls back to read-only on a write-protected one.
             connection = sqlite3.connect(
-                f"file:{quote(str(path))}?mode=rw", uri=True, isolation_level=None, check_same_thread=False
+                f"file:{quote(os.fsencode(path))}?mode=rw", uri=True, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {path}: {schema.reason(str(exc))}") from None

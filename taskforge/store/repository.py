@@ -142,13 +142,22 @@ class SqlRepository:
     # -- writing ----------------------------------------------------------------------------------
 
     def add_message(self, project_id: str, focus: str | None, role: str, content: str, patch_seq: int | None = None) -> None:
+        self.add_messages(project_id, focus, [(role, content, patch_seq)])
+
+    def add_messages(
+        self, project_id: str, focus: str | None, messages: Sequence[tuple[str, str, int | None]]
+    ) -> None:
+        """(role, content, patch_seq) messages in one transaction: all of them are kept, or none."""
         with self._write() as connection:
             _project_row(connection, project_id)
+            now = utcnow()
             connection.execute(
-                insert(message_t).values(
-                    project_id=project_id, focus=focus, role=role, content=content,
-                    patch_seq=patch_seq, created_at=utcnow(),
-                )
+                insert(message_t),
+                [
+                    {"project_id": project_id, "focus": focus, "role": role, "content": content,
+                     "patch_seq": patch_seq, "created_at": now}
+                    for role, content, patch_seq in messages
+                ],
             )
 
     def free_project_id(self, wanted: str) -> str:

@@ -131,3 +131,17 @@ def test_turning_every_operation_off_writes_nothing(repo, sample):
     with pytest.raises(BadInput, match="turned off"):
         service.accept(proposal, kept=set())
     assert repo.load("sample").snapshot() == sample.snapshot()
+
+
+def test_the_exchange_is_one_write_and_a_caller_may_keep_it_out(repo, sample, monkeypatch):
+    service = AgentService(repo, ScriptedPlanner([reply(), reply(update("T1", title="Design v2"))]))
+    nothing = service.propose("sample", Mode.PROJECT, None, "hello", remember=False)
+    assert not nothing.has_patch and repo.messages("sample", None) == []  # `plan` exits 1: nothing written
+
+    writes = []
+    monkeypatch.setattr(repo, "add_message", lambda *args, **kw: pytest.fail("one message per transaction"))
+    original = repo.add_messages
+    monkeypatch.setattr(repo, "add_messages", lambda *args: writes.append(args) or original(*args))
+    service.propose("sample", Mode.PROJECT, None, "rename the first")
+    assert len(writes) == 1  # the user's message and the answer land together, or neither does
+    assert [(m.role, m.content) for m in repo.messages("sample", None)] == [("user", "rename the first"), ("agent", "Because.")]
