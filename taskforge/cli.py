@@ -1,14 +1,18 @@
 """The command line. Bare `taskforge` opens the TUI; the subcommands share its service functions.
 
 Exit status: 0 ok, 1 rejected input or patch (one line on stderr, nothing changed), 2 usage error,
-3 version conflict. Heavy modules (the ORM, exporters) load inside the commands that need them.
+3 version conflict. A change that was committed is never reported as a failure: when its report cannot
+be written (a full disk, a closed pipe), the status is 0 and stderr says so. Heavy modules (the ORM,
+exporters) load inside the commands that need them.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import gc
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -16,7 +20,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from taskforge.core.errors import TaskforgeError
+from taskforge.core.errors import BadInput, TaskforgeError, UnknownProject
+from taskforge.core.text import clean_line, unprintable
 from taskforge.export import EXPORTERS, FOLDERS, IMPORTERS
 
 if TYPE_CHECKING:
@@ -46,14 +51,72 @@ ImportFormat = StrEnum("ImportFormat", {name.replace("-", "_"): name for name in
 
 class _State:
     db: str | None = None
+    committed: str | None = None  # what the running command has written to the database, once it has
 
 
 _state = _State()
 
 
 def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"taskforge: {message}", err=True)
+    say(message)
     raise typer.Exit(code)
+
+
+def say(message: str) -> None:
+    """One line on stderr. Messages quote user data (ids, file names, fields): whatever a source did,
+    no terminal control and no line break reaches the terminal from here."""
+    typer.echo(f"taskforge: {clean_line(message)}", err=True)
+
+
+def note(message: str) -> None:
+    say(f"note: {message}")
+
+
+class OutputError(Exception):
+    """Standard output could not be written (a full disk, /dev/full, a closed pipe)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(error.strerror or str(error))
+        self.error = error
+
+
+def _written(write) -> None:
+    """Run `write` (to standard output) and flush, turning an OSError into OutputError."""
+    try:
+        write()
+        sys.stdout.flush()
+    except OSError as exc:
+        raise OutputError(exc) from None
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so that the flush at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test runner's stream)
+        pass
+
+
+def _output_failed(exc: OutputError) -> None:
+    """A reader that closed the pipe (`| head`) ends the command quietly, status 0. Any other output
+    error is one line and status 1, unless a change was committed: that is never reported as a failure
+    (status 0, and stderr says what was written)."""
+    _silence_stdout()
+    if isinstance(exc.error, BrokenPipeError) or exc.error.errno == errno.EPIPE:
+        raise typer.Exit(0)
+    if _state.committed is not None:
+        say(f"{_state.committed}, but its report could not be written: {exc}")
+        raise typer.Exit(0)
+    fail(f"cannot write the output: {exc}", 1)
+
+
+def _check_project_argument(kwargs: dict[str, Any]) -> None:
+    """A project id is a slug: one holding terminal control or bytes that are not UTF-8 names no project."""
+    project = kwargs.get("project")
+    if isinstance(project, str) and unprintable(project):
+        raise UnknownProject(clean_line(project))
 
 
 def handle_errors(command):
@@ -61,8 +124,12 @@ def handle_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        _state.committed = None
         try:
+            _check_project_argument(kwargs)
             return command(*args, **kwargs)
+        except OutputError as exc:
+            _output_failed(exc)
         except TaskforgeError as exc:
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
@@ -85,34 +152,77 @@ def open_reader(db: str | None) -> Reader:
 
 
 def out(renderable: Any) -> None:
-    import os
-
     from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # rich would exit with status 1 itself: report it as output failing
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
     # On a terminal, wrap to its width; into a pipe or file, keep each line whole for grep and friends.
     piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-    Console(highlight=False, width=10_000 if piped else None).print(renderable)
+    _written(lambda: _Console(highlight=False, width=10_000 if piped else None).print(renderable))
 
 
 def out_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    _written(lambda: sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n"))
+
+
+def echo(text: str) -> None:
+    """A line on standard output."""
+    _written(lambda: typer.echo(text))
+
+
+_CHUNK = 1 << 20
 
 
 def read_input(source: str) -> tuple[Path | None, str]:
-    """A file's text, or standard input for `-`."""
+    """A file's text, or standard input for `-`, read in chunks up to the `max_input_bytes` setting."""
+    from taskforge.config import settings
+
+    limit = settings().max_input_bytes
     if source == "-":
-        return None, sys.stdin.read()
+        stream = getattr(sys.stdin, "buffer", None)
+        data = _read_bounded(stream if stream is not None else sys.stdin, limit, "standard input")
+        return None, _decoded(data, "standard input")
     path = Path(source)
     try:
-        return path, path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = _read_bounded(handle, limit, source)
     except FileNotFoundError:
-        raise TaskforgeError(f"no such file: {source}") from None
+        raise BadInput(f"no such file: {source}") from None
     except IsADirectoryError:
-        raise TaskforgeError(f"{source} is a directory") from None
-    except UnicodeDecodeError:
-        raise TaskforgeError(f"{source} is not UTF-8 text") from None
+        raise BadInput(f"{source} is a directory") from None
     except OSError as exc:
-        raise TaskforgeError(f"cannot read {source}: {exc.strerror}") from None
+        raise BadInput(f"cannot read {source}: {exc.strerror}") from None
+    return path, _decoded(data, source)
+
+
+def _read_bounded(stream, limit: int, name: str) -> bytes | str:
+    """At most `limit` bytes from `stream`; one more is an error, so /dev/zero ends after `limit`."""
+    chunks = []
+    size = 0
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise BadInput(
+                f"{name} is larger than the input limit of {limit:,} bytes "
+                "(the max_input_bytes setting, TASKFORGE_MAX_INPUT_BYTES)"
+            )
+    return chunks[0][:0].join(chunks) if chunks else b""
+
+
+def _decoded(data: bytes | str, name: str) -> str:
+    """UTF-8 text with its line endings made \\n, as reading in text mode would."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadInput(f"{name} is not UTF-8 text") from None
+    return data.replace("\r\n", "\n").replace("\r", "\n") if "\r" in data else data
 
 
 MAX_LISTED = 12  # new-key mappings spelled out after an apply
@@ -138,6 +248,8 @@ def root(
 ) -> None:
     """Open the TUI when no command is given."""
     _state.db = db
+    if ctx.invoked_subcommand is not None:
+        _check_config_variable()
     if version:
         from taskforge import __version__
 
@@ -145,6 +257,22 @@ def root(
         raise typer.Exit()
     if ctx.invoked_subcommand is None:
         run_tui(db)
+
+
+def _check_config_variable() -> None:
+    """TASKFORGE_CONFIG naming a folder or a device is an error (settings() says so too, for the TUI).
+    Naming a missing file is allowed, the defaults apply (scripts point it at a missing file to say "no
+    config"), but a note says so, so that a mistyped path does not silently drop the user's settings."""
+    explicit = os.environ.get("TASKFORGE_CONFIG")
+    if not explicit:
+        return
+    path = os.path.expanduser(explicit)
+    if not os.path.lexists(path):
+        note(f"TASKFORGE_CONFIG names {explicit}, which does not exist: using the defaults")
+    elif os.path.isdir(path):
+        fail(f"TASKFORGE_CONFIG names {explicit}, which is a directory, not a TOML file")
+    elif not os.path.isfile(path):
+        fail(f"TASKFORGE_CONFIG names {explicit}, which is not a regular file")
 
 
 def run_tui(db: str | None) -> None:
@@ -181,10 +309,11 @@ def plan_command(
         proposal = _propose_with_spinner(service, project, mode, task, " ".join(words), model)
         if not as_json:
             _show_proposal(proposal)
-        if not proposal.has_patch:
+        if not proposal.has_patch:  # status 1 means nothing changed: the exchange is not kept either
             if as_json:
                 out_json(proposal.to_dict() | {"applied": None})
-            fail("no change proposed", 1)
+            fail("no change proposed; nothing was written", 1)
+        service.remember(proposal)
         applied = None
         interactive = not as_json and sys.stdin.isatty() and sys.stdout.isatty()
         if yes:
@@ -198,20 +327,22 @@ def plan_command(
         result = None if applied is None else record_json(applied.record) | {"key_map": applied.key_map}
         return out_json(proposal.to_dict() | {"applied": result})
     if applied is None:
-        typer.echo("Nothing applied." + ("" if sys.stdin.isatty() else " Run again with --yes to apply."))
+        echo("Nothing applied." + ("" if sys.stdin.isatty() else " Run again with --yes to apply."))
     else:
-        typer.echo(applied_summary(applied))
+        echo(applied_summary(applied))
 
 
 def _accept(service, proposal):
     from taskforge.core.patches import PatchError
 
     try:
-        return service.accept(proposal)
+        applied = service.accept(proposal)
     except PatchError as exc:
         if exc.conflict:  # someone changed the project while this proposal waited: nothing was written
             fail(f"{exc.summary()}; nothing was written: run the same `taskforge plan` again to re-plan", 3)
         raise
+    _state.committed = applied_summary(applied)
+    return applied
 
 
 def _propose_with_spinner(service, project, mode, task, message, model):
@@ -228,7 +359,7 @@ def _propose_with_spinner(service, project, mode, task, message, model):
     def work() -> None:
         try:
             outcome["value"] = service.propose(
-                project, mode, task, message, model=model, progress=latest.append, cancel=cancel
+                project, mode, task, message, model=model, progress=latest.append, cancel=cancel, remember=False
             )
         except BaseException as exc:  # handed to the main thread, which reports it
             outcome["error"] = exc
@@ -277,7 +408,7 @@ def projects_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     try:
         repo = open_reader(db)
     except NoDatabase:
-        return out_json([]) if as_json else typer.echo("No projects yet.")
+        return out_json([]) if as_json else echo("No projects yet.")
     with repo:
         found = repo.projects()
     if as_json:
@@ -289,7 +420,7 @@ def projects_command(db: DbOption = None, as_json: JsonOption = False) -> None:
             ]
         )
     if not found:
-        return typer.echo("No projects yet.")
+        return echo("No projects yet.")
     from taskforge.present import projects_table
 
     out(projects_table(found))
@@ -339,18 +470,22 @@ def apply_command(
 
     path, text = read_input(source)
     patch = actions.read_patch(text, project)
-    provenance = Provenance(message=message or (f"apply {path.name}" if path else "apply -"), planner="manual")
+    # Cleaned at the door: the history keeps text, never terminal control (-m, a file name).
+    message = clean_line(message) or (f"apply {clean_line(path.name)}" if path else "apply -")
+    provenance = Provenance(message=message, planner="manual")
     with open_repo(db, create=not dry_run) if not dry_run else _maybe_repo(db) as repo:
         shown, applied = actions.apply_document(repo, patch, focus=task, provenance=provenance, dry_run=dry_run)
+    if applied is not None:
+        _state.committed = applied_summary(applied)
     if as_json:
         if applied is None:
             return out_json({"valid": True, "applied": False, "patch": patch.to_dict()})
         return out_json(record_json(applied.record) | {"key_map": applied.key_map})
     if applied is None:
         out(diff_text(shown.entries, patch.rationale))
-        return typer.echo("Dry run: the patch is valid; nothing was written.")
+        return echo("Dry run: the patch is valid; nothing was written.")
     out(diff_text(shown.entries, patch.rationale, limit=MAX_DIFF_ENTRIES, more="see `taskforge history --json`"))
-    typer.echo(applied_summary(applied))
+    echo(applied_summary(applied))
 
 
 def _maybe_repo(db: str | None):
@@ -372,7 +507,8 @@ def approve_command(project: Annotated[str, typer.Argument(help="The project's i
 
     with open_repo(db, create=False) as repo:
         applied = actions.approve(repo, project)
-    typer.echo(f"Approved '{project}': it is now active (version {applied.record.version_after}).")
+    _state.committed = f"Approved '{project}'"
+    echo(f"Approved '{project}': it is now active (version {applied.record.version_after}).")
 
 
 @app.command("history")
@@ -386,7 +522,7 @@ def history_command(
     if as_json:
         return out_json([record_json(record) for record in records])
     if not records:
-        return typer.echo("No history yet.")
+        return echo("No history yet.")
     from rich.text import Text
 
     from taskforge.present import history_line
@@ -407,7 +543,8 @@ def _step(project: str, db: str | None, undo: bool) -> None:
         applied = repo.undo(project) if undo else repo.redo(project)
     verb = "Undid" if undo else "Redid"
     record = applied.record
-    typer.echo(
+    _state.committed = f"{verb} #{record.target_seq} in '{project}'"
+    echo(
         f"{verb} #{record.target_seq} in '{project}' (recorded as #{record.seq}): "
         f"version {record.version_before} → {record.version_after}"
     )
@@ -436,11 +573,14 @@ def export_command(
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout (backlog: this folder).")
     ] = None,
     task: Annotated[str | None, typer.Option("--task", help="Export only this task's subtree.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the -o file if it exists.")] = False,
     db: DbOption = None,
 ) -> None:
     """Export a project (or one subtree) in a format other tools read."""
     from taskforge import actions
 
+    if output is not None:  # before any work: never the database itself, never a file by surprise
+        actions.check_export_target(output, db or _state.db, force=force, folder=fmt.value in FOLDERS)
     with open_reader(db) as repo:
         tree = repo.load(project)
     notes: list[str] = []
@@ -448,21 +588,19 @@ def export_command(
         if output is None:
             fail(f"{fmt.value} writes a folder: pass -o FOLDER", 2)
         written = actions.export_folder(tree, fmt.value, output, task, notes)
-        for note in notes:
-            typer.echo(f"taskforge: note: {note}", err=True)
-        typer.echo(f"Wrote {len(written)} file(s) into {output} ({fmt.value}).", err=True)
+        for line in notes:
+            note(line)
+        typer.echo(clean_line(f"Wrote {len(written)} file(s) into {output} ({fmt.value})."), err=True)
         return
     text = actions.export_text(tree, fmt.value, task, notes)
-    for note in notes:
-        typer.echo(f"taskforge: note: {note}", err=True)
+    for line in notes:
+        note(line)
     if output is None:
-        sys.stdout.write(text)
+        _written(lambda: sys.stdout.write(text))
         return
-    try:
-        output.write_text(text, encoding="utf-8", newline="")  # CRLF stays CRLF (csv, ics) on every OS
-    except OSError as exc:
-        raise TaskforgeError(f"cannot write {output}: {exc.strerror}") from None
-    typer.echo(f"Wrote {output} ({fmt.value}, {len(tree.subtree(task)) if task else len(tree)} tasks).", err=True)
+    actions.write_export(output, text, db or _state.db, force=force)
+    written = f"Wrote {output} ({fmt.value}, {len(tree.subtree(task)) if task else len(tree)} tasks)."
+    typer.echo(clean_line(written), err=True)
 
 
 @app.command("import")
@@ -495,14 +633,15 @@ def import_command(
         path, text = read_input(source)
         with open_repo(db) as repo:
             imported = actions.import_projects(repo, path, text, fmt.value if fmt else None, notes, tag=tag)
-    for note in notes:
-        typer.echo(f"taskforge: note: {note}", err=True)
+    _state.committed = "Imported " + ", ".join(f"'{a.tree.project.id}'" for a in imported)
+    for line in notes:
+        note(line)
     summaries = [{"id": a.tree.project.id, "title": a.tree.project.title, "tasks": len(a.tree),
                   "version": a.tree.project.version} for a in imported]
     if as_json:  # one object; a list when a file held several projects (the tags of a Task Master file)
         return out_json(summaries[0] if len(summaries) == 1 else summaries)
     for summary in summaries:
-        typer.echo(f"Imported '{summary['id']}' ({summary['title']}): {summary['tasks']} tasks.")
+        echo(f"Imported '{summary['id']}' ({summary['title']}): {summary['tasks']} tasks.")
 
 
 def main() -> None:

@@ -319,7 +319,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str) and value.strip().isdigit():
-        return value.strip()
+        return quote(value.strip(), 40)  # a 5,000-digit id is quoted short
     return json.dumps(clean_line(value) if isinstance(value, str) else value, ensure_ascii=False)[:60]
 
 
