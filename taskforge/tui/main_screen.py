@@ -538,28 +538,34 @@ class MainScreen(Screen[None]):
         self.chat.input.focus()
 
     def action_export(self) -> None:
+        from taskforge.tui.dialogs import Confirm
         from taskforge.tui.export_dialog import ExportDialog
 
-        assert self.project_id is not None
+        project_id = self.project_id
+        assert project_id is not None
 
         def chosen(choice: tuple[str, Path] | None) -> None:
-            if choice is not None:
-                self._export(self.project_id, *choice)
+            if choice is None:
+                return
+            fmt, path = choice
+            if not (path.is_file() and path.exists()):
+                self._export(project_id, fmt, path, False)
+                return
+            question = Text.assemble(("Overwrite ", "bold"), str(path), ("?", "bold"))
+            self.app.push_screen(Confirm(question), lambda yes: yes and self._export(project_id, fmt, path, True))
 
-        self.app.push_screen(ExportDialog(self.project_id), chosen)
+        self.app.push_screen(ExportDialog(project_id), chosen)
 
     @work(thread=True, group="export", exit_on_error=False)
-    def _export(self, project_id: str, fmt: str, path: Path) -> None:
-        from taskforge.actions import export_text
+    def _export(self, project_id: str, fmt: str, path: Path, overwrite: bool) -> None:
+        from taskforge.actions import export_text, write_export
 
         assert self.repo is not None
         try:
-            text = export_text(self.repo.load(project_id), fmt)
-            path.write_text(text, encoding="utf-8", newline="")
+            # Through a temporary file, never over the database in use, and over a file only when confirmed.
+            write_export(path, export_text(self.repo.load(project_id), fmt), self.tf_app.db, force=overwrite)
         except TaskforgeError as error:
             self.post_message(ActionRefused(str(error)))
-        except OSError as error:
-            self.post_message(ActionRefused(f"cannot write {path}: {error.strerror}"))
         else:
             self.post_message(Exported(fmt, path))
 

@@ -341,6 +341,45 @@ async def test_palette_exports_the_project_to_a_file(make_app, repo, seeded, tmp
     assert repo.load(seeded)[repo.load(seeded).roots[0]].title in text
 
 
+async def test_exporting_over_a_file_asks_first_and_never_over_the_database(make_app, repo, seeded, tmp_path, monkeypatch):
+    from taskforge.tui.dialogs import Confirm
+
+    from .conftest import notifications
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plan.md").write_text("keep me\n", encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+
+        async def export_to(name: str) -> None:
+            app.main_screen.task_tree.focus()
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            app.screen.query_one("#export-path").value = name
+            await pilot.press("enter")
+            await settle(pilot)
+
+        await export_to("plan.md")
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("n")
+        await settle(pilot)
+        assert (tmp_path / "plan.md").read_text(encoding="utf-8") == "keep me\n"
+        await export_to("plan.md")
+        await pilot.press("y")
+        await settle(pilot)
+        assert repo.load(seeded)[repo.load(seeded).roots[0]].title in (tmp_path / "plan.md").read_text(encoding="utf-8")
+
+        database = tmp_path / "tui.db"
+        before = database.read_bytes()
+        app.db = str(database)
+        await export_to(str(database))
+        await pilot.press("y")
+        await settle(pilot)
+        assert "is the database in use" in notifications(app)[-1]
+        assert database.read_bytes() == before
+
+
 async def test_keys_are_remapped_by_binding_id_from_the_config_file(make_app, repo, seeded, tmp_path, monkeypatch):
     from taskforge.config import settings
 
