@@ -38,7 +38,15 @@ def open_repository(db: str | None, *, create: bool = True) -> Repository:
     from taskforge.core.patches import Limits
     from taskforge.store.repository import SqlRepository
 
-    return SqlRepository.open(db, create=create, limits=Limits(max_ops=settings().max_ops))
+    config = settings()
+    return SqlRepository.open(db, create=create, limits=Limits(max_ops=config.max_ops), author=config.user)
+
+
+def provenance(message: str, planner: str, **more) -> Provenance:
+    """Why and by whom a change is made: the setting `user` is its author."""
+    from taskforge.config import current_user
+
+    return Provenance(message=message, planner=planner, author=current_user(), **more)
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,7 @@ def approve(repo: Repository, project_id: str) -> Applied:
         rationale="Plan approved.",
         meta_updates=MetaUpdates(status=ProjectStatus.ACTIVE),
     )
-    return repo.apply_patch(patch, mode=Mode.EDIT, provenance=Provenance(message="approve plan", planner="user"))
+    return repo.apply_patch(patch, mode=Mode.EDIT, provenance=provenance("approve plan", "user"))
 
 
 def export_text(tree: Tree, fmt: str, task: str | None = None, notes: list[str] | None = None) -> str:
@@ -275,7 +283,7 @@ def _create(repo: Repository, name: str, read: list[tuple[Project, ProjectPatch]
     for project, patch in read:
         try:
             applied.append(repo.create_project(
-                project, patch, Provenance(message=f"import {name}", planner="import"), mode=Mode.IMPORT
+                project, patch, provenance(f"import {name}", "import"), mode=Mode.IMPORT
             ))
         except PatchError as exc:
             _refuse(name, exc)
@@ -318,7 +326,7 @@ def _apply(repo: Repository, tree: Tree, message: str, ops: list[dict]) -> Appli
         rationale=message,
         task_patches=[TaskPatch.model_validate(op) for op in ops],
     )
-    return repo.apply_patch(patch, mode=Mode.EDIT, provenance=Provenance(message=message, planner="user"))
+    return repo.apply_patch(patch, mode=Mode.EDIT, provenance=provenance(message, "user"))
 
 
 def rename(repo: Repository, tree: Tree, key: str, title: str) -> Applied:

@@ -465,14 +465,13 @@ def apply_command(
 ) -> None:
     """Validate a patch document and apply it (all or nothing)."""
     from taskforge import actions
-    from taskforge.core.history import Provenance
     from taskforge.present import diff_text
 
     path, text = read_input(source)
     patch = actions.read_patch(text, project)
     # Cleaned at the door: the history keeps text, never terminal control (-m, a file name).
     message = clean_line(message) or (f"apply {clean_line(path.name)}" if path else "apply -")
-    provenance = Provenance(message=message, planner="manual")
+    provenance = actions.provenance(message, "manual")
     with open_repo(db, create=not dry_run) if not dry_run else _maybe_repo(db) as repo:
         shown, applied = actions.apply_document(repo, patch, focus=task, provenance=provenance, dry_run=dry_run)
     if applied is not None:
@@ -539,8 +538,10 @@ def record_json(record) -> dict[str, Any]:
 
 
 def _step(project: str, db: str | None, undo: bool) -> None:
+    from taskforge.config import current_user
+
     with open_repo(db, create=False) as repo:
-        applied = repo.undo(project) if undo else repo.redo(project)
+        applied = repo.undo(project, author=current_user()) if undo else repo.redo(project, author=current_user())
     verb = "Undid" if undo else "Redid"
     record = applied.record
     _state.committed = f"{verb} #{record.target_seq} in '{project}'"

@@ -52,6 +52,16 @@ def default_database_path() -> Path:
     return user_data_path(APP_NAME) / "taskforge.db"
 
 
+def login_name() -> str:
+    """The operating system's login name: the author of changes when the setting `user` is not given."""
+    import getpass
+
+    try:
+        return getpass.getuser() or "unknown"
+    except Exception:  # no login name (a container without a passwd entry): getpass raises OSError or KeyError
+        return "unknown"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TASKFORGE_", extra="ignore")
 
@@ -68,6 +78,8 @@ class Settings(BaseSettings):
     max_ops: int = Field(10_000, ge=1)
     # The largest file or standard input `apply` and `import` read, in bytes (64 MiB).
     max_input_bytes: int = Field(64 * 2**20, ge=1, le=2**40)
+    # Who makes the changes this process writes: kept as the author of each history record.
+    user: str = Field(default_factory=login_name, min_length=1, max_length=200)
     # TUI binding id -> keys, e.g. {"app.undo": "ctrl+u", "tree.delete": "delete,x"}
     keymap: dict[str, str] = Field(default_factory=dict)
 
@@ -124,6 +136,11 @@ def _check_json_variables() -> None:
             json.loads(value)
         except ValueError:
             raise ConfigError(f"setting TASKFORGE_{name.upper()} is not JSON: it expects {_expects(name)}") from None
+
+
+def current_user() -> str:
+    """The author of the changes this process makes (the setting `user`, by default the login name)."""
+    return settings().user
 
 
 @cache

@@ -62,7 +62,12 @@ class Proposal:
         return self.patch is not None
 
     def provenance(self) -> Provenance:
-        return Provenance(message=self.message, planner=self.planner, model=self.model, usage=self.usage.to_dict())
+        from taskforge.config import current_user
+
+        return Provenance(
+            message=self.message, planner=self.planner, model=self.model, usage=self.usage.to_dict(),
+            author=current_user(),
+        )
 
     def provenance_line(self) -> str:
         """`planner: litellm · model: openai/gpt-4o · 812 prompt + 240 completion tokens · $0.0031 · 2.1 s`."""

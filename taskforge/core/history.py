@@ -29,6 +29,7 @@ class Provenance(BaseModel):
     planner: str = "manual"
     model: str | None = None
     usage: dict[str, Any] = Field(default_factory=dict)
+    author: str | None = None  # who made the change (the setting `user`); None: unknown
 
     @field_validator("message")
     @classmethod
@@ -60,6 +61,7 @@ class PatchRecord(BaseModel):
     version_before: int
     version_after: int
     created_at: datetime
+    author: str | None = None  # None for records written before authors were kept
 
     def counts(self) -> dict[str, int]:
         return self.patch.counts()

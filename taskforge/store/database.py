@@ -12,18 +12,21 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from taskforge.core.errors import NoDatabase, StoreError
 from taskforge.store import schema
-from taskforge.store.schema import HEAD, database_url
+from taskforge.store.schema import HEAD, database_url, redact, scrub
 
 __all__ = ["WRITE", "database_url", "open_database"]
 
 WRITE = {"taskforge_write": True}
+# Serialises schema upgrades between processes opening the same PostgreSQL database at once.
+_MIGRATION_LOCK = 0x7461736B666F7267  # "taskforg"
+CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise: an unreachable server is one line, soon
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -34,6 +37,7 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def describe(url: str) -> str:
+    """The database as messages name it: a file's path, or the URL without its password."""
     path = sqlite_path(url)
     return str(path) if path else make_url(url).render_as_string(hide_password=True)
 
@@ -42,10 +46,12 @@ def create(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(f"'{url}' is neither a file path nor a database URL") from None
+        raise StoreError(f"'{redact(url)}' is neither a file path nor a database URL") from None
+    if parsed.get_backend_name() == "postgresql":
+        return _create_postgres(url, parsed)
     if parsed.get_backend_name() != "sqlite":
         try:
-            return create_engine(parsed, pool_pre_ping=True)
+            return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
         except (NoSuchModuleError, ImportError) as exc:
             raise StoreError(f"cannot use {describe(url)}: {exc}") from None
     if sqlite_path(url) is None:  # in memory: every connection must see the same database
@@ -56,6 +62,23 @@ def create(url: str) -> Engine:
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _create_postgres(url: str, parsed) -> Engine:
+    """PostgreSQL: psycopg 3, sessions in UTC (timestamps are stored as UTC without a zone), a bounded
+    connect timeout; the isolation level stays the server's READ COMMITTED: writes are made safe by the
+    version check that opens each of them, not by the isolation level."""
+    connect_args: dict = {}
+    if "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    options = parsed.query.get("options")
+    connect_args["options"] = " ".join(["-c TimeZone=UTC", *([options] if isinstance(options, str) else options or ())])
+    try:
+        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
+    except (NoSuchModuleError, ImportError):
+        raise StoreError(
+            f"cannot use {describe(url)}: the PostgreSQL driver is not installed (pip install 'taskforge[postgres]')"
+        ) from None
 
 
 def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record) -> None:
@@ -92,7 +115,7 @@ def open_database(url: str, *, create_missing: bool) -> Engine:
         ensure_schema(engine)
     except DBAPIError as exc:
         engine.dispose()
-        raise StoreError(f"cannot open {describe(url)}: {reason(exc)}") from None
+        raise StoreError(f"cannot open {describe(url)}: {reason(exc, url)}") from None
     except BaseException:
         engine.dispose()
         raise
@@ -143,23 +166,24 @@ def _make_parent(path: Path) -> None:
         raise StoreError(f"cannot create {path}: the folder {path.parent} does not exist")
 
 
-def reason(exc: DBAPIError) -> str:
-    return schema.reason(str(exc.orig) if exc.orig is not None else str(exc))
+def reason(exc: DBAPIError, url: str = "") -> str:
+    """The driver's error as one line, with no password in it."""
+    return scrub(schema.reason(str(exc.orig) if exc.orig is not None else str(exc)), url)
 
 
 def stored_revision(engine: Engine) -> tuple[str | None, bool]:
     """(the revision stamped in the database, whether it has any tables at all)."""
     with engine.connect() as connection:
-        names = {
-            row[0]
-            for row in connection.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type='table'"
-            )
-        } if engine.dialect.name == "sqlite" else set(inspect(connection).get_table_names())
-        if "alembic_version" not in names:
-            return None, bool(names)
-        row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
-        return (row[0] if row else None), True
+        return _stored_revision(connection)
+
+
+def _stored_revision(connection) -> tuple[str | None, bool]:
+    sql = schema.PG_TABLES_SQL if connection.dialect.name == "postgresql" else schema.SQLITE_TABLES_SQL
+    names = {row[0] for row in connection.exec_driver_sql(sql)}
+    if "alembic_version" not in names:
+        return None, bool(names)
+    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return (row[0] if row else None), True
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -203,6 +227,12 @@ def upgrade(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(resources.files("taskforge.store") / "migrations"))
     with engine.connect().execution_options(**WRITE) as connection:
+        if connection.dialect.name == "postgresql":
+            # One upgrade at a time (the DDL is transactional: the lock and the migrations commit together);
+            # whoever waited finds the schema current and Alembic does nothing.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            revision, has_tables = _stored_revision(connection)
+            schema.check_revision(revision, has_tables, describe(str(engine.url)))
         config.attributes["connection"] = connection
         command.upgrade(config, HEAD)
         connection.commit()

@@ -1,9 +1,13 @@
 """The repository: the only way patches reach the database, always whole or not at all.
 
-`apply_patch` takes the write lock (BEGIN IMMEDIATE on SQLite), loads the tree in one query,
-replays the patch through the core engine (validating it again against what is really stored),
-writes only the rows that changed, bumps the version and appends the audit record, then commits.
-Any problem rolls everything back.
+Every write transaction opens with the version check and bump (`UPDATE project SET version =
+version + 1 WHERE id = :id AND version = :base`): no row is a version conflict. On SQLite the
+transaction holds the write lock from its start (BEGIN IMMEDIATE); on PostgreSQL that UPDATE takes
+the project's row lock, so under READ COMMITTED a second writer on the same base waits for the first
+and then updates no row. Then `apply_patch` loads the tree, replays the patch through the core engine
+(validating it again against what is really stored), writes only the rows that changed and appends
+the audit record; on PostgreSQL it also announces the change (NOTIFY, delivered at commit), then
+commits. Any problem rolls everything back.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import (
     Connection,
@@ -21,6 +26,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import DBAPIError
@@ -46,7 +52,7 @@ from taskforge.core.patches import (
 from taskforge.core.tree import Tree
 from taskforge.store import database, rows
 from taskforge.store.interface import Applied, ChatMessage, ProjectSummary, Reader, Repository
-from taskforge.store.schema import stamp
+from taskforge.store.schema import MAX_KEY_NUMBER, stamp
 from taskforge.store.tables import (
     MessageRow,
     PatchRecordRow,
@@ -65,21 +71,38 @@ _TASK_COLUMNS = (
     "acceptance_criteria", "depends_on", "tags",
 )
 _CHUNK = 500
+CHANNEL = "taskforge_changes"  # PostgreSQL NOTIFY channel: payload `<project_id> <version>`
 
-__all__ = ["Applied", "ChatMessage", "ProjectSummary", "Reader", "Repository", "SqlRepository"]
+__all__ = ["CHANNEL", "Applied", "ChatMessage", "ProjectSummary", "Reader", "Repository", "SqlRepository"]
+
+
+@dataclass
+class _Written:
+    """What a write transaction appended, to find out after a failed COMMIT whether it landed."""
+
+    project_id: str | None = None
+    seq: int | None = None
 
 
 class SqlRepository:
-    """A Repository over any SQLAlchemy URL; SQLite (WAL, foreign keys, immediate writes) by default."""
+    """A Repository over any SQLAlchemy URL; SQLite (WAL, foreign keys, immediate writes) by default,
+    PostgreSQL through psycopg 3.
 
-    def __init__(self, engine: Engine, limits: Limits = Limits()):
+    `author` is recorded on every change whose provenance names none (undo and redo included):
+    the shells open the repository with the setting `user`.
+    """
+
+    def __init__(self, engine: Engine, limits: Limits = Limits(), author: str | None = None):
         self.engine = engine
         self.limits = limits
+        self.author = author
 
     @classmethod
-    def open(cls, db: str | None = None, *, create: bool = True, limits: Limits = Limits()) -> SqlRepository:
+    def open(
+        cls, db: str | None = None, *, create: bool = True, limits: Limits = Limits(), author: str | None = None
+    ) -> SqlRepository:
         url = database.database_url(db)
-        return cls(database.open_database(url, create_missing=create), limits)
+        return cls(database.open_database(url, create_missing=create), limits, author)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -90,21 +113,71 @@ class SqlRepository:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @property
+    def postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def _where(self) -> str:
+        return database.describe(str(self.engine.url))  # SQLAlchemy's str() already hides the password
+
+    def _reason(self, exc: DBAPIError) -> str:
+        return database.reason(exc, self.engine.url.render_as_string(hide_password=False))
+
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         try:
-            with self.engine.connect() as connection:
+            connection = self.engine.connect()
+            if self.postgres:  # every query of one read sees the same snapshot (SQLite: one transaction does)
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection:
                 yield connection
         except DBAPIError as exc:
-            raise StoreError(f"cannot read {database.describe(str(self.engine.url))}: {database.reason(exc)}") from None
+            raise StoreError(f"cannot read {self._where()}: {self._reason(exc)}") from None
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write(self) -> Iterator[tuple[Connection, _Written]]:
+        """One write transaction; a database error is one line, and says whether anything was written.
+
+        An error before COMMIT rolls back: nothing was written. When COMMIT itself fails (the connection
+        dropped), a fresh connection looks for the record the transaction appended: there, it committed."""
+        written = _Written()
         try:
-            with self.engine.connect().execution_options(**database.WRITE) as connection, connection.begin():
-                yield connection
+            connection = self.engine.connect().execution_options(**database.WRITE)
         except DBAPIError as exc:
-            raise StoreError(f"cannot write {database.describe(str(self.engine.url))}: {database.reason(exc)}") from None
+            raise StoreError(f"cannot write {self._where()}: {self._reason(exc)}; nothing was written") from None
+        with connection:
+            try:
+                transaction = connection.begin()
+                yield connection, written
+            except DBAPIError as exc:
+                raise StoreError(f"cannot write {self._where()}: {self._reason(exc)}; nothing was written") from None
+            try:
+                transaction.commit()
+            except DBAPIError as exc:
+                if self._landed(written):
+                    return
+                raise StoreError(f"cannot write {self._where()}: {self._reason(exc)}; {self._fate(written)}") from None
+
+    def _landed(self, written: _Written) -> bool:
+        if written.project_id is None:
+            return False
+        try:
+            with self.engine.connect() as connection:
+                return connection.execute(
+                    select(record_t.c.id).where(record_t.c.project_id == written.project_id, record_t.c.seq == written.seq)
+                ).first() is not None
+        except DBAPIError:
+            return False
+
+    def _fate(self, written: _Written) -> str:
+        if written.project_id is None:
+            return "nothing was written"
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(select(1))
+        except DBAPIError:
+            return f"the change may or may not have been saved: check `taskforge history {written.project_id}`"
+        return "nothing was written"
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -148,7 +221,7 @@ class SqlRepository:
         self, project_id: str, focus: str | None, messages: Sequence[tuple[str, str, int | None]]
     ) -> None:
         """(role, content, patch_seq) messages in one transaction: all of them are kept, or none."""
-        with self._write() as connection:
+        with self._write() as (connection, _):
             _project_row(connection, project_id)
             now = utcnow()
             connection.execute(
@@ -181,23 +254,21 @@ class SqlRepository:
         `project.next_key` may start above 1 so that a patch can bring tasks in with their keys
         (an import keeps `T1`…`Tn`).
         """
-        with self._write() as connection:
-            if rename_if_taken:
-                project_id = _free_id(connection, project.id)
-            else:
-                project_id = project.id
-                existing = connection.execute(select(project_t.c.version).where(project_t.c.id == project_id)).first()
-                if existing is not None:
-                    raise PatchError([Problem.stale(project_id, 0, existing.version)])
-            now = utcnow()
-            connection.execute(
-                insert(project_t).values(
-                    id=project_id, title=project.title, summary=project.summary, status=project.status.value,
-                    version=0, next_key=project.next_key, created_at=now, updated_at=now,
-                )
-            )
+        _check_next_key(project.next_key)
+        with self._write() as (connection, written):
+            # The first statement claims the id: an insert that does nothing when the id is taken, so that two
+            # processes creating the same project meet on the primary key (the second waits, then finds it).
+            for _attempt in range(100):
+                project_id = _free_id(connection, project.id) if rename_if_taken else project.id
+                if _claim(connection, project, project_id):
+                    break
+                if not rename_if_taken:
+                    existing = connection.execute(select(project_t.c.version).where(project_t.c.id == project_id)).first()
+                    raise PatchError([Problem.stale(project_id, 0, existing.version if existing else 0)])
+            else:  # pragma: no cover - a hundred creators racing for the same name
+                raise StoreError(f"could not find a free project id for '{project.id}'")
             patch = patch.model_copy(update={"project_id": project_id, "base_version": 0})
-            return self._apply(connection, patch, mode, None, provenance, rejected)
+            return self._apply(connection, written, patch, mode, None, provenance, rejected)
 
     def apply_patch(
         self,
@@ -208,21 +279,22 @@ class SqlRepository:
         provenance: Provenance | None = None,
         rejected: Sequence[RejectedOp] = (),
     ) -> Applied:
-        with self._write() as connection:
-            return self._apply(connection, patch, mode, focus, provenance or Provenance(), rejected)
+        with self._write() as (connection, written):
+            return self._apply(connection, written, patch, mode, focus, provenance or Provenance(), rejected)
 
-    def undo(self, project_id: str, expected_version: int | None = None) -> Applied:
-        return self._step_history(project_id, RecordKind.UNDO, expected_version)
+    def undo(self, project_id: str, expected_version: int | None = None, *, author: str | None = None) -> Applied:
+        return self._step_history(project_id, RecordKind.UNDO, expected_version, author)
 
-    def redo(self, project_id: str, expected_version: int | None = None) -> Applied:
-        return self._step_history(project_id, RecordKind.REDO, expected_version)
+    def redo(self, project_id: str, expected_version: int | None = None, *, author: str | None = None) -> Applied:
+        return self._step_history(project_id, RecordKind.REDO, expected_version, author)
 
-    def _step_history(self, project_id: str, kind: RecordKind, expected_version: int | None) -> Applied:
-        with self._write() as connection:
-            version = _project_row(connection, project_id).version
-            if expected_version is not None and expected_version != version:
-                # The caller saw another version: undoing now would take back a change it never showed.
-                raise PatchError([Problem.stale(project_id, expected_version, version)])
+    def _step_history(
+        self, project_id: str, kind: RecordKind, expected_version: int | None, author: str | None
+    ) -> Applied:
+        with self._write() as (connection, written):
+            # The caller saw `expected_version` (None: whatever is current): undoing on another version
+            # would take back a change it never showed.
+            version = _bump(connection, project_id, expected_version)
             records = _records(connection, project_id)
             done, undone = stacks(records)
             pending = done if kind is RecordKind.UNDO else undone
@@ -233,14 +305,18 @@ class SqlRepository:
             # The stack guarantees the project is exactly as `target` left it (or found it), so the
             # stored patch applies as it is; only its base moves to the current version.
             patch = source.model_copy(update={"base_version": version})
-            provenance = Provenance(message=f"{kind.value} #{target.seq}: {target.message}".rstrip(": "), planner=kind.value)
+            provenance = Provenance(
+                message=f"{kind.value} #{target.seq}: {target.message}".rstrip(": "), planner=kind.value, author=author
+            )
             return self._apply(
-                connection, patch, Mode(kind.value), target.focus, provenance, (), kind=kind, target=target.seq
+                connection, written, patch, Mode(kind.value), target.focus, provenance, (), kind=kind,
+                target=target.seq, bumped=True,
             )
 
     def _apply(
         self,
         connection: Connection,
+        written: _Written,
         patch: ProjectPatch,
         mode: Mode,
         focus: str | None,
@@ -249,26 +325,30 @@ class SqlRepository:
         *,
         kind: RecordKind = RecordKind.APPLY,
         target: int | None = None,
+        bumped: bool = False,
     ) -> Applied:
         limits = self.limits if mode in (Mode.PROJECT, Mode.TASK, Mode.EDIT) else Limits(max_ops=10**7)
         with gc_paused():
-            tree, ids = _load(connection, patch.project_id, for_update=True)
+            base = patch.base_version
+            if not bumped:  # the transaction's first statement: check the base version and take the next one
+                _bump(connection, patch.project_id, base)
+            tree, ids = _load(connection, patch.project_id)
+            tree.project.version = base  # as the patch found it: the bump above is this patch's own
             result = replay(patch, tree, mode, focus, limits)
             if result.problems:
                 raise PatchError(result.problems)
-            _write_tree_changes(connection, tree, result, ids)
             after = result.tree.project
+            _check_next_key(after.next_key)
+            _write_tree_changes(connection, tree, result, ids)
             now = utcnow()
-            changed = connection.execute(
+            connection.execute(
                 update(project_t)
-                .where(project_t.c.id == after.id, project_t.c.version == tree.project.version)
+                .where(project_t.c.id == after.id)
                 .values(
                     title=after.title, summary=after.summary, status=after.status.value,
                     version=after.version, next_key=after.next_key, updated_at=now,
                 )
-            ).rowcount
-            if changed != 1:  # only reachable on databases without an up-front write lock
-                raise PatchError([Problem("version conflict: the project changed while this patch was applied", conflict=True)])
+            )
             seq = (connection.execute(
                 select(func.max(record_t.c.seq)).where(record_t.c.project_id == after.id)
             ).scalar() or 0) + 1
@@ -276,10 +356,13 @@ class SqlRepository:
                 seq=seq, kind=kind, target_seq=target, mode=mode, focus=focus,
                 message=provenance.message, planner=provenance.planner, model=provenance.model,
                 usage=provenance.usage, patch=result.resolved, inverse=result.inverse,
-                rejected_ops=list(rejected), version_before=tree.project.version,
-                version_after=after.version, created_at=now,
+                rejected_ops=list(rejected), version_before=base,
+                version_after=after.version, created_at=now, author=provenance.author or self.author,
             )
             _insert_record(connection, after.id, record)
+            if connection.dialect.name == "postgresql":
+                notify(connection, after.id, after.version)
+            written.project_id, written.seq = after.id, seq
         return Applied(record, result.tree, dict(result.key_map))
 
 
@@ -311,6 +394,55 @@ def _free_id(connection: Connection, wanted: str) -> str:
     return f"{base}-{n}"
 
 
+def _bump(connection: Connection, project_id: str, base: int | None) -> int:
+    """Check that the project is at version `base` (None: at any version) and move it to the next one, in
+    one statement that also locks the project's row until the transaction ends; returns the version it
+    was at. No row updated: the project moved on (a conflict) or does not exist."""
+    where = project_t.c.id == project_id
+    if base is not None:
+        where = where & (project_t.c.version == base)
+    row = connection.execute(
+        update(project_t).where(where).values(version=project_t.c.version + 1).returning(project_t.c.version)
+    ).first()
+    if row is not None:
+        return row[0] - 1
+    current = connection.execute(select(project_t.c.version).where(project_t.c.id == project_id)).scalar()
+    if current is None:
+        raise UnknownProject(project_id)
+    raise PatchError([Problem.stale(project_id, base, current)])
+
+
+def notify(connection: Connection, project_id: str, version: int) -> None:
+    """Announce a change on PostgreSQL: delivered to listeners when (and only if) the transaction commits.
+    Only the project id and its new version: listeners re-read what they show."""
+    connection.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": f"{project_id} {version}"})
+
+
+def _claim(connection: Connection, project: Project, project_id: str) -> bool:
+    """Insert the new project's row at version 0 unless the id is taken (then: False, nothing written)."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif connection.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # another database: check, then insert (a race ends in an integrity error, rolled back)
+        if connection.execute(select(project_t.c.id).where(project_t.c.id == project_id)).first() is not None:
+            return False
+        dialect_insert = insert
+    now = utcnow()
+    statement = dialect_insert(project_t).values(
+        id=project_id, title=project.title, summary=project.summary, status=project.status.value,
+        version=0, next_key=project.next_key, created_at=now, updated_at=now,
+    )
+    if dialect_insert is not insert:
+        statement = statement.on_conflict_do_nothing(index_elements=["id"])
+    return connection.execute(statement.returning(project_t.c.id)).first() is not None
+
+
+def _check_next_key(next_key: int) -> None:
+    if next_key - 1 > MAX_KEY_NUMBER:
+        raise PatchError([Problem(f"task keys go up to T{MAX_KEY_NUMBER}; this change needs T{next_key - 1}")])
+
+
 def _project_row(connection: Connection, project_id: str):
     row = connection.execute(select(project_t).where(project_t.c.id == project_id)).first()
     if row is None:
@@ -324,13 +456,13 @@ def _native(connection: Connection) -> bool:
     return connection.dialect.name == "sqlite" and not connection.get_execution_options().get("taskforge_portable")
 
 
-def _load(connection: Connection, project_id: str, for_update: bool = False) -> tuple[Tree, dict[str, int]]:
+def _load(connection: Connection, project_id: str) -> tuple[Tree, dict[str, int]]:
     """The project and all its tasks: one query for the project, one for every task, whatever the size."""
     if _native(connection):
         return rows.load_tree(connection.exec_driver_sql, project_id)
+    if connection.dialect.name == "postgresql" and not connection.get_execution_options().get("taskforge_portable"):
+        return rows.load_tree(connection.exec_driver_sql, project_id, postgres=True)
     query = _select(project_t, rows.PROJECT_COLUMNS).where(project_t.c.id == project_id)
-    if for_update:
-        query = query.with_for_update()
     row = connection.execute(query).first()
     if row is None:
         raise UnknownProject(project_id)
@@ -412,8 +544,8 @@ def _write_tree_changes(connection: Connection, before: Tree, result: Result, id
 
 _RECORD_SQL = (
     "INSERT INTO patch_record (project_id, seq, kind, target_seq, mode, focus, message, planner, model, usage,"
-    " patch, inverse, rejected_ops, version_before, version_after, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " patch, inverse, rejected_ops, version_before, version_after, created_at, author)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -434,7 +566,7 @@ def _insert_record(connection: Connection, project_id: str, record: PatchRecord)
         project_id, record.seq, record.kind.value, record.target_seq, record.mode.value, record.focus,
         record.message, record.planner, record.model, json.dumps(head["usage"]), record.patch.to_json(),
         record.inverse.to_json(), json.dumps(head["rejected_ops"]), record.version_before, record.version_after,
-        stamp(record.created_at),
+        stamp(record.created_at), record.author,
     ))
 
 

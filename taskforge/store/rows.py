@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from taskforge.core.chat import ChatMessage
@@ -34,7 +34,7 @@ TASK_COLUMNS = (
 )
 RECORD_COLUMNS = (
     "seq", "kind", "target_seq", "mode", "focus", "message", "planner", "model", "usage", "patch", "inverse",
-    "rejected_ops", "version_before", "version_after", "created_at",
+    "rejected_ops", "version_before", "version_after", "created_at", "author",
 )
 RECORD_JSON = ("usage", "patch", "inverse", "rejected_ops")
 MESSAGE_COLUMNS = ("role", "content", "focus", "patch_seq", "created_at")
@@ -43,15 +43,32 @@ MESSAGE_COLUMNS = ("role", "content", "focus", "patch_seq", "created_at")
 PROJECT_SQL = f"SELECT {', '.join(PROJECT_COLUMNS)} FROM project WHERE id = ?"
 TASKS_SQL = f"SELECT {', '.join(TASK_COLUMNS)} FROM task WHERE project_id = ? ORDER BY parent_id, position"
 
+# The same for PostgreSQL's driver (psycopg: %s parameters). The JSON list columns are read as their text,
+# as SQLite returns them, so that the many empty lists cost no JSON decoding.
+_AS_TEXT = {"acceptance_criteria", "depends_on", "tags"}
+PG_PROJECT_SQL = PROJECT_SQL.replace("?", "%s")
+PG_TASKS_SQL = (
+    f"SELECT {', '.join(f'{name}::text' if name in _AS_TEXT else name for name in TASK_COLUMNS)}"
+    " FROM task WHERE project_id = %s ORDER BY parent_id, position"
+)
+
 
 def _json_list(text: str) -> list:
     """A JSON list column as SQLite stores it."""
     return [] if text == "[]" else json.loads(text)
 
 
+def moment(value: str | datetime) -> datetime:
+    """A stored timestamp as an aware UTC datetime, whichever way it was read: text from SQLite's driver,
+    a naive UTC datetime from SQLAlchemy on SQLite or from PostgreSQL's `timestamp` columns."""
+    if isinstance(value, str):
+        return parse_stamp(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def seconds(value: str | datetime) -> str:
     """A stored timestamp as the shells show it: ISO 8601 to the second."""
-    return (parse_stamp(value) if isinstance(value, str) else value).isoformat(timespec="seconds")
+    return moment(value).isoformat(timespec="seconds")
 
 
 def project(row: Sequence[Any]) -> Project:
@@ -95,14 +112,18 @@ def tree(
     return Tree.build(project(project_row), tasks), {row[1]: row[0] for row in task_rows}
 
 
-def load_tree(execute: Callable[..., Any], project_id: str) -> tuple[Tree, dict[str, int]]:
+def load_tree(
+    execute: Callable[..., Any], project_id: str, *, postgres: bool = False
+) -> tuple[Tree, dict[str, int]]:
     """The project and all its tasks, and each task's row id by key: one query for the project and one
-    for every task, whatever the size. `execute(sql, params)` runs SQLite SQL on the caller's
-    connection: the stdlib one in SqliteReader, SQLAlchemy's `exec_driver_sql` in SqlRepository on SQLite."""
-    row = execute(PROJECT_SQL, (project_id,)).fetchone()
+    for every task, whatever the size. `execute(sql, params)` runs driver-level SQL on the caller's
+    connection: the stdlib one in SqliteReader, psycopg's in PostgresReader, SQLAlchemy's
+    `exec_driver_sql` in SqlRepository; `postgres` picks the PostgreSQL spelling of the queries."""
+    project_sql, tasks_sql = (PG_PROJECT_SQL, PG_TASKS_SQL) if postgres else (PROJECT_SQL, TASKS_SQL)
+    row = execute(project_sql, (project_id,)).fetchone()
     if row is None:
         raise UnknownProject(project_id)
-    return tree(row, execute(TASKS_SQL, (project_id,)).fetchall())
+    return tree(row, execute(tasks_sql, (project_id,)).fetchall())
 
 
 def summaries(counts: Iterable[Sequence[Any]], project_rows: Iterable[Sequence[Any]]) -> list[ProjectSummary]:
@@ -124,8 +145,7 @@ def record(row: Sequence[Any]) -> PatchRecord:
     for name in RECORD_JSON:
         if isinstance(data[name], str):
             data[name] = json.loads(data[name])
-    if isinstance(data["created_at"], str):
-        data["created_at"] = parse_stamp(data["created_at"])
+    data["created_at"] = moment(data["created_at"])
     return PatchRecord.model_validate(data)
 
 

@@ -7,14 +7,29 @@ and the same messages.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from taskforge.core.errors import StoreError
 
 # Revisions this taskforge knows, oldest first; the last is the one it writes.
-REVISIONS = ("0001",)
+REVISIONS = ("0001", "0002")
 HEAD = REVISIONS[-1]
+
+# Keys are `T<number>` in a 16-character column: the largest number a key can carry, on every database.
+MAX_KEY_NUMBER = 10**15 - 1
+
+# The tables in the database (SQLite) or in the connection's schema (PostgreSQL): is it taskforge's, and which revision?
+SQLITE_TABLES_SQL = "SELECT name FROM sqlite_master WHERE type='table'"
+PG_TABLES_SQL = (
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+)
+
+# PostgreSQL through psycopg 3: the URL schemes users type, and the driver they mean.
+PG_DRIVER = "postgresql+psycopg"
+_PG_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 
 
 def database_url(db: str | None) -> str:
@@ -24,8 +39,44 @@ def database_url(db: str | None) -> str:
 
         db = settings().db or str(default_database_path())
     if "://" in db:
-        return db
+        scheme, rest = db.split("://", 1)
+        return f"{PG_DRIVER}://{rest}" if scheme in _PG_SCHEMES else db
     return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def is_postgres(url: str) -> bool:
+    """A URL for PostgreSQL through psycopg 3 (as `database_url` returns it)."""
+    return url.startswith(f"{PG_DRIVER}://")
+
+
+def libpq_uri(url: str) -> str:
+    """A `postgresql+psycopg://` URL as the libpq connection URI psycopg takes (same parts, same query)."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def redact(url: str) -> str:
+    """The URL with its password (if any) replaced by `***`: what messages and logs may show."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+    if not password:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}").geturl()
+
+
+def scrub(message: str, url: str) -> str:
+    """A driver's message with the URL's password taken out, should a driver ever echo it."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return message
+    if password:
+        for form in {password, unquote(password)}:
+            message = message.replace(form, "***")
+    return message
 
 
 def plain_sqlite_file(url: str) -> Path | None:

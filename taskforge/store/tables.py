@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -21,7 +21,10 @@ class ProjectRow(SQLModel, table=True):
     summary: str = ""
     status: str = "draft"
     version: int = 0
-    next_key: int = 1
+    # 64 bits everywhere (SQLite's INTEGER already is): keys go up to T999999999999999.
+    next_key: int = Field(
+        default=1, sa_column=Column(Integer().with_variant(BigInteger(), "postgresql"), nullable=False)
+    )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -74,6 +77,7 @@ class PatchRecordRow(SQLModel, table=True):
     version_before: int
     version_after: int
     created_at: datetime = Field(default_factory=utcnow)
+    author: str | None = None  # the setting `user` of whoever made the change; None before authors were kept
 
 
 class MessageRow(SQLModel, table=True):

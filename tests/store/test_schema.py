@@ -36,8 +36,18 @@ def migrated_database(path) -> None:
 
 
 def schema_of(path) -> set[tuple]:
+    """Every table's columns (in order: name, type, NOT NULL, default, key), foreign keys and indexes, as
+    SQLite reports them. Not the stored DDL text: a column added by a later migration (ALTER TABLE ... ADD
+    COLUMN) is spelled at the end of its table's text, after the constraints, but is the same column."""
     with sqlite3.connect(path) as connection:
-        return set(connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        found: set[tuple] = set()
+        for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            found.add(("columns", table, tuple(connection.execute(f"PRAGMA table_xinfo({table})"))))
+            found.add(("foreign keys", table, tuple(connection.execute(f"PRAGMA foreign_key_list({table})"))))
+            for _, index, unique, origin, partial in connection.execute(f"PRAGMA index_list({table})").fetchall():
+                columns = tuple(connection.execute(f"PRAGMA index_xinfo({index})"))
+                found.add(("index", table, index, unique, origin, partial, columns))
+        return found
 
 
 def test_a_new_database_is_exactly_what_the_migrations_build(tmp_path, db_path):
@@ -95,6 +105,56 @@ def test_newer_database_is_refused_and_left_alone(db_path):
     with pytest.raises(StoreError, match="newer taskforge"):
         SqlRepository.open(str(db_path))
     assert db_path.read_bytes() == before
+
+
+def test_a_database_from_before_authors_is_upgraded_in_place(db_path):
+    """A database at revision 0001 (no author column) opens, upgrades to HEAD, keeps its history (old
+    records have no author) and records the author of new changes."""
+    from alembic import command
+    from alembic.config import Config
+
+    from taskforge.core.history import Provenance
+    from taskforge.core.models import Mode, Project
+    from tests.builders import patch, update
+    from tests.conftest import sample_patch
+
+    engine = database.create(f"sqlite:///{db_path}")
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(resources_dir()))
+        with engine.connect().execution_options(**database.WRITE) as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+            connection.commit()
+    finally:
+        engine.dispose()
+    with sqlite3.connect(db_path) as connection:
+        assert "author" not in {row[1] for row in connection.execute("PRAGMA table_info(patch_record)")}
+        # A project with one record, written as the first taskforge wrote them.
+        connection.execute(
+            "INSERT INTO project (id, title, summary, status, version, next_key, created_at, updated_at)"
+            " VALUES ('old', 'Old', '', 'draft', 0, 1, '2024-01-01 00:00:00.000000', '2024-01-01 00:00:00.000000')"
+        )
+    connection.close()
+    with SqlRepository.open(str(db_path), author="alice") as repo:
+        repo.apply_patch(sample_patch().model_copy(update={"project_id": "old"}), mode=Mode.IMPORT,
+                         provenance=Provenance(message="first"))
+        repo.apply_patch(patch(update("T1", title="x"), project="old", base=1), mode=Mode.EDIT,
+                         provenance=Provenance(message="second", author="bob"))
+        repo.create_project(Project(id="new", title="New"), sample_patch(), Provenance())
+        assert [r.author for r in repo.history("old")] == ["alice", "bob"]
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(schema.HEAD,)]
+        connection.execute("UPDATE patch_record SET author = NULL WHERE seq = 1 AND project_id = 'old'")
+    connection.close()
+    with SqlRepository.open(str(db_path)) as repo:
+        assert [r.author for r in repo.history("old")] == [None, "bob"]
+
+
+def resources_dir():
+    from importlib import resources
+
+    return resources.files("taskforge.store") / "migrations"
 
 
 def test_any_sqlalchemy_url_works(tmp_path):
