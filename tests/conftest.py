@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,76 @@ def file_digest(path: Path) -> str:
     if wal.exists():
         digest.update(wal.read_bytes())
     return digest.hexdigest()
+
+
+# -- PostgreSQL: a real server for the session, a fresh database per test ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server in a temporary directory (tests/pg_server.py), stopped at the end; the tests
+    that need it are skipped, with the reason, where the server's binaries or the driver are missing."""
+    from tests import pg_server as pg
+
+    if pg.server_binaries() is None:
+        pytest.skip("PostgreSQL's server binaries are not installed (Debian package postgresql)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install -e '.[postgres]')")
+    server = pg.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a new, empty database on the session's server."""
+    return pg_server.create_database()
+
+
+_TABLES = ("alembic_version", "project", "task", "patch_record", "message")
+
+
+@dataclass(frozen=True)
+class Store:
+    """A database to test on: its URL, and a digest of everything in it for 'nothing changed' checks."""
+
+    kind: str  # "sqlite" or "postgresql"
+    url: str
+    path: Path | None = None  # the SQLite file
+
+    def digest(self) -> str:
+        if self.path is not None:
+            return file_digest(self.path)
+        import psycopg
+
+        from taskforge.store.schema import libpq_uri
+
+        digest = hashlib.sha256()
+        with psycopg.connect(libpq_uri(self.url)) as connection:
+            for table in _TABLES:
+                order = "version_num" if table == "alembic_version" else "id"
+                for row in connection.execute(f"SELECT * FROM {table} ORDER BY {order}"):
+                    digest.update(repr(row).encode())
+        return digest.hexdigest()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_store(request, tmp_path_factory) -> Callable[[], Store]:
+    """Makes empty databases of one kind; tests using it run once on SQLite and once on PostgreSQL."""
+    if request.param == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        return lambda: Store("postgresql", server.create_database())
+
+    def sqlite() -> Store:
+        path = tmp_path_factory.mktemp("store") / f"{uuid.uuid4().hex[:8]}.db"
+        return Store("sqlite", str(path), path)
+
+    return sqlite
+
+
+@pytest.fixture
+def store(new_store) -> Store:
+    """One empty database, on SQLite and on PostgreSQL."""
+    return new_store()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -253,9 +252,9 @@ def test_apply_matches_the_model_and_the_inverse_restores_the_exact_tree(data):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_repository_undo_all_then_redo_all_is_exact(tmp_path_factory: pytest.TempPathFactory, data):
-    db = tmp_path_factory.mktemp("prop") / "taskforge.db"
-    with SqlRepository.open(str(db)) as repo:
+def test_repository_undo_all_then_redo_all_is_exact(new_store, data):
+    """On SQLite and on PostgreSQL (`new_store`: a fresh database per example)."""
+    with SqlRepository.open(new_store().url) as repo:
         seed, _ = data.draw(patches(empty_tree(), max_ops=10, creates_only=True), label="seed")
         repo.create_project(Project(id="prop", title="Property"), seed, Provenance(message="seed"), Mode.IMPORT)
         snapshots = [repo.load("prop").snapshot()]

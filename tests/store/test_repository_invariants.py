@@ -1,8 +1,10 @@
-"""The repository: every rejected patch leaves the database untouched; accepted ones round-trip exactly."""
+"""The repository: every rejected patch leaves the database untouched; accepted ones round-trip exactly.
+
+Every test runs on SQLite and on PostgreSQL (the `store` fixture): the same repository, the same answers."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,7 +14,14 @@ from taskforge.core.models import Mode, Project
 from taskforge.core.patches import Limits, PatchError, ProjectPatch, apply
 from taskforge.store.repository import SqlRepository
 from tests.builders import chain, create, delete, patch, update
-from tests.conftest import file_digest, sample_patch, sample_tree
+from tests.conftest import Store, sample_patch, sample_tree
+
+
+@pytest.fixture
+def repo(store: Store) -> Iterator[SqlRepository]:
+    repository = SqlRepository.open(store.url)
+    yield repository
+    repository.close()
 
 # The `sample` fixture stores sample_tree() as project "sample" at version 1:
 # T1 Design (T2 Wireframes, T3 Review→T2), T4 Build→T1 (T5 API), T6 Ship.
@@ -24,22 +33,22 @@ def state(repository: SqlRepository, project_id: str = "sample") -> tuple:
 
 
 def assert_rejected(
-    repo: SqlRepository, db_path: Path, offending: ProjectPatch, *, mode: Mode = Mode.PROJECT,
+    repo: SqlRepository, store: Store, offending: ProjectPatch, *, mode: Mode = Mode.PROJECT,
     focus: str | None = None, limits: Limits = Limits(), conflict: bool = False,
     error_type: type[TaskforgeError] = PatchError,
 ) -> TaskforgeError:
     """Apply through a freshly opened repository and prove that not one byte of the database changed."""
     before = state(repo)
     repo.close()  # connections closed: the WAL is folded into the file, so the digest is the whole truth
-    digest = file_digest(db_path)
-    fresh = SqlRepository.open(str(db_path), limits=limits)
+    digest = store.digest()
+    fresh = SqlRepository.open(store.url, limits=limits)
     try:
         with pytest.raises(error_type) as info:
             fresh.apply_patch(offending, mode=mode, focus=focus, provenance=Provenance(message="bad"))
     finally:
         fresh.close()
-    assert file_digest(db_path) == digest
-    with SqlRepository.open(str(db_path)) as reopened:
+    assert store.digest() == digest
+    with SqlRepository.open(store.url) as reopened:
         assert state(reopened) == before
     error = info.value
     assert getattr(error, "conflict", False) is conflict
@@ -47,13 +56,13 @@ def assert_rejected(
     return error
 
 
-def test_the_digest_check_notices_a_change(repo, db_path, sample):
+def test_the_digest_check_notices_a_change(repo, store, sample):
     """The byte-for-byte check is real: an accepted patch does change the file."""
     repo.close()
-    digest = file_digest(db_path)
-    with SqlRepository.open(str(db_path)) as fresh:
+    digest = store.digest()
+    with SqlRepository.open(store.url) as fresh:
         fresh.apply_patch(patch(update("T6", title="Ship it")), mode=Mode.EDIT)
-    assert file_digest(db_path) != digest
+    assert store.digest() != digest
 
 
 OFFENDING = {
@@ -87,27 +96,27 @@ OFFENDING = {
 
 
 @pytest.mark.parametrize("name", list(OFFENDING))
-def test_rejected_patch_changes_nothing(repo, db_path, sample, name):
+def test_rejected_patch_changes_nothing(repo, store, sample, name):
     offending, options = OFFENDING[name]
-    error = assert_rejected(repo, db_path, offending, **options)
+    error = assert_rejected(repo, store, offending, **options)
     assert error.problems
 
 
-def test_patch_for_another_project_changes_nothing(repo, db_path, sample):
+def test_patch_for_another_project_changes_nothing(repo, store, sample):
     """The repository addresses a project by the patch's project_id: one that does not exist is refused."""
-    error = assert_rejected(repo, db_path, patch(update("T1", title="x"), project="other"), error_type=UnknownProject)
+    error = assert_rejected(repo, store, patch(update("T1", title="x"), project="other"), error_type=UnknownProject)
     assert str(error) == "no project 'other' (see `taskforge projects`)"
 
 
-def test_stale_base_version_is_a_conflict_and_changes_nothing(repo, db_path, sample):
+def test_stale_base_version_is_a_conflict_and_changes_nothing(repo, store, sample):
     repo.apply_patch(patch(update("T6", title="Ship it")), mode=Mode.EDIT)  # now at version 2
-    error = assert_rejected(repo, db_path, patch(update("T1", title="x"), base=1), conflict=True)
+    error = assert_rejected(repo, store, patch(update("T1", title="x"), base=1), conflict=True)
     assert "based on version 1" in str(error) and "version 2" in str(error)
 
 
-def test_rejection_reports_every_problem(repo, db_path, sample):
+def test_rejection_reports_every_problem(repo, store, sample):
     offending = patch(update("T99", title="x"), create("n1", "Fine"), update("T1", depends_on=["T1"]), delete("T4"))
-    error = assert_rejected(repo, db_path, offending)
+    error = assert_rejected(repo, store, offending)
     assert [p.op_index for p in error.problems] == [0, 2, 3]
 
 
@@ -143,7 +152,7 @@ def test_taken_project_ids_get_a_suffix(repo, sample):
     assert {p.id for p in repo.projects()} == {"sample", "sample-2", "sample-3"}
 
 
-def test_failed_create_project_leaves_no_project(repo, db_path):
+def test_failed_create_project_leaves_no_project(repo, store):
     with pytest.raises(PatchError):
         repo.create_project(Project(id="broken", title="Broken"), patch(update("T1", title="x"), base=0), Provenance())
     assert repo.projects() == []
@@ -264,10 +273,10 @@ def test_rejected_patch_in_history_count(repo, sample):
     assert len(repo.history("sample")) == 1
 
 
-def test_reopened_database_sees_the_same_tree(repo, db_path, sample):
+def test_reopened_database_sees_the_same_tree(repo, store, sample):
     repo.apply_patch(patch(update("T3", parent_task_id="T4", position=0), meta={"title": "Renamed"}), mode=Mode.EDIT)
     expected = repo.load("sample").snapshot()
     repo.close()
-    with SqlRepository.open(str(db_path)) as reopened:
+    with SqlRepository.open(store.url) as reopened:
         assert reopened.load("sample").snapshot() == expected
         assert reopened.load("sample").children["T4"] == ["T3", "T5"]
