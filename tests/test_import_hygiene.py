@@ -95,3 +95,22 @@ def test_the_tui_paints_before_loading_the_orm_the_models_or_a_model_client():
     # model client load afterwards, in worker threads.
     modules = loaded_after("import taskforge.tui.app")
     assert not modules & {"sqlmodel", "sqlalchemy", "litellm", "pydantic", "alembic"}
+
+
+@pytest.fixture(scope="module")
+def pg_example(pg_server) -> str:
+    url = pg_server.create_database()
+    subprocess.run([sys.executable, "-m", "taskforge", "import", str(EXAMPLE), "--db", url], check=True, capture_output=True)
+    return url
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["show", "auth-flow"], ["show", "auth-flow", "--json"], ["export", "auth-flow", "--format", "json"],
+     ["export", "auth-flow", "--format", "md"], ["projects", "--json"], ["history", "auth-flow", "--json"]],
+)
+def test_read_commands_on_postgresql_load_no_orm(pg_example, tmp_path, args):
+    """On PostgreSQL too the read-only commands take the lean path: psycopg directly, no SQLAlchemy."""
+    modules = cli_modules([*args, "--db", pg_example], tmp_path)
+    assert "psycopg" in modules
+    assert not modules & {"sqlalchemy", "sqlmodel", "alembic", "textual", "litellm"}

@@ -3,9 +3,9 @@
 `show`, `export`, `projects` and `history` open the database, read one project and exit; importing
 SQLAlchemy and SQLModel would cost them more than everything else they do. `SqliteReader` reads the
 tables `tables.py` defines with plain SQL and turns the rows into core models with `rows.py`, as
-`SqlRepository` does, and checks the schema revision with the same rules and messages. `open_reader` falls back to
-`SqlRepository` for any other database URL, and when the schema needs an upgrade (which only the
-ORM path can run).
+`SqlRepository` does, and checks the schema revision with the same rules and messages. On PostgreSQL,
+`pg_reader.PostgresReader` does the same through psycopg. `open_reader` falls back to `SqlRepository`
+for any other database URL, and when the schema needs an upgrade (which only the ORM path can run).
 """
 
 from __future__ import annotations
@@ -42,6 +42,12 @@ def open_reader(db: str | None) -> Reader:
     path = schema.plain_sqlite_file(url)
     if path is not None:
         reader = SqliteReader.open(path)
+        if reader is not None:
+            return reader
+    elif schema.is_postgres(url):
+        from taskforge.store.pg_reader import PostgresReader
+
+        reader = PostgresReader.open(url)
         if reader is not None:
             return reader
     from taskforge.store.repository import SqlRepository
