@@ -450,18 +450,24 @@ def _project_row(connection: Connection, project_id: str):
     return row
 
 
+def _driver(connection: Connection) -> str | None:
+    """'sqlite' or 'postgresql' where the repository speaks SQL to the driver directly; None for the portable
+    Core path (other databases, and tests via the `taskforge_portable` execution option)."""
+    name = connection.dialect.name
+    if name in ("sqlite", "postgresql") and not connection.get_execution_options().get("taskforge_portable"):
+        return name
+    return None
+
+
 def _native(connection: Connection) -> bool:
-    """SQLite, where the repository speaks SQL to the driver directly (the portable Core path is kept
-    for other databases, and for tests via the `taskforge_portable` execution option)."""
-    return connection.dialect.name == "sqlite" and not connection.get_execution_options().get("taskforge_portable")
+    return _driver(connection) == "sqlite"
 
 
 def _load(connection: Connection, project_id: str) -> tuple[Tree, dict[str, int]]:
     """The project and all its tasks: one query for the project, one for every task, whatever the size."""
-    if _native(connection):
-        return rows.load_tree(connection.exec_driver_sql, project_id)
-    if connection.dialect.name == "postgresql" and not connection.get_execution_options().get("taskforge_portable"):
-        return rows.load_tree(connection.exec_driver_sql, project_id, postgres=True)
+    driver = _driver(connection)
+    if driver is not None:
+        return rows.load_tree(connection.exec_driver_sql, project_id, postgres=driver == "postgresql")
     query = _select(project_t, rows.PROJECT_COLUMNS).where(project_t.c.id == project_id)
     row = connection.execute(query).first()
     if row is None:
@@ -499,8 +505,11 @@ def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str]
 
 def _write_tree_changes(connection: Connection, before: Tree, result: Result, ids: dict[str, int]) -> None:
     """Write only what changed: new rows (parents first), changed rows, then deletions."""
-    if _native(connection):
+    driver = _driver(connection)
+    if driver == "sqlite":
         return _write_tree_changes_sqlite(connection, before, result, ids)
+    if driver == "postgresql":
+        return _write_tree_changes_postgres(connection, before, result, ids)
     after = result.tree
     project_id = after.project.id
     now = utcnow()
@@ -550,9 +559,10 @@ _RECORD_SQL = (
 
 
 def _insert_record(connection: Connection, project_id: str, record: PatchRecord) -> None:
-    """The audit row. On SQLite the patch and its inverse go in as pydantic serialises them to JSON
-    (in Rust: a 10,000-operation patch and its inverse are megabytes)."""
-    if not _native(connection):
+    """The audit row. On SQLite and PostgreSQL the patch and its inverse go in as pydantic serialises them
+    to JSON (in Rust: a 10,000-operation patch and its inverse are megabytes)."""
+    driver = _driver(connection)
+    if driver is None:
         connection.execute(
             insert(record_t).values(
                 project_id=project_id,
@@ -562,12 +572,18 @@ def _insert_record(connection: Connection, project_id: str, record: PatchRecord)
         )
         return
     head = record.model_dump(mode="json", include={"usage", "rejected_ops"})
-    connection.exec_driver_sql(_RECORD_SQL, (
+    connection.exec_driver_sql(_RECORD_SQL if driver == "sqlite" else _PG_RECORD_SQL, (
         project_id, record.seq, record.kind.value, record.target_seq, record.mode.value, record.focus,
         record.message, record.planner, record.model, json.dumps(head["usage"]), record.patch.to_json(),
         record.inverse.to_json(), json.dumps(head["rejected_ops"]), record.version_before, record.version_after,
         stamp(record.created_at), record.author,
     ))
+
+
+_PG_RECORD_SQL = (
+    _RECORD_SQL.split(" VALUES ")[0]
+    + " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s::json, %s::json, %s::json, %s, %s, %s::timestamp, %s)"
+)
 
 
 def _json_list(value: list) -> str:
@@ -622,6 +638,56 @@ def _write_tree_changes_sqlite(connection: Connection, before: Tree, result: Res
         connection.exec_driver_sql(_UPDATE_SQL, rows)
     if removed:
         connection.exec_driver_sql("DELETE FROM task WHERE id = ?", [(ids[key],) for key in removed])
+
+
+_PG_COPY_SQL = (
+    "COPY task (id, project_id, key, parent_id, position, title, description, status, priority, estimate_minutes,"
+    " actual_minutes, acceptance_criteria, depends_on, tags, created_at, updated_at) FROM STDIN"
+)
+_PG_UPDATE_SQL = _UPDATE_SQL.replace("?", "%s").replace(
+    "acceptance_criteria = %s, depends_on = %s, tags = %s, updated_at = %s",
+    "acceptance_criteria = %s::json, depends_on = %s::json, tags = %s::json, updated_at = %s::timestamp",
+)
+
+
+def _write_tree_changes_postgres(connection: Connection, before: Tree, result: Result, ids: dict[str, int]) -> None:
+    """The same writes as the SQLite path, for PostgreSQL on psycopg: row ids for the new tasks drawn from
+    the table's sequence in one query, the new rows in one COPY (foreign keys are checked at the end of the
+    statement, so parents and children go in together), the changed rows in one pipelined executemany and
+    the removed ones in one DELETE."""
+    after = result.tree
+    created, changed, removed, positions = _changes(before, after)
+    now = stamp(utcnow())
+    dumps = _json_list
+    cursor = connection.connection.driver_connection.cursor()
+    if created:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('task', 'id')) FROM generate_series(1, %s)", (len(created),)
+        )
+        for key, (row_id,) in zip(created, cursor.fetchall(), strict=True):
+            ids[key] = row_id
+        project_id = after.project.id
+        with cursor.copy(_PG_COPY_SQL) as copy:
+            for key in created:
+                task = after.tasks[key]
+                copy.write_row((
+                    ids[key], project_id, key, ids[task.parent_key] if task.parent_key else None, positions[key],
+                    task.title, task.description, task.status.value, task.priority.value, task.estimate_minutes,
+                    task.actual_minutes, dumps(task.acceptance_criteria), dumps(task.depends_on), dumps(task.tags),
+                    now, now,
+                ))
+    if changed:
+        rows = []
+        for key in changed:
+            task = after.tasks[key]
+            rows.append((
+                ids[task.parent_key] if task.parent_key else None, positions[key], task.title, task.description,
+                task.status.value, task.priority.value, task.estimate_minutes, task.actual_minutes,
+                dumps(task.acceptance_criteria), dumps(task.depends_on), dumps(task.tags), now, ids[key],
+            ))
+        cursor.executemany(_PG_UPDATE_SQL, rows)
+    if removed:
+        cursor.execute("DELETE FROM task WHERE id = ANY(%s)", ([ids[key] for key in removed],))
 
 
 def _bind(name: str):

@@ -1,5 +1,5 @@
-"""On SQLite the repository writes through the driver; elsewhere through SQLAlchemy Core. Both paths
-must leave byte-for-byte the same rows, so the portable one is exercised here on SQLite too."""
+"""On SQLite and PostgreSQL the repository writes through the driver; elsewhere through SQLAlchemy Core.
+Both paths must leave the same rows, so the portable one is exercised here on SQLite and PostgreSQL too."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tests.conftest import sample_patch
 from tests.generators import generated_patch
 
 
-def open_repo(path: Path, portable: bool) -> SqlRepository:
+def open_repo(path: Path | str, portable: bool) -> SqlRepository:
     engine = database.open_database(database.database_url(str(path)), create_missing=True)
     return SqlRepository(engine.execution_options(taskforge_portable=True) if portable else engine)
 
@@ -41,18 +41,31 @@ def scenario(repo: SqlRepository) -> None:
     repo.undo("sample")
 
 
-def rows(path: Path) -> dict[str, list[tuple]]:
+def rows(path: Path | str) -> dict[str, list[tuple]]:
     """Every stored value but row ids (each path hands those out in its own order) and timestamps."""
-    with sqlite3.connect(path) as connection:
+    if isinstance(path, str):  # a PostgreSQL URL
+        import psycopg
+
+        from taskforge.store.schema import libpq_uri
+
+        def open_db():
+            connection = psycopg.connect(libpq_uri(path))
+            connection.execute = _qmark(connection.execute)
+            return connection
+    else:
+        def open_db():
+            return sqlite3.connect(path)
+    with open_db() as connection:
         return {
             "task": sorted(connection.execute(
                 "SELECT t.project_id, t.key, p.key, t.position, t.title, t.description, t.status, t.priority,"
-                " t.estimate_minutes, t.actual_minutes, t.acceptance_criteria, t.depends_on, t.tags"
+                " t.estimate_minutes, t.actual_minutes, CAST(t.acceptance_criteria AS TEXT), CAST(t.depends_on AS TEXT),"
+                " CAST(t.tags AS TEXT)"
                 " FROM task t LEFT JOIN task p ON p.id = t.parent_id"
             ).fetchall()),
-            "project": connection.execute("SELECT id, title, summary, status, version, next_key FROM project").fetchall(),
+            "project": connection.execute("SELECT id, title, summary, status, version, next_key FROM project ORDER BY id").fetchall(),
             "records": [
-                (*row[:-4], *(json.loads(value) for value in row[-4:]))
+                (*row[:-4], *(json.loads(value) if isinstance(value, str) else value for value in row[-4:]))
                 for row in connection.execute(
                     "SELECT project_id, seq, kind, target_seq, mode, focus, message, planner, model, version_before,"
                     " version_after, usage, patch, inverse, rejected_ops FROM patch_record ORDER BY id"
@@ -71,6 +84,21 @@ def test_native_and_portable_writes_are_identical(tmp_path):
         finally:
             repo.close()
     assert rows(paths[False]) == rows(paths[True])
+
+
+def _qmark(execute):
+    return lambda sql, *args: execute(sql.replace("?", "%s"), *args)
+
+
+def test_native_and_portable_writes_are_identical_on_postgresql(pg_server):
+    urls = {portable: pg_server.create_database() for portable in (False, True)}
+    for portable, url in urls.items():
+        repo = open_repo(url, portable)
+        try:
+            scenario(repo)
+        finally:
+            repo.close()
+    assert rows(urls[False]) == rows(urls[True])
 
 
 def test_native_and_portable_loads_are_identical(tmp_path):
