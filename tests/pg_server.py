@@ -47,6 +47,21 @@ class Server:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def restart(self) -> None:
+        """Stop the server (disconnecting every client) and start it again on the same data and socket."""
+        _as_server_user([str(self.binaries / "pg_ctl"), "-D", str(self.directory / "data"), "-l", str(self.directory / "log"),
+                        "-m", "fast", "-w", "restart"])
+
+    def terminate_clients(self, database: str) -> int:
+        """End every other session on `database`, as an administrator or a network fault would."""
+        import psycopg
+
+        with psycopg.connect(host=self.socket_dir, port=PORT, user="postgres", dbname="postgres", autocommit=True) as conn:
+            return len(conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            ).fetchall())
+
     def stop(self) -> None:
         _as_server_user([str(self.binaries / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "immediate", "-w", "stop"])
         shutil.rmtree(self.directory, ignore_errors=True)
