@@ -645,6 +645,32 @@ def import_command(
         echo(f"Imported '{summary['id']}' ({summary['title']}): {summary['tasks']} tasks.")
 
 
+db_app = typer.Typer(
+    name="db", help="Database tools: copy projects between databases.", no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(db_app)
+
+
+@db_app.command("copy")
+@handle_errors
+def db_copy_command(
+    src: Annotated[str, typer.Argument(metavar="SRC", help="The database to copy from (a SQLite file or a URL).")],
+    dst: Annotated[str, typer.Argument(metavar="DST", help="The database to copy to (created when missing).")],
+    project: Annotated[
+        list[str] | None, typer.Option("--project", "-p", help="Copy this project (repeatable; default: all).")
+    ] = None,
+) -> None:
+    """Copy projects with their whole history (changes, undo, authors, conversation) to another database."""
+    from taskforge.store.copy import copy_projects
+
+    for copied in copy_projects(src, dst, project or ()):
+        typer.echo(
+            f"Copied '{copied.project_id}' (version {copied.version}): {copied.tasks} tasks, "
+            f"{copied.records} changes, {copied.messages} messages."
+        )
+
+
 def main() -> None:
     if any(arg in app_commands() for arg in sys.argv[1:]):
         # A command is a short-lived process: reference counting frees what it drops, and the cyclic
