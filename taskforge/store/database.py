@@ -166,9 +166,10 @@ def _make_parent(path: Path) -> None:
         raise StoreError(f"cannot create {path}: the folder {path.parent} does not exist")
 
 
-def reason(exc: DBAPIError, url: str = "") -> str:
-    """The driver's error as one line, with no password in it."""
-    return scrub(schema.reason(str(exc.orig) if exc.orig is not None else str(exc)), url)
+def reason(exc: Exception, url: str = "") -> str:
+    """The driver's error (wrapped by SQLAlchemy or raised by the driver itself) as one line, with no password in it."""
+    orig = getattr(exc, "orig", None)
+    return scrub(schema.reason(str(orig) if orig is not None else str(exc)), url)
 
 
 def stored_revision(engine: Engine) -> tuple[str | None, bool]:

@@ -12,6 +12,7 @@ commits. Any problem rolls everything back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -120,7 +121,7 @@ class SqlRepository:
     def _where(self) -> str:
         return database.describe(str(self.engine.url))  # SQLAlchemy's str() already hides the password
 
-    def _reason(self, exc: DBAPIError) -> str:
+    def _reason(self, exc: Exception) -> str:
         return database.reason(exc, self.engine.url.render_as_string(hide_password=False))
 
     @contextmanager
@@ -139,24 +140,33 @@ class SqlRepository:
         """One write transaction; a database error is one line, and says whether anything was written.
 
         An error before COMMIT rolls back: nothing was written. When COMMIT itself fails (the connection
-        dropped), a fresh connection looks for the record the transaction appended: there, it committed."""
+        dropped), a fresh connection looks for the record the transaction appended: there, it committed.
+        Errors come wrapped by SQLAlchemy or, from the PostgreSQL fast path's own cursor, straight from psycopg."""
+        errors = (DBAPIError, *self._driver_errors())
         written = _Written()
         try:
             connection = self.engine.connect().execution_options(**database.WRITE)
-        except DBAPIError as exc:
+        except errors as exc:
             raise StoreError(f"cannot write {self._where()}: {self._reason(exc)}; nothing was written") from None
-        with connection:
+        try:
             try:
                 transaction = connection.begin()
                 yield connection, written
-            except DBAPIError as exc:
+            except errors as exc:
                 raise StoreError(f"cannot write {self._where()}: {self._reason(exc)}; nothing was written") from None
             try:
                 transaction.commit()
-            except DBAPIError as exc:
+            except errors as exc:
                 if self._landed(written):
                     return
                 raise StoreError(f"cannot write {self._where()}: {self._reason(exc)}; {self._fate(written)}") from None
+        finally:
+            _release(connection)
+
+    def _driver_errors(self) -> tuple[type[Exception], ...]:
+        error = getattr(self.engine.dialect, "loaded_dbapi", None)
+        error = getattr(error, "Error", None)
+        return (error,) if isinstance(error, type) and issubclass(error, Exception) else ()
 
     def _landed(self, written: _Written) -> bool:
         if written.project_id is None:
@@ -392,6 +402,16 @@ def _free_id(connection: Connection, wanted: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+def _release(connection: Connection) -> None:
+    """Close a connection (rolling back what it did not commit) even when the server has already gone:
+    the rollback of a lost connection fails, and then the connection is just thrown away."""
+    try:
+        connection.close()
+    except Exception:
+        with contextlib.suppress(Exception):
+            connection.invalidate()
 
 
 def _bump(connection: Connection, project_id: str, base: int | None) -> int:

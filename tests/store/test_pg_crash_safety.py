@@ -173,3 +173,37 @@ def test_sigkill_during_apply_on_postgresql_leaves_the_old_or_the_new_state(pg_s
     assert any(fate.startswith("killed") and state == "old" for _, fate, state in outcomes), summary
     assert any(state == "new" for _, _, state in outcomes), summary
     assert any(fate == "killed mid-write" for _, fate, _ in outcomes), summary
+
+
+def test_a_connection_dropped_during_a_write_is_one_line_and_writes_nothing(pg_server, tmp_path: Path) -> None:
+    """The server ends the session while `taskforge apply` is inside its write transaction: the user gets one
+    line saying nothing was written (exit 1), and nothing was."""
+    seed_name = f"drop_{uuid.uuid4().hex[:10]}"
+    seed_url = pg_server.create_database(seed_name)
+    seed_file = tmp_path / "seed.json"
+    seed_file.write_text(json.dumps(seed_document()), encoding="utf-8")
+    assert run("apply", PROJECT, str(seed_file), "--db", seed_url).returncode == 0
+    big_file = tmp_path / "big.json"
+    big_file.write_text(json.dumps(big_document(random.Random(SEED), base_version=1)), encoding="utf-8")
+    log = tmp_path / "apply.log"
+    for _attempt in range(5):  # the write takes about a second; catch it inside
+        name, url = copy_of(pg_server, seed_name)
+        process = start_apply(url, big_file, log)
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while process.poll() is None and not writing(pg_server, name) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        if process.poll() is None:
+            pg_server.terminate_clients(name)
+        code = process.wait(timeout=RUN_TIMEOUT)
+        if code != 0:
+            break
+        drop(pg_server, name)
+    else:
+        raise AssertionError("the apply always finished before its session could be ended")
+    lines = log.read_text().splitlines()
+    assert code == 1, lines
+    assert len(lines) == 1 and lines[0].startswith("taskforge: cannot write postgresql+psycopg://"), lines
+    assert lines[0].endswith("nothing was written"), lines
+    wait_for_no_clients(pg_server, name)
+    assert inspect_db(url) == OLD
+    drop(pg_server, name)
