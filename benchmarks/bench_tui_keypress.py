@@ -54,6 +54,13 @@ UP_KEYS = ("up", "k")
 SESSIONS = max(2, RUNS // 2)
 
 
+async def finish_work(app) -> None:
+    """Wait for the app's workers but the change watcher, which runs as long as the app does."""
+    running = [worker for worker in app.workers if worker.group != "watch"]
+    if running:
+        await app.workers.wait_for_complete(running)
+
+
 class Samples:
     def __init__(self) -> None:
         self.settled: dict[str, list[float]] = {"down": [], "up": []}
@@ -67,7 +74,7 @@ async def session(size: int, samples: Samples) -> None:
 
     app = TaskforgeApp(str(database(size)), project=project_id(size))
     async with app.run_test() as pilot:
-        await app.workers.wait_for_complete()
+        await finish_work(app)
         await pilot.pause()
         tree = app.main_screen.task_tree
         if app.main_screen.project_tree is None or not tree.root.children:

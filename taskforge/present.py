@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from taskforge.core.text import plural, truncate
+from taskforge.core.text import clean_line, plural, truncate
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -140,8 +140,9 @@ def diff_text(found: list[DiffEntry], rationale: str = "", *, limit: int | None 
 # -- history ----------------------------------------------------------------------------------------
 
 TimeFormat = Callable[[datetime], str]
-MESSAGE_WIDTH = 48
-AUTHOR_WIDTH = 32
+MESSAGE_WIDTH = 36  # the history table fits 120 columns with the author and the planner beside it
+AUTHOR_WIDTH = 12
+PLANNER_WIDTH = 24
 
 
 def local_time(moment: datetime) -> str:
@@ -157,8 +158,21 @@ def mode_of(record: PatchRecord) -> str:
     return record.mode.value if record.focus is None else f"{record.mode.value} {record.focus}"
 
 
-def author_of(record: PatchRecord) -> str:
+def planner_of(record: PatchRecord) -> str:
     return record.planner if not record.model else f"{record.planner} · {record.model}"
+
+
+def author_of(record: PatchRecord) -> str:
+    """Who made the change; records from before authors were kept show `—`."""
+    return record.author or "—"
+
+
+def change_note(record: PatchRecord) -> str:
+    """`alice applied change #12: Add a task for documentation`: a change another session made, in one line."""
+    verbs = {"apply": "applied change", "undo": "undid change", "redo": "redid change"}
+    number = record.seq if record.target_seq is None else record.target_seq
+    line = f"{author_of(record)} {verbs.get(record.kind.value, record.kind.value)} #{number}"
+    return clean_line(f"{line}: {record.message}" if record.message and record.target_seq is None else line)
 
 
 def versions_of(record: PatchRecord) -> str:
@@ -193,7 +207,8 @@ HISTORY_COLUMNS = (
     HistoryColumn("mode", lambda record, when, _: Text(mode_of(record)), "", 7),
     HistoryColumn("changes", lambda record, when, _: counts_text(record), "", 10),
     HistoryColumn("message", lambda record, when, width: Text(shorten(record.message, width or 10**6))),
-    HistoryColumn("by", lambda record, when, _: Text(shorten(author_of(record), AUTHOR_WIDTH)), "magenta"),
+    HistoryColumn("author", lambda record, when, _: Text(shorten(author_of(record), AUTHOR_WIDTH)), "bold"),
+    HistoryColumn("planner", lambda record, when, _: Text(shorten(planner_of(record), PLANNER_WIDTH)), "magenta"),
 )
 
 
@@ -239,7 +254,9 @@ def history_heading(record: PatchRecord, format_time: TimeFormat = local_time, *
         f" · {versions_of(record)} · ",
         style="bold",
     )
-    text.append(author_of(record), style="bold magenta")
+    text.append(author_of(record), style="bold")
+    text.append(" · ", style="bold")
+    text.append(planner_of(record), style="bold magenta")
     if record.message:
         text.append("\n")
         text.append(record.message)

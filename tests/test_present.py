@@ -125,7 +125,7 @@ def test_a_wrapped_line_hangs_under_itself():
 @pytest.fixture
 def records(repo):
     """An apply with a multi-line hostile message, by a model, then its undo."""
-    provenance = Provenance(message=f"Seed\n{HOSTILE}", planner="litellm", model="openai/gpt-4o")
+    provenance = Provenance(message=f"Seed\n{HOSTILE}", planner="litellm", model="openai/gpt-4o", author="alice")
     repo.create_project(Project(id="p", title="P"), patch(create("n1", "A"), create("n2", "B"), base=0, project="p"),
                         provenance)
     repo.undo("p")
@@ -135,9 +135,10 @@ def records(repo):
 def test_a_history_row_shows_kind_mode_counts_and_author_the_same_in_both_shells(records):
     applied, undo = records
     row = [cell.plain for cell in present.history_cells(applied, utc)]
-    assert [column.title for column in present.HISTORY_COLUMNS] == ["#", "when", "kind", "mode", "changes", "message", "by"]
+    assert [column.title for column in present.HISTORY_COLUMNS] == [
+        "#", "when", "kind", "mode", "changes", "message", "author", "planner"]
     assert row == ["1", utc(applied.created_at), "apply", applied.mode.value, "+2 −0 ~0",
-                   present.shorten(f"Seed {HOSTILE}", present.MESSAGE_WIDTH), "litellm · openai/gpt-4o"]
+                   present.shorten(f"Seed {HOSTILE}", present.MESSAGE_WIDTH), "alice", "litellm · openai/gpt-4o"]
     undone = [cell.plain for cell in present.history_cells(undo, utc)]
     assert undone[2] == "undo #1" and undone[4] == "+0 −2 ~0"
 
@@ -157,7 +158,7 @@ def test_an_undone_row_and_the_detail_heading(records):
     assert all(any(str(span.style) == "dim" and span.end - span.start == len(cell) for span in cell.spans)
                for cell in cells)
     heading = present.history_heading(applied, utc, undone=True).plain
-    assert heading.startswith(f"#1 apply · {applied.mode.value} · {utc(applied.created_at)} · v0→v1 · litellm")
+    assert heading.startswith(f"#1 apply · {applied.mode.value} · {utc(applied.created_at)} · v0→v1 · alice · litellm")
     assert HOSTILE in heading and "Undone" in heading
 
 
@@ -167,3 +168,10 @@ def test_words():
     assert present.numbered(list(range(12))).endswith("#10 and 2 more")
     assert present.shorten("a\n\tb  c", 10) == "a b c" and present.shorten("x" * 20, 5) == "xxxx…"
     assert present.duration(90) == "1h 30m"
+
+
+def test_a_record_from_before_authors_shows_a_dash_and_a_change_note_names_the_author(records):
+    applied, undo = records
+    assert present.author_of(applied.model_copy(update={"author": None})) == "—"
+    assert present.change_note(applied) == f"alice applied change #1: Seed {HOSTILE}"
+    assert present.change_note(undo.model_copy(update={"author": "bob"})) == "bob undid change #1"

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the patch models cost `show` 15 ms to build, and it needs n
     from taskforge.core.history import PatchRecord, Provenance, RejectedOp
     from taskforge.core.patches import ProjectPatch
     from taskforge.core.tree import Tree
+    from taskforge.store.watch import ChangeWatcher
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,6 @@ class Repository(Reader, Protocol):
     def add_messages(
         self, project_id: str, focus: str | None, messages: Sequence[tuple[str, str, int | None]]
     ) -> None: ...
+    def watch(self) -> ChangeWatcher:
+        """What other sessions change in this database, as it happens (see `taskforge.store.watch`)."""
+        ...

@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Connection,
@@ -76,6 +77,9 @@ CHANNEL = "taskforge_changes"  # PostgreSQL NOTIFY channel: payload `<project_id
 
 __all__ = ["CHANNEL", "Applied", "ChatMessage", "ProjectSummary", "Reader", "Repository", "SqlRepository"]
 
+if TYPE_CHECKING:
+    from taskforge.store.watch import ChangeWatcher
+
 
 @dataclass
 class _Written:
@@ -107,6 +111,11 @@ class SqlRepository:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def watch(self) -> ChangeWatcher:
+        from taskforge.store.watch import watch_changes
+
+        return watch_changes(self.engine.url.render_as_string(hide_password=False))
 
     def __enter__(self) -> SqlRepository:
         return self

@@ -20,7 +20,7 @@ from taskforge.core.errors import TaskforgeError
 from taskforge.core.text import clean_line
 from taskforge.tui.commands import TaskforgeCommands
 from taskforge.tui.main_screen import MainScreen
-from taskforge.tui.messages import StoreOpened, StoreRefused
+from taskforge.tui.messages import StoreChanged, StoreOpened, StoreRefused
 
 # The domain models (pydantic) load in the store worker, not before the first paint.
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from taskforge.tui.writes import WriteQueue
 
 Opener = Callable[[str | None], "Repository"]
+WATCH_INTERVAL = 0.25  # seconds the watcher blocks at a time; what another session changed shows within ~1 s
 
 
 class TaskforgeApp(App[None]):
@@ -63,6 +64,7 @@ class TaskforgeApp(App[None]):
         planner: Planner | None = None,
         project: str | None = None,
         opener: Opener | None = None,
+        live: bool = True,
     ) -> None:
         super().__init__()
         self.db = db
@@ -72,7 +74,9 @@ class TaskforgeApp(App[None]):
         self.writes: WriteQueue | None = None
         self.requested_project = project
         self._opener = opener
+        self.live = live  # follow what other sessions change; off, the app sees them only when it writes
         self._main_screen: MainScreen
+        self._connected = True
 
     def get_default_screen(self) -> MainScreen:
         self._main_screen = MainScreen()
@@ -115,11 +119,45 @@ class TaskforgeApp(App[None]):
         self.repo, self.service = message.repo, message.service
         self.writes = WriteQueue(self, message.repo, self.report_failure)
         self.main_screen.store_ready(message.tree, message.conversation)
+        if self.live:
+            self._watch(message.repo)
         # What is loaded now lives as long as the app: keep the collector from rescanning it on every pass.
         gc.freeze()
 
     def on_store_refused(self, message: StoreRefused) -> None:
         self.exit(None, 1, f"taskforge: {message.reason}")
+
+    # -- changes made elsewhere ----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _watch(self, repo: Repository) -> None:
+        """Report what other sessions change (another TUI, the CLI, another machine) while the app runs."""
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        watcher = repo.watch()
+        connected = True
+        try:
+            while not worker.is_cancelled:
+                changes = watcher.wait(WATCH_INTERVAL)  # short, so that quitting never waits on it
+                if changes or watcher.connected != connected:
+                    connected = watcher.connected
+                    self.post_message(StoreChanged(changes, connected))
+        finally:
+            watcher.close()
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        if message.connected != self._connected:
+            self._connected = message.connected
+            if message.connected:
+                self.notify("Connected to the database again.", markup=False)
+            else:
+                self.notify(
+                    "Lost the connection to the database: showing the last state; reconnecting…",
+                    severity="warning", markup=False, timeout=10,
+                )
+        if message.changes:
+            self.main_screen.changed_elsewhere(message.changes)
 
     # -- failures nobody foresaw ---------------------------------------------------------------------
 

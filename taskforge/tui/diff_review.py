@@ -258,6 +258,13 @@ class DiffReview(ModalScreen[ReviewOutcome]):
         accept = self._accept
         self._writes.submit(WriteJob("accept", project, lambda repo, tree: accept(kept), self))
 
+    def overtaken(self, project_id: str, version: int) -> None:
+        """Another session moved the project past this proposal's base: say so now, before the user tries."""
+        mine = self.proposal.new_project is None and project_id == self.patch.project_id
+        if mine and version > self.patch.base_version and not (self.busy or self.conflict):
+            self.conflict = True
+            self._fail(CONFLICT)
+
     def on_written(self, message: Written) -> None:
         message.stop()
         self.busy = False

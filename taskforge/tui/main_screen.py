@@ -31,6 +31,7 @@ from taskforge.tui.messages import (
     Exported,
     HistoryLoaded,
     PlanningFailed,
+    ProjectChanged,
     ProjectLoaded,
     Proposed,
     WriteRefused,
@@ -97,6 +98,7 @@ class MainScreen(Screen[None]):
         self._tick = 0
         self._key_state: tuple = ()
         self._spinner: Timer | None = None
+        self._announced: dict[str, int] = {}  # the newest version changes elsewhere were seen at, per project
 
     # -- what the screen shows -------------------------------------------------------------------
 
@@ -232,6 +234,61 @@ class MainScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             self.tf_app.report_failure(event.worker.error)
+
+    # -- changes made elsewhere ----------------------------------------------------------------------
+
+    def changed_elsewhere(self, changes: list[tuple[str, int]]) -> None:
+        """Another session changed projects: catch up with the one on screen if it is among them."""
+        for project_id, version in changes:
+            self._announced[project_id] = max(version, self._announced.get(project_id, version))
+        shown = self.project_tree
+        if shown is None:
+            return
+        everything = any(project_id == "*" for project_id, _ in changes)
+        if everything or self._announced.get(shown.project.id, -1) > shown.project.version:
+            self._catch_up_if_idle()
+
+    def _catch_up_if_idle(self) -> None:
+        writes = self.tf_app.writes
+        if writes is not None and writes.pending:
+            return  # our own write lands first; `on_written` looks again
+        shown = self.project_tree
+        if shown is not None:
+            self._catch_up(shown.project.id, shown.project.version)
+
+    @work(thread=True, exclusive=True, group="catch-up", exit_on_error=False)
+    def _catch_up(self, project_id: str, since: int) -> None:
+        assert self.repo is not None
+        try:
+            tree = self.repo.load(project_id)
+            records = [record for record in self.repo.history(project_id) if record.version_after > since]
+        except TaskforgeError:
+            return  # gone or unreachable: the screen keeps the last state it had; the watcher says when it is back
+        if tree.project.version > since:
+            self.post_message(ProjectChanged(tree, records, since))
+
+    def on_project_changed(self, message: ProjectChanged) -> None:
+        from taskforge.present import change_note
+        from taskforge.tui.diff_review import DiffReview
+
+        shown = self.project_tree
+        tree = message.tree
+        if shown is None or shown.project.id != tree.project.id or tree.project.version <= shown.project.version:
+            return  # the screen moved on meanwhile
+        self.project_tree = tree
+        self.task_tree.follow(tree)
+        if self.focus_key and self.focus_key not in tree:
+            self.focus_key = None
+            self.task_tree.set_focus_key(None)
+        if self.tf_app.writes is not None:
+            self.tf_app.writes.seen(tree)
+        self._refresh_chrome()
+        for record in message.records:
+            if record.version_after > shown.project.version:
+                self.chat.add("note", change_note(record))
+        review = self.app.screen
+        if isinstance(review, DiffReview):
+            review.overtaken(tree.project.id, tree.project.version)
 
     # -- planning ----------------------------------------------------------------------------------
 
@@ -370,6 +427,8 @@ class MainScreen(Screen[None]):
     def on_written(self, message: Written) -> None:
         applied = message.applied
         self.show_applied(applied)
+        if self._announced.get(applied.tree.project.id, -1) > applied.tree.project.version:
+            self._catch_up_if_idle()  # another session wrote too while ours was on its way
         kind = message.job.kind
         if kind in ("undo", "redo"):
             self.notify(f"{'Undid' if kind == 'undo' else 'Redid'} change #{applied.record.target_seq}.")

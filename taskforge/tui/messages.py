@@ -43,6 +43,27 @@ class StoreRefused(Message):
 
 
 @dataclass
+class StoreChanged(Message):
+    """Projects changed elsewhere: `(project_id, version)` pairs; `("*", -1)` means re-read everything.
+
+    `connected` says whether the app can see changes now: while it is False, the screen keeps showing the
+    last state it had.
+    """
+
+    changes: list[tuple[str, int]]
+    connected: bool = True
+
+
+@dataclass
+class ProjectChanged(Message):
+    """The project on screen, re-read after a change made elsewhere, with the records since `since`."""
+
+    tree: Tree
+    records: list[PatchRecord]
+    since: int
+
+
+@dataclass
 class ProjectLoaded(Message):
     """A project (None: a new one, not written yet) and its project-mode conversation."""
 

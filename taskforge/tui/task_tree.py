@@ -97,11 +97,25 @@ class TaskTree(TreeWidget[str]):
 
     def apply(self, applied: Applied, before: Tree) -> None:
         """Bring the nodes a patch touched up to date, leaving the rest of the tree as it is."""
-        after = applied.tree
         touched: set[str] = set()
         for task_patch in applied.record.patch.task_patches:
             key = applied.key_map.get(task_patch.task_id, task_patch.task_id)
             touched.update(before.subtree(key) if key in before else (key,))
+        self._update(touched, before, applied.tree)
+
+    def follow(self, after: Tree) -> None:
+        """Show `after`, a later version of the project on screen written elsewhere: only what differs changes."""
+        before = self.project_tree
+        if before is None or before.project.id != after.project.id:
+            self.show(after)
+            return
+        touched = {key for key in before.tasks.keys() | after.tasks.keys() if before.tasks.get(key) != after.tasks.get(key)}
+        for parent, children in after.children.items():  # a reorder among siblings changes no task
+            if before.children.get(parent) != children:
+                touched.update(children)
+        self._update(touched, before, after)
+
+    def _update(self, touched: set[str], before: Tree, after: Tree) -> None:
         self.project_tree = after
         self._rollups = after.rollups()
         parents: set[str | None] = set()

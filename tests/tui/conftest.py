@@ -16,6 +16,17 @@ from taskforge.tui.app import TaskforgeApp
 GOAL = "Build a new user authentication flow"
 
 
+@pytest.fixture(autouse=True)
+def _a_fixed_author(monkeypatch):
+    """Every change in these tests is by `tester`, whoever runs them: the snapshots show authors."""
+    from taskforge.config import settings
+
+    monkeypatch.setenv("TASKFORGE_USER", "tester")
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
+
 @pytest.fixture
 def repo(tmp_path):
     with SqlRepository.open(str(tmp_path / "tui.db")) as repository:
@@ -40,8 +51,15 @@ def seeded(repo) -> str:
 async def settle(pilot) -> None:
     """Let workers finish and the screen catch up with what they did."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await finish_work(pilot.app)
         await pilot.pause()
+
+
+async def finish_work(app) -> None:
+    """Wait for the app's workers, but the change watcher: it runs as long as the app does."""
+    running = [worker for worker in app.workers if worker.group != "watch"]
+    if running:  # an empty list would mean every worker to Textual
+        await app.workers.wait_for_complete(running)
 
 
 async def type_text(pilot, text: str) -> None:

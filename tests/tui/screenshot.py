@@ -16,6 +16,13 @@ from taskforge.store.repository import SqlRepository
 from taskforge.tui.app import TaskforgeApp
 
 
+async def finish_work(app) -> None:
+    """Wait for the app's workers but the change watcher, which runs as long as the app does."""
+    running = [worker for worker in app.workers if worker.group != "watch"]
+    if running:
+        await app.workers.wait_for_complete(running)
+
+
 async def main(folder_out: Path) -> None:
     with tempfile.TemporaryDirectory() as folder, SqlRepository.open(str(Path(folder) / "shot.db")) as repo:
         service = AgentService(repo, OfflinePlanner())
@@ -26,17 +33,17 @@ async def main(folder_out: Path) -> None:
         service.accept(service.propose(pid, Mode.TASK, first, "Break this down"))
         app = TaskforgeApp(repo=repo, planner=OfflinePlanner())
         async with app.run_test(size=(120, 34)) as pilot:
-            await app.workers.wait_for_complete()
+            await finish_work(app)
             await pilot.pause()
             await pilot.press("l", "l", "d")
             await pilot.pause()
             app.main_screen.chat.input.value = "Break this down"
             await pilot.press("enter")
-            await app.workers.wait_for_complete()
+            await finish_work(app)
             await pilot.pause(0.3)
             app.save_screenshot(filename="review.svg", path=str(folder_out))
             await pilot.press("a")
-            await app.workers.wait_for_complete()
+            await finish_work(app)
             await pilot.pause(0.3)
             app.main_screen.task_tree.focus()
             await pilot.pause(0.3)

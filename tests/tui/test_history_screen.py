@@ -69,7 +69,8 @@ async def test_rows_are_newest_first_with_their_counts(project):
             ("2", "apply", "project", "+0 −1 ~1"),
             ("1", "apply", "project", "+5 −0 ~0"),
         ]
-        assert [row[6] for row in table] == ["undo", "litellm · openai/gpt-4o", "offline", "offline", "offline"]
+        assert [row[7] for row in table] == ["undo", "litellm · openai/gpt-4o", "offline", "offline", "offline"]
+        assert all(row[6] for row in table)  # who made each change (the OS login in these tests)
         assert table[1][5] == f"(undone) {HOSTILE}"  # undone, and literal
         assert table[2][5] == "Rename T3 to Login form"
 

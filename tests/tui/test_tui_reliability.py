@@ -380,8 +380,9 @@ def shown_titles(app) -> list[str]:
 async def test_two_sessions_a_stale_review_is_refused_then_replanned_and_a_stale_edit_reloads(tmp_path, seeded):
     db = str(tmp_path / "tui.db")  # the file conftest's `repo` (and so `seeded`) is on
     one, two, outside = SqlRepository.open(db), SqlRepository.open(db), SqlRepository.open(db)
-    first = TaskforgeApp(repo=one, planner=OfflinePlanner())
-    second = TaskforgeApp(repo=two, planner=OfflinePlanner())
+    # Not live: these sessions must miss each other's changes until they write (live refresh has its own tests).
+    first = TaskforgeApp(repo=one, planner=OfflinePlanner(), live=False)
+    second = TaskforgeApp(repo=two, planner=OfflinePlanner(), live=False)
     try:
         async with first.run_test(size=(120, 40)) as p1, second.run_test(size=(120, 40)) as p2:
             await settle(p1)
