@@ -25,6 +25,7 @@ SCRIPTS = [
     "bench_show_vs_backlog.py",
     "bench_apply_patch.py",
     "bench_postgres.py",
+    "bench_live_refresh.py",
     "bench_prompt_size.py",
     "bench_tui_keypress.py",
     "bench_memory.py",
