@@ -109,3 +109,38 @@ async def test_an_open_review_says_at_once_that_it_was_overtaken(store):
             assert not review.check_action("accept_all", ())  # said before the user tries
     finally:
         repo.close()
+
+
+async def test_a_dropped_connection_is_said_and_the_app_catches_up_when_it_is_back(pg_server, pg_url):
+    project = _seed(pg_url)
+    repo = SqlRepository.open(pg_url)
+    app = TaskforgeApp(repo=repo, planner=OfflinePlanner())
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            database = pg_url.split("@/", 1)[1].split("?", 1)[0]
+            assert pg_server.terminate_clients(database) >= 1  # the watcher's connection among them
+            version = _add_as_bob(pg_url, project, "Written while the watcher was cut off")
+            await _until(pilot, lambda: app.main_screen.project_tree.project.version == version, timeout=10)
+            assert app.is_running
+    finally:
+        repo.close()
+
+
+async def test_losing_and_regaining_the_database_is_one_notice_each(make_app, seeded):
+    from taskforge.tui.messages import StoreChanged
+
+    from .conftest import notifications
+
+    app = make_app(live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        shown = app.main_screen.project_tree
+        app.post_message(StoreChanged([], connected=False))
+        app.post_message(StoreChanged([], connected=False))
+        await pilot.pause()
+        assert notifications(app) == ["Lost the connection to the database: showing the last state; reconnecting…"]
+        assert app.main_screen.project_tree is shown  # the last state stays on screen
+        app.post_message(StoreChanged([("*", -1)], connected=True))
+        await settle(pilot)
+        assert notifications(app)[-1] == "Connected to the database again."
