@@ -631,6 +631,27 @@ _UPDATE_SQL = (
 )
 
 
+def _inserted_row(after: Tree, key: str, ids: dict[str, int], positions: dict[str, int], now: str) -> tuple:
+    """A new task's row, in `_INSERT_SQL`'s (and the PostgreSQL COPY's) column order."""
+    task = after.tasks[key]
+    return (
+        ids[key], after.project.id, key, ids[task.parent_key] if task.parent_key else None, positions[key],
+        task.title, task.description, task.status.value, task.priority.value, task.estimate_minutes,
+        task.actual_minutes, _json_list(task.acceptance_criteria), _json_list(task.depends_on), _json_list(task.tags),
+        now, now,
+    )
+
+
+def _updated_row(after: Tree, key: str, ids: dict[str, int], positions: dict[str, int], now: str) -> tuple:
+    """A changed task's values, in `_UPDATE_SQL`'s order (its id last, for the WHERE)."""
+    task = after.tasks[key]
+    return (
+        ids[task.parent_key] if task.parent_key else None, positions[key], task.title, task.description,
+        task.status.value, task.priority.value, task.estimate_minutes, task.actual_minutes,
+        _json_list(task.acceptance_criteria), _json_list(task.depends_on), _json_list(task.tags), now, ids[key],
+    )
+
+
 def _write_tree_changes_sqlite(connection: Connection, before: Tree, result: Result, ids: dict[str, int]) -> None:
     """The same writes as the portable path, as three executemany statements on the driver.
 
@@ -640,31 +661,13 @@ def _write_tree_changes_sqlite(connection: Connection, before: Tree, result: Res
     after = result.tree
     created, changed, removed, positions = _changes(before, after)
     now = stamp(utcnow())
-    dumps = _json_list
     if created:
         next_id = (connection.exec_driver_sql("SELECT max(id) FROM task").scalar() or 0) + 1
         for offset, key in enumerate(created):
             ids[key] = next_id + offset
-        project_id = after.project.id
-        rows = []
-        for key in created:
-            task = after.tasks[key]
-            rows.append((
-                ids[key], project_id, key, ids[task.parent_key] if task.parent_key else None, positions[key],
-                task.title, task.description, task.status.value, task.priority.value, task.estimate_minutes,
-                task.actual_minutes, dumps(task.acceptance_criteria), dumps(task.depends_on), dumps(task.tags), now, now,
-            ))
-        connection.exec_driver_sql(_INSERT_SQL, rows)
+        connection.exec_driver_sql(_INSERT_SQL, [_inserted_row(after, key, ids, positions, now) for key in created])
     if changed:
-        rows = []
-        for key in changed:
-            task = after.tasks[key]
-            rows.append((
-                ids[task.parent_key] if task.parent_key else None, positions[key], task.title, task.description,
-                task.status.value, task.priority.value, task.estimate_minutes, task.actual_minutes,
-                dumps(task.acceptance_criteria), dumps(task.depends_on), dumps(task.tags), now, ids[key],
-            ))
-        connection.exec_driver_sql(_UPDATE_SQL, rows)
+        connection.exec_driver_sql(_UPDATE_SQL, [_updated_row(after, key, ids, positions, now) for key in changed])
     if removed:
         connection.exec_driver_sql("DELETE FROM task WHERE id = ?", [(ids[key],) for key in removed])
 
@@ -687,7 +690,6 @@ def _write_tree_changes_postgres(connection: Connection, before: Tree, result: R
     after = result.tree
     created, changed, removed, positions = _changes(before, after)
     now = stamp(utcnow())
-    dumps = _json_list
     cursor = connection.connection.driver_connection.cursor()
     if created:
         cursor.execute(
@@ -695,26 +697,11 @@ def _write_tree_changes_postgres(connection: Connection, before: Tree, result: R
         )
         for key, (row_id,) in zip(created, cursor.fetchall(), strict=True):
             ids[key] = row_id
-        project_id = after.project.id
         with cursor.copy(_PG_COPY_SQL) as copy:
             for key in created:
-                task = after.tasks[key]
-                copy.write_row((
-                    ids[key], project_id, key, ids[task.parent_key] if task.parent_key else None, positions[key],
-                    task.title, task.description, task.status.value, task.priority.value, task.estimate_minutes,
-                    task.actual_minutes, dumps(task.acceptance_criteria), dumps(task.depends_on), dumps(task.tags),
-                    now, now,
-                ))
+                copy.write_row(_inserted_row(after, key, ids, positions, now))
     if changed:
-        rows = []
-        for key in changed:
-            task = after.tasks[key]
-            rows.append((
-                ids[task.parent_key] if task.parent_key else None, positions[key], task.title, task.description,
-                task.status.value, task.priority.value, task.estimate_minutes, task.actual_minutes,
-                dumps(task.acceptance_criteria), dumps(task.depends_on), dumps(task.tags), now, ids[key],
-            ))
-        cursor.executemany(_PG_UPDATE_SQL, rows)
+        cursor.executemany(_PG_UPDATE_SQL, [_updated_row(after, key, ids, positions, now) for key in changed])
     if removed:
         cursor.execute("DELETE FROM task WHERE id = ANY(%s)", ([ids[key] for key in removed],))
 

@@ -32,7 +32,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from taskforge.store import schema
@@ -84,7 +84,23 @@ class NullWatcher:
         self._closed.set()
 
 
-class PostgresWatcher:
+class _Reconnecting:
+    """What both real watchers do when their connection goes: forget it, and remember that changes were missed."""
+
+    _connection: Any = None
+    connected = False
+    _missed = False
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        self.connected = False
+        self._missed = True
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+class PostgresWatcher(_Reconnecting):
     """LISTEN on a dedicated autocommit connection; reconnects (at most once per `retry` seconds) when it drops."""
 
     def __init__(self, url: str, *, retry: float = 1.0):
@@ -114,13 +130,6 @@ class PostgresWatcher:
         self.connected = True
         return True
 
-    def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        self.connected = False
-        self._missed = True
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.close()
 
     def wait(self, timeout: float) -> list[Change]:
         deadline = time.monotonic() + max(0.0, timeout)
@@ -159,7 +168,7 @@ class PostgresWatcher:
                 connection.close()
 
 
-class SqliteWatcher:
+class SqliteWatcher(_Reconnecting):
     """Polls `PRAGMA data_version` on its own connection every `poll_interval` seconds."""
 
     def __init__(self, path: Path, *, poll_interval: float = 1.0):
@@ -199,13 +208,6 @@ class SqliteWatcher:
                 return {}
             raise
 
-    def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        self.connected = False
-        self._missed = True
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.close()
 
     def _poll(self) -> list[Change] | None:
         """The changes since the last poll, or None when the database cannot be read."""
