@@ -313,15 +313,13 @@ def plan_command(
             if as_json:
                 out_json(proposal.to_dict() | {"applied": None})
             fail("no change proposed; nothing was written", 1)
-        service.remember(proposal)
         applied = None
         interactive = not as_json and sys.stdin.isatty() and sys.stdout.isatty()
-        if yes:
-            applied = _accept(service, proposal)
-        elif interactive:
-            if typer.confirm("Apply?", default=False):
-                applied = _accept(service, proposal)
-            else:
+        if yes or (interactive and typer.confirm("Apply?", default=False)):
+            applied = _accept(service, proposal)  # the exchange is kept with the change, or not at all
+        else:
+            service.remember(proposal)
+            if interactive:
                 service.reject(proposal)
     if as_json:
         result = None if applied is None else record_json(applied.record) | {"key_map": applied.key_map}
@@ -336,7 +334,7 @@ def _accept(service, proposal):
     from taskforge.core.patches import PatchError
 
     try:
-        applied = service.accept(proposal)
+        applied = service.accept(proposal, with_exchange=True)
     except PatchError as exc:
         if exc.conflict:  # someone changed the project while this proposal waited: nothing was written
             fail(f"{exc.summary()}; nothing was written: run the same `taskforge plan` again to re-plan", 3)

@@ -187,8 +187,12 @@ class AgentService:
             self.remember(proposal)
         return proposal
 
-    def accept(self, proposal: Proposal, kept: Iterable[int] | None = None) -> Applied:
-        """Write the kept operations (all by default) in one transaction; raises PatchError on conflict."""
+    def accept(self, proposal: Proposal, kept: Iterable[int] | None = None, *, with_exchange: bool = False) -> Applied:
+        """Write the kept operations (all by default) in one transaction; raises PatchError on conflict.
+
+        `with_exchange`: the proposal was made with `remember=False`, so the user's message and the
+        planner's answer are written now, with the note, once the patch is in (a refused patch keeps none).
+        """
         if proposal.patch is None:
             raise BadInput("there is nothing to apply: the planner proposed no change")
         patch, rejected = (proposal.patch, []) if kept is None else subset(proposal.patch, kept)
@@ -208,6 +212,12 @@ class AgentService:
                 patch, mode=proposal.mode, focus=proposal.focus, provenance=provenance, rejected=rejected
             )
             project_id = proposal.project_id
+            if with_exchange:
+                self.repo.add_messages(project_id, proposal.focus, [
+                    ("user", proposal.message, None), ("agent", proposal.rationale, None),
+                    ("note", accepted_note(proposal, applied), applied.record.seq),
+                ])
+                return applied
         self.repo.add_message(project_id, proposal.focus, "note", accepted_note(proposal, applied), applied.record.seq)
         return applied
 

@@ -208,3 +208,8 @@ def test_a_proposal_overtaken_while_waiting_for_yes_is_refused_with_exit_3(tmp_p
     assert b"version conflict" in screen and b"nothing was written" in screen
     tasks = {task["key"]: task for task in show(db, project)["tasks"]}
     assert tasks["T1"]["status"] == "todo" and tasks["T2"]["status"] == "done"
+    from taskforge.store.repository import SqlRepository
+
+    with SqlRepository.open(str(db)) as repo:  # nothing was written means the exchange too
+        conversation = [message.content for message in repo.messages(project, None)]
+    assert "mark T2 done" in conversation and "mark T1 done" not in conversation
