@@ -85,16 +85,26 @@ class NullWatcher:
 
 
 class _Reconnecting:
-    """What both real watchers do when their connection goes: forget it, and remember that changes were missed."""
+    """What both real watchers share: one connection of their own, lost and found again, and closing."""
 
-    _connection: Any = None
-    connected = False
-    _missed = False
+    def __init__(self) -> None:
+        self.connected = False
+        self._connection: Any = None
+        self._closed = threading.Event()
+        self._missed = False  # blind for a while: the next successful connection reports RESYNC
 
     def _drop(self) -> None:
+        """The connection went away: changes may be missed until it is back."""
+        self._missed = True
+        self._release()
+
+    def close(self) -> None:
+        self._closed.set()
+        self._release()
+
+    def _release(self) -> None:
         connection, self._connection = self._connection, None
         self.connected = False
-        self._missed = True
         if connection is not None:
             with contextlib.suppress(Exception):
                 connection.close()
@@ -104,12 +114,9 @@ class PostgresWatcher(_Reconnecting):
     """LISTEN on a dedicated autocommit connection; reconnects (at most once per `retry` seconds) when it drops."""
 
     def __init__(self, url: str, *, retry: float = 1.0):
+        super().__init__()
         self.url = url
         self.retry = retry
-        self.connected = False
-        self._connection = None
-        self._closed = threading.Event()
-        self._missed = False  # blind for a while: the next successful connection reports RESYNC
         self._last_attempt = 0.0
         if not self._connect():
             self._missed = True
@@ -129,7 +136,6 @@ class PostgresWatcher(_Reconnecting):
         self._connection = connection
         self.connected = True
         return True
-
 
     def wait(self, timeout: float) -> list[Change]:
         deadline = time.monotonic() + max(0.0, timeout)
@@ -159,27 +165,16 @@ class PostgresWatcher(_Reconnecting):
                 changes.append((project_id, int(version)))
         return _coalesce(changes)
 
-    def close(self) -> None:
-        self._closed.set()
-        connection, self._connection = self._connection, None
-        self.connected = False
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.close()
-
 
 class SqliteWatcher(_Reconnecting):
     """Polls `PRAGMA data_version` on its own connection every `poll_interval` seconds."""
 
     def __init__(self, path: Path, *, poll_interval: float = 1.0):
+        super().__init__()
         self.path = path
         self.poll_interval = poll_interval
-        self.connected = False
-        self._connection: sqlite3.Connection | None = None
-        self._closed = threading.Event()
         self._data_version: int | None = None
         self._versions: dict[str, int] = {}
-        self._missed = False
         if not self._open():
             self._missed = True
 
@@ -207,7 +202,6 @@ class SqliteWatcher(_Reconnecting):
             if "no such table" in str(exc):  # created but not yet given its schema
                 return {}
             raise
-
 
     def _poll(self) -> list[Change] | None:
         """The changes since the last poll, or None when the database cannot be read."""
@@ -242,11 +236,3 @@ class SqliteWatcher(_Reconnecting):
                 return []
             self._closed.wait(min(self.poll_interval, remaining))
         return []
-
-    def close(self) -> None:
-        self._closed.set()
-        connection, self._connection = self._connection, None
-        self.connected = False
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.close()
