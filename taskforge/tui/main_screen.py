@@ -210,12 +210,9 @@ class MainScreen(Screen[None]):
 
     # -- loading -----------------------------------------------------------------------------------
 
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load(self, project_id: str) -> None:
         """Show `project_id` as stored now (after a switch, a conflict, or a write the screen did not follow)."""
-        self._load(project_id)
-
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def _load(self, project_id: str) -> None:
         assert self.repo is not None
         try:
             tree = self.repo.load(project_id)
@@ -346,7 +343,7 @@ class MainScreen(Screen[None]):
         except Exception as error:  # a model library failing in a way nobody foresaw: one line, never a traceback
             self.post_message(PlanningFailed(typed, f"the planner failed: {type(error).__name__}: {error}", "error"))
         else:
-            self.post_message(Proposed(typed, proposal))
+            self.post_message(Proposed(proposal))
 
     def _planning_done(self) -> None:
         self._cancel = None

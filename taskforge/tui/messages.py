@@ -73,9 +73,8 @@ class ProjectLoaded(Message):
 
 @dataclass
 class Proposed(Message):
-    """The planner answered `typed`, the message the user sent."""
+    """The planner answered the user's message with a proposal."""
 
-    typed: str
     proposal: Proposal
 
 
