@@ -1,0 +1,1 @@
+"""Tracker sync: remotes, links, push and pull as patches, one adapter per service (see adapter.py)."""
