@@ -163,8 +163,14 @@ input DateComparator {
   lt: DateTimeOrDuration lte: DateTimeOrDuration neq: DateTimeOrDuration
 }
 input IDComparator { eq: ID in: [ID!] neq: ID nin: [ID!] }
-input StringComparator { eq: String neq: String in: [String!] contains: String startsWith: String }
-input NullableStringComparator { eq: String neq: String in: [String!] contains: String null: Boolean }
+input StringComparator {
+  eq: String eqIgnoreCase: String neq: String in: [String!] nin: [String!]
+  contains: String containsIgnoreCase: String startsWith: String
+}
+input NullableStringComparator {
+  eq: String eqIgnoreCase: String neq: String in: [String!] nin: [String!]
+  contains: String containsIgnoreCase: String startsWith: String null: Boolean
+}
 input TeamFilter { id: IDComparator key: StringComparator name: StringComparator and: [TeamFilter!] or: [TeamFilter!] }
 input WorkflowStateFilter { id: IDComparator name: StringComparator type: StringComparator team: TeamFilter }
 input IssueLabelFilter { id: IDComparator name: StringComparator team: TeamFilter }
@@ -932,7 +938,9 @@ def _compare(value: Any, cmp: dict[str, Any] | None) -> bool:
             "neq": lambda: value != expected,
             "in": lambda: value in expected,
             "nin": lambda: value not in expected,
-            "contains": lambda: value is not None and expected.lower() in value.lower(),
+            "eqIgnoreCase": lambda: value is not None and value.lower() == expected.lower(),
+            "contains": lambda: value is not None and expected in value,
+            "containsIgnoreCase": lambda: value is not None and expected.lower() in value.lower(),
             "startsWith": lambda: value is not None and value.startswith(expected),
             "null": lambda: (value is None) == expected,
         }[op]()
