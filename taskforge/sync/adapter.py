@@ -258,6 +258,16 @@ class RateLimited(RemoteRequestFailed):
         self.wait_seconds = wait_seconds
 
 
+class ItemGone(RemoteRequestFailed):
+    """A write (update, relations, close) found its item deleted on the service.
+
+    The engine keeps going: the item is reported, and the next pull offers to delete the task.
+    """
+
+    def __init__(self, service: str, item: str):
+        super().__init__(service, item, "the item no longer exists (deleted on the service)")
+
+
 class Retry(Exception):
     """Raised *inside* an attempt by an adapter to ask `call_with_retries` for another try.
 
@@ -436,6 +446,7 @@ class TrackerAdapter(Protocol):
         A description is written with the marker (and any lines the adapter adds) kept. Status "done"
         closes the item, any other status re-opens it. Time spent is sent as the difference to the
         total the service holds now (read it first), never re-added as a total.
+        Raises `ItemGone` when the item was deleted on the service (also `set_relations`, `close`).
         """
         ...
 
