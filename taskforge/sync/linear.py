@@ -31,7 +31,6 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-import httpx
 from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import (
     TransportConnectionFailed,
@@ -40,13 +39,15 @@ from gql.transport.exceptions import (
     TransportServerError,
 )
 from gql.transport.httpx import HTTPXTransport
+from gql.transport.httpx import httpx as http  # the HTTP library gql picked (httpx, or httpx2 where installed)
 
 from taskforge.sync.adapter import (
     FIELDS,
+    ItemGone,
+    Remote,
     RemoteFields,
     RemoteItem,
     RemoteRequestFailed,
-    Remote,
     Reporter,
     Retry,
     RetryPolicy,
@@ -86,9 +87,9 @@ fragment TaskforgeIssue on Issue {
   id identifier url title description priority estimate updatedAt archivedAt trashed labelIds
   state { id name type }
   parent { id }
-  inverseRelations(first: %d) { nodes { id type issue { id } } pageInfo { hasNextPage endCursor } }
+  inverseRelations(first: RELATIONS_PAGE) { nodes { id type issue { id } } pageInfo { hasNextPage endCursor } }
 }
-""" % RELATIONS_PAGE
+""".replace("RELATIONS_PAGE", str(RELATIONS_PAGE))
 
 TEAM_BY_KEY = gql("""
 query TaskforgeTeamByKey($key: String!) {
@@ -116,20 +117,20 @@ mutation TaskforgeLabel($input: IssueLabelCreateInput!) { issueLabelCreate(input
 """)
 ISSUES = gql("""
 query TaskforgeIssues($filter: IssueFilter, $after: String) {
-  issues(filter: $filter, first: %d, after: $after, orderBy: updatedAt, includeArchived: true) {
+  issues(filter: $filter, first: PAGE, after: $after, orderBy: updatedAt, includeArchived: true) {
     nodes { ...TaskforgeIssue }
     pageInfo { hasNextPage endCursor }
   }
 }
-""" % PAGE + ISSUE)
+""".replace("PAGE", str(PAGE)) + ISSUE)
 IDS = gql("""
 query TaskforgeIds($ids: [ID!], $after: String) {
-  issues(filter: {id: {in: $ids}}, first: %d, after: $after, includeArchived: true) {
+  issues(filter: {id: {in: $ids}}, first: BATCH, after: $after, includeArchived: true) {
     nodes { id trashed }
     pageInfo { hasNextPage endCursor }
   }
 }
-""" % BATCH)
+""".replace("BATCH", str(BATCH)))
 BLOCKERS = gql("""
 query TaskforgeBlockers($id: String!, $after: String) {
   issue(id: $id) {
@@ -171,6 +172,7 @@ class LinearAdapter:
         self._blocked_label: str | None = None
         self._blocked_label_looked_up = False
         self._state_types: dict[str, str] = {}  # remote id → the workflow state type last read
+        self._refs: dict[str, str] = {}  # remote id → identifier (ENG-12), for messages
         self._estimate_noted = False
 
     # -- the interface -----------------------------------------------------------------------------
@@ -261,7 +263,7 @@ class LinearAdapter:
             self._note_spent()
         if "status" in changes:
             status = changes["status"]
-            self.get(remote_id)
+            self._existing(remote_id, key)
             wanted_type = STATE_FOR_STATUS.get(status, "unstarted")
             if STATUS_FOR_STATE.get(self._state_types.get(remote_id, "")) != STATUS_FOR_STATE[wanted_type]:
                 values["stateId"] = self._state_for(status)["id"]
@@ -272,20 +274,14 @@ class LinearAdapter:
                 if label is not None:
                     values["removedLabelIds"] = [label]
         if not values:
-            found = self.get(remote_id)
-            if found is None:
-                raise RemoteRequestFailed(SERVICE, key, "its issue no longer exists")
-            return found
-        data = self._call(UPDATE, {"id": remote_id, "input": values}, self._label(key, remote_id))
-        return self._item(data["issueUpdate"]["issue"])
+            return self._existing(remote_id, key)
+        return self._write(remote_id, key, values)
 
     def set_relations(self, remote_id: str, key: str, parent: str | None, depends_on: Sequence[str]) -> None:
+        current = self._existing(remote_id, key)
         item = self._label(key, remote_id)
-        current = self.get(remote_id)
-        if current is None:
-            raise RemoteRequestFailed(SERVICE, item, "its issue no longer exists")
         if current.fields.parent != parent:
-            self._call(UPDATE, {"id": remote_id, "input": {"parentId": parent}}, item)
+            self._write(remote_id, key, {"parentId": parent})
         blockers = self._blockers(remote_id, item)
         wanted = set(depends_on)
         for blocker in sorted(wanted - set(blockers)):
@@ -306,11 +302,28 @@ class LinearAdapter:
                     self._call(UNRELATE, {"id": relation_id}, item)
 
     def close(self, remote_id: str, key: str) -> None:
-        current = self.get(remote_id)
-        if current is None or current.closed:
+        if self._existing(remote_id, key).closed:
             return
         canceled = self._state_of_type("canceled") or self._state_of_type("completed")
-        self._call(UPDATE, {"id": remote_id, "input": {"stateId": canceled["id"]}}, self._label(key, remote_id))
+        self._write(remote_id, key, {"stateId": canceled["id"]})
+
+    def _existing(self, remote_id: str, key: str) -> RemoteItem:
+        """The item as Linear holds it now; `ItemGone` when it was deleted (or put in the trash) by hand."""
+        found = self.get(remote_id)
+        if found is None or found.deleted:
+            raise ItemGone(SERVICE, self._label(key, remote_id))
+        return found
+
+    def _write(self, remote_id: str, key: str, values: dict[str, Any]) -> RemoteItem:
+        item = self._label(key, remote_id)
+        try:
+            node = self._call(UPDATE, {"id": remote_id, "input": values}, item)["issueUpdate"]["issue"]
+        except _Refused:
+            self._existing(remote_id, key)  # refused because the issue is gone: say that instead
+            raise
+        if node.get("trashed"):
+            raise ItemGone(SERVICE, item)
+        return self._item(node)
 
     # -- ids -----------------------------------------------------------------------------------------
 
@@ -347,6 +360,7 @@ class LinearAdapter:
     def _item(self, node: Mapping[str, Any]) -> RemoteItem:
         state = node["state"]
         self._state_types[node["id"]] = state["type"]
+        self._refs[node["id"]] = node["identifier"]
         blocked_label = self._blocked_label_id(create=False) if node.get("labelIds") else self._blocked_label
         status = STATUS_FOR_STATE.get(state["type"], "todo")
         if status != "done" and blocked_label is not None and blocked_label in (node.get("labelIds") or []):
@@ -452,7 +466,7 @@ class LinearAdapter:
     # -- the wire ------------------------------------------------------------------------------------
 
     def _label(self, key: str, remote_id: str) -> str:
-        return f"{key} ({remote_id})"
+        return f"{key} ({self._refs.get(remote_id, remote_id)})"
 
     def _call(self, document: GraphQLRequest, variables: dict[str, Any], item: str) -> dict[str, Any]:
         return call_with_retries(lambda: self._execute(document, variables, item), service=SERVICE, item=item,
@@ -460,7 +474,7 @@ class LinearAdapter:
 
     def _connect(self) -> Any:
         if self._session is None:
-            def keep_status(response: httpx.Response) -> None:
+            def keep_status(response: Any) -> None:
                 self._status = response.status_code
 
             self._transport = HTTPXTransport(
@@ -487,8 +501,7 @@ class LinearAdapter:
             headers = dict(self._transport.response_headers or {}) if self._transport else {}
             raise self._status_error(error.code or self._status, headers, item) from None
         except TransportConnectionFailed as error:
-            cause = error.__cause__
-            if isinstance(cause, httpx.TimeoutException):
+            if _timed_out(error):
                 reason = f"nothing within {self.policy.timeout:g} s"
             else:
                 reason = "nothing (the connection was lost)"
@@ -527,6 +540,16 @@ class LinearAdapter:
 
 class _Refused(RemoteRequestFailed):
     """Linear refused the request itself (invalid input, a taken id): trying again will not help."""
+
+
+def _timed_out(error: BaseException) -> bool:
+    """Whether a failed request ran out of time (gql wraps httpx's, or httpx2's, timeout in its own error)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, TimeoutError | http.TimeoutException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _endpoint(url: str) -> str:

@@ -275,6 +275,7 @@ class RateLimited:
 
     retry_after: float | None = 1
     status: int = 429
+    reset_in: float = 2.0  # seconds until X-RateLimit-Requests-Reset
     on: str | None = None
 
 
@@ -524,7 +525,7 @@ class FakeLinear:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="fake-linear", daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-linear", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -533,8 +534,8 @@ class FakeLinear:
             self._server.server_close()
             self._server = None
 
-    def _rate_headers(self) -> dict[str, str]:
-        reset_ms = int((time.time() + 3600) * 1000)
+    def _rate_headers(self, reset_in: float = 3600) -> dict[str, str]:
+        reset_ms = int((time.time() + reset_in) * 1000)
         return {"X-RateLimit-Requests-Limit": str(self.requests_limit),
                 "X-RateLimit-Requests-Remaining": str(max(self._remaining, 0)),
                 "X-RateLimit-Requests-Reset": str(reset_ms)}
@@ -558,7 +559,7 @@ class FakeLinear:
         step = self._next_step(record)
         if isinstance(step, RateLimited):
             self._remaining = 0
-            extra = self._rate_headers()
+            extra = self._rate_headers(step.reset_in)
             if step.retry_after is not None:
                 extra["Retry-After"] = f"{step.retry_after:g}"
             error = {"message": "Rate limit exceeded",
@@ -928,25 +929,26 @@ def estimate_scale(kind: str, allow_zero: bool = False, extended: bool = False) 
 
 
 def _compare(value: Any, cmp: dict[str, Any] | None) -> bool:
-    if not cmp:
-        return True
-    for op, expected in cmp.items():
-        if expected is None and op != "null":
-            continue
-        ok = {
-            "eq": lambda: value == expected,
-            "neq": lambda: value != expected,
-            "in": lambda: value in expected,
-            "nin": lambda: value not in expected,
-            "eqIgnoreCase": lambda: value is not None and value.lower() == expected.lower(),
-            "contains": lambda: value is not None and expected in value,
-            "containsIgnoreCase": lambda: value is not None and expected.lower() in value.lower(),
-            "startsWith": lambda: value is not None and value.startswith(expected),
-            "null": lambda: (value is None) == expected,
-        }[op]()
-        if not ok:
-            return False
-    return True
+    return all(_holds(value, op, expected) for op, expected in (cmp or {}).items() if expected is not None)
+
+
+def _holds(value: Any, op: str, expected: Any) -> bool:
+    if op == "null":
+        return (value is None) == expected
+    if op in ("eq", "neq", "in", "nin"):
+        return {"eq": value == expected, "neq": value != expected, "in": value in expected,
+                "nin": value not in expected}[op]
+    if value is None:
+        return False
+    if op == "eqIgnoreCase":
+        return value.lower() == expected.lower()
+    if op == "contains":
+        return expected in value
+    if op == "containsIgnoreCase":
+        return expected.lower() in value.lower()
+    if op == "startsWith":
+        return value.startswith(expected)
+    raise LinearError(f"The fake does not handle the comparator {op}.")
 
 
 def _compare_time(value: str, cmp: dict[str, Any] | None) -> bool:
