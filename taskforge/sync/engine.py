@@ -340,7 +340,7 @@ def _record(link: Link, mine, theirs, names, remote_values=None) -> None:
 
 
 def _merge_update(report: PushReport, key: str, link: Link, fields: dict) -> None:
-    for change in report.updated:
+    for change in [*report.created, *report.updated]:
         if change.key == key:
             change.fields.update(fields)
             return
