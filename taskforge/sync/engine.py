@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 # (Notion to the minute), and an item written while the last pull was reading must not slip through.
 OVERLAP = timedelta(minutes=10)
 _MISSING = object()
+UNMARKED = "_unmarked"  # in a link's local values: the item was made on the service and has no marker yet
 
 # A mapped field's name → the task field it fills (the rest share their names).
 TASK_FIELD = {"spent_minutes": "actual_minutes", "parent": "parent_task_id"}
@@ -235,6 +236,9 @@ def _push(sync: Sync, report: PushReport, dry_run: bool) -> None:
         push_now, agreed, conflicts = _compare(
             [n for n in SCALAR_FIELDS if n in supported], mine, link, theirs, lambda name, value: value
         )
+        if link.local.get(UNMARKED) and "description" not in push_now + conflicts:
+            push_now.append("description")  # an item made on the service: the description gets our marker
+            agreed = [name for name in agreed if name != "description"]
         if conflicts:
             report.conflicts.append(Change(key, link.ref, {n: (theirs.get(n), mine[n]) for n in conflicts}, link.url))
         if not push_now:
@@ -250,6 +254,7 @@ def _push(sync: Sync, report: PushReport, dry_run: bool) -> None:
                 report.gone.append(Change(key, link.ref, url=link.url))
                 continue
             _record(link, mine, _remote_dict(item.fields), [*push_now, *agreed])
+            link.local.pop(UNMARKED, None)
             store.save_link(engine, remote, link)
         report.updated.append(change)
 
@@ -574,7 +579,7 @@ def _move_links(sync: Sync, pulled: PullProposal, kept: set[int], applied: Appli
         temp = pulled.proposal.patch.task_patches[index].task_id
         key = key_map.get(temp, temp)
         if key in tree:
-            changed[key] = Link(key, remote_id, item.ref, item.url, LINKED, local_values(tree[key]),
+            changed[key] = Link(key, remote_id, item.ref, item.url, LINKED, local_values(tree[key]) | {UNMARKED: True},
                                 _remote_dict(item.fields))
     for index, key in plan.deleted.items():
         link = links.get(key)
