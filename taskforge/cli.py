@@ -669,6 +669,171 @@ def db_copy_command(
         )
 
 
+remote_app = typer.Typer(
+    name="remote", help="Trackers a project syncs with (GitLab, Linear).", no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(remote_app)
+
+
+@remote_app.command("add")
+@handle_errors
+def remote_add_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")],
+    name: Annotated[str, typer.Argument(help="A name for the remote, e.g. gitlab.")],
+    kind: Annotated[str, typer.Option("--kind", help="gitlab or linear.")],
+    url: Annotated[str, typer.Option("--url", help="The service's base URL (a self-hosted GitLab works).")],
+    target: Annotated[str, typer.Option("--target", help="GitLab project id or path; Linear team key or id.")],
+    token_env: Annotated[
+        str | None, typer.Option("--token-env", help="Variable holding the token (GITLAB_TOKEN, LINEAR_API_KEY).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Store a remote for a project. The token stays in the environment: never stored or printed."""
+    from taskforge.sync import remotes
+
+    with open_repo(db) as repo:
+        remote = remotes.add(repo.engine, project, name, kind, url, target, token_env)
+    echo(f"Added remote '{remote.name}' ({remote.service} {remote.url}, {remote.target}) to '{project}'; "
+         f"the token is read from ${remote.token_env} when you push or pull.")
+
+
+@remote_app.command("list")
+@handle_errors
+def remote_list_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")], db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """The project's remotes."""
+    from taskforge.sync import remotes, store
+
+    with open_repo(db, create=False) as repo:
+        found = store.remotes(repo.engine, project)
+    if as_json:
+        return out_json([remotes.to_dict(remote) for remote in found])
+    if not found:
+        return echo(f"'{project}' has no remotes (add one with `taskforge remote add`).")
+    for remote in found:
+        echo(f"{remote.name}\t{remote.kind}\t{remote.url}\t{remote.target}\t${remote.token_env}")
+
+
+@remote_app.command("remove")
+@handle_errors
+def remote_remove_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")],
+    name: Annotated[str, typer.Argument(help="The remote's name.")],
+    db: DbOption = None,
+) -> None:
+    """Forget a remote and its links (nothing changes on the service)."""
+    from taskforge.sync import store
+
+    with open_repo(db, create=False) as repo:
+        count = store.remove_remote(repo.engine, project, name)
+    echo(f"Removed remote '{name}' from '{project}' ({count} links forgotten).")
+
+
+class _CliReporter:
+    """Adapter notes as `taskforge: note: …` lines; waits as progress lines, both on stderr."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+            note(text)
+
+    def progress(self, text: str) -> None:
+        say(text)
+
+
+@app.command("push")
+@handle_errors
+def push_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")],
+    remote: Annotated[str, typer.Argument(help="The remote's name (see `taskforge remote list`).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; send nothing.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send what changed here since the last sync: new items, changed fields, closed items."""
+    from taskforge.present import push_text
+    from taskforge.sync.engine import open_sync, push
+
+    reporter = _CliReporter()
+    with open_repo(db, create=False) as repo:
+        report = push(open_sync(repo, project, remote, reporter), dry_run=dry_run)
+    report.notes = reporter.notes
+    if as_json:
+        out_json(report.to_dict())
+    else:
+        out(push_text(report))
+    if report.failure:
+        fail(report.failure + " (the links of everything already pushed are kept: push again to resume)")
+
+
+@app.command("pull")
+@handle_errors
+def pull_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")],
+    remote: Annotated[str, typer.Argument(help="The remote's name (see `taskforge remote list`).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking (conflicts keep the local value).")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Turn what changed on the service since the last sync into a patch, show it, and apply it when you say so."""
+    from taskforge.sync.engine import accept_pull, open_sync, pull, reject_pull
+
+    reporter = _CliReporter()
+    with open_repo(db, create=False) as repo:
+        sync = open_sync(repo, project, remote, reporter)
+        pulled = pull(sync)
+        proposal = pulled.proposal
+        if proposal is None:
+            accept_pull(sync, pulled)
+            if as_json:
+                return out_json({"project_id": project, "remote": remote, "patch": None, "conflicts": [], "applied": None})
+            return echo(f"Nothing to pull: '{project}' has every change from {sync.adapter.service}.")
+        if not as_json:
+            _show_proposal(proposal)
+        conflicts = sorted(pulled.conflict_ops)
+        interactive = not as_json and sys.stdin.isatty() and sys.stdout.isatty()
+        applied = None
+        if yes or (interactive and typer.confirm("Apply?", default=False)):
+            kept = None
+            if conflicts and interactive and not yes:
+                total = len(proposal.patch.task_patches)
+                if typer.confirm(
+                    f"Take {sync.adapter.service}'s value for the {len(conflicts)} conflicting operation(s) too?",
+                    default=False,
+                ):
+                    kept = range(total)
+            applied = _accept_pull(accept_pull, sync, pulled, kept, project, remote)
+        else:
+            reject_pull(sync, pulled)
+    if as_json:
+        result = None if applied is None else record_json(applied.record) | {"key_map": applied.key_map}
+        return out_json(proposal.to_dict() | {"conflicts": pulled.conflicts, "conflict_ops": conflicts,
+                                              "applied": result})
+    if applied is None:
+        echo("Nothing applied." + ("" if sys.stdin.isatty() else " Run again with --yes to apply."))
+    else:
+        echo(applied_summary(applied))
+
+
+def _accept_pull(accept_pull, sync, pulled, kept, project: str, remote: str):
+    from taskforge.core.patches import PatchError
+
+    try:
+        applied = accept_pull(sync, pulled, kept)
+    except PatchError as exc:
+        if exc.conflict:
+            fail(f"{exc.summary()}; nothing was written: run `taskforge pull {project} {remote}` again", 3)
+        raise
+    if applied is not None:
+        _state.committed = applied_summary(applied)
+    return applied
+
+
 def main() -> None:
     if any(arg in app_commands() for arg in sys.argv[1:]):
         # A command is a short-lived process: reference counting frees what it drops, and the cyclic

@@ -460,3 +460,79 @@ def progress_text(tick: int, elapsed: float, progress: Progress | None) -> Text:
     text.append(describe_progress(elapsed, progress), style="magenta")
     text.append("   escape cancels", style="dim")
     return text
+
+
+# -- tracker sync -------------------------------------------------------------------------------------
+
+SYNC_FIELD_NAMES = {"estimate_minutes": "estimate", "spent_minutes": "time spent", "depends_on": "dependencies"}
+
+
+def _sync_value(name: str, value: object) -> str:
+    if value is None or value == []:
+        return "(none)"
+    if name in ("estimate_minutes", "spent_minutes") and isinstance(value, int):
+        return duration(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return repr(shorten(str(value), 60))
+
+
+def push_text(report) -> Text:
+    """What a push did (or, dry, would do): one line per item, then a count; the same in both shells."""
+    text = Text()
+    verb = "Would push" if report.dry_run else "Pushed"
+    text.append(f"{verb} '{report.project_id}' to {report.service} (remote '{report.remote}')", style="bold")
+    rows = (
+        [("+", "green", c, "create " + (c.ref if c.ref != "(new)" else "issue")) for c in report.created]
+        + [("~", "yellow", c, f"update {c.ref}") for c in report.updated]
+        + [("-", "red", c, f"close {c.ref}: the task was deleted here") for c in report.closed]
+        + [("=", "cyan", c, f"found {c.ref} by its marker (an interrupted push made it)") for c in report.adopted]
+    )
+    for sign, style, change, what in rows:
+        text.append(f"\n{sign} ", style=f"bold {style}")
+        text.append(change.key, style=KEY)
+        text.append(f" {what}", style=style)
+        if change.url and sign == "+":
+            text.append(f"  {change.url}", style="dim")
+        for name, (old, new) in change.fields.items():
+            if sign == "+" and new in (None, "", []):
+                continue
+            label = SYNC_FIELD_NAMES.get(name, name)
+            shown = _sync_value(name, new) if sign == "+" else f"{_sync_value(name, old)} → {_sync_value(name, new)}"
+            text.append(f"\n    {label}: {shown}", style="dim" if sign == "+" else style)
+    for change in report.conflicts:
+        text.append("\n! ", style="bold red")
+        text.append(change.key, style=KEY)
+        names = ", ".join(SYNC_FIELD_NAMES.get(n, n) for n in change.fields)
+        text.append(
+            f" {change.ref}: {names} changed here and on {report.service}: not pushed; "
+            f"`taskforge pull {report.project_id} {report.remote}` resolves it",
+            style="red",
+        )
+    for change in report.gone:
+        text.append("\n! ", style="bold red")
+        text.append(change.key, style=KEY)
+        text.append(
+            f" {change.ref} was deleted on {report.service}: `taskforge pull {report.project_id} {report.remote}` "
+            "offers to delete the task", style="red",
+        )
+    counts = [f"{len(found)} {word}" for found, word in (
+        (report.created, "created"), (report.updated, "updated"), (report.closed, "closed"),
+        (report.conflicts, "in conflict"),
+    ) if found]
+    if counts:
+        text.append("\n" + ", ".join(counts) + ("  (dry run: nothing was sent)" if report.dry_run else ""), style="dim")
+    elif not (report.adopted or report.gone):
+        text.append(f"\nNothing to push: {report.service} is up to date.", style="dim")
+    return text
+
+
+def push_summary(report) -> str:
+    """One line for a notification: `Pushed to GitLab: 3 created, 1 updated.`"""
+    counts = [f"{len(found)} {word}" for found, word in (
+        (report.created, "created"), (report.updated, "updated"), (report.closed, "closed"),
+        (report.conflicts, "in conflict (pull to resolve)"), (report.gone, "deleted there (pull to resolve)"),
+    ) if found]
+    if report.failure:
+        return f"Push to {report.service} stopped: {report.failure}" + (f" ({', '.join(counts)} before it)" if counts else "")
+    return f"Pushed to {report.service}: " + (", ".join(counts) if counts else "nothing to push, it is up to date") + "."

@@ -91,3 +91,41 @@ class MessageRow(SQLModel, table=True):
     content: str
     patch_seq: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SyncRemoteRow(SQLModel, table=True):
+    """A tracker a project syncs with (`taskforge remote add`). Never a token: only the variable's name."""
+
+    __tablename__ = "sync_remote"
+
+    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE", primary_key=True)
+    name: str = Field(primary_key=True, max_length=64)
+    kind: str
+    url: str
+    target: str
+    token_env: str
+    # The service's own time of the newest change the last accepted pull read (pulls re-read an overlap before it).
+    pulled_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SyncLinkRow(SQLModel, table=True):
+    """A task ↔ remote item link, with the last-synced value of every mapped field on both sides."""
+
+    __tablename__ = "sync_link"
+    __table_args__ = (
+        UniqueConstraint("project_id", "remote", "key", name="uq_sync_link_key"),
+        Index("ix_sync_link_remote_id", "project_id", "remote", "remote_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE")
+    remote: str = Field(max_length=64)
+    key: str = Field(max_length=16)
+    remote_id: str
+    ref: str = ""
+    url: str = ""
+    state: str = "linked"  # linked | closed (the task was deleted here) | gone (the item was deleted there)
+    local: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    remote_values: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    synced_at: datetime = Field(default_factory=utcnow)

@@ -31,6 +31,10 @@ class TaskforgeCommands(Provider):
         for name, help_text, action in COMMANDS:
             if screen.check_action(action, ()) is not False:
                 yield name, help_text, partial(screen.run_action, action)
+        if screen.check_action("sync", ()) is not False:
+            for remote in screen.remote_names:
+                yield f"Pull from {remote}", f"Review what changed on {remote} as a patch", partial(screen.sync_pull, remote)
+                yield f"Push to {remote}", f"Send what changed here to {remote}", partial(screen.sync_push, remote)
 
     async def discover(self) -> Hits:
         for name, help_text, run in self._available():

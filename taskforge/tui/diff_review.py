@@ -115,7 +115,12 @@ class DiffReview(ModalScreen[ReviewOutcome]):
     revising: reactive[bool] = reactive(False, bindings=True)
     """True while the follow-up input asking for a revision is open."""
 
-    def __init__(self, proposal: Proposal, accept: Callable[[set[int] | None], Applied], writes: WriteQueue) -> None:
+    def __init__(
+        self, proposal: Proposal, accept: Callable[[set[int] | None], Applied], writes: WriteQueue, *,
+        off: set[int] = frozenset(), revisable: bool = True,
+    ) -> None:
+        """`off`: operations that start turned off (a pull's conflicts); `revisable`: whether `e` asks
+        the agent to revise (a pull has no agent to ask)."""
         super().__init__()
         if proposal.patch is None:
             raise ValueError("a proposal without a patch has nothing to review")
@@ -124,7 +129,8 @@ class DiffReview(ModalScreen[ReviewOutcome]):
         self._accept = accept
         self._writes = writes
         self.total = len(self.patch.task_patches)
-        self.kept: set[int] = set(range(self.total))
+        self.kept: set[int] = set(range(self.total)) - set(off)
+        self.revisable = revisable
 
     # -- layout -------------------------------------------------------------------------------------
 
@@ -177,6 +183,8 @@ class DiffReview(ModalScreen[ReviewOutcome]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("accept_all", "accept_selected"):
             return not (self.busy or self.conflict or self.revising)
+        if action == "revise" and not self.revisable:
+            return False
         if action in ("toggle", "revise"):
             return not (self.busy or self.revising)
         if action == "reject":

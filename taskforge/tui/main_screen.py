@@ -34,6 +34,10 @@ from taskforge.tui.messages import (
     ProjectChanged,
     ProjectLoaded,
     Proposed,
+    PullProposed,
+    Pushed,
+    RemotesLoaded,
+    SyncProgress,
     WriteRefused,
     Written,
 )
@@ -99,6 +103,7 @@ class MainScreen(Screen[None]):
         self._key_state: tuple = ()
         self._spinner: Timer | None = None
         self._announced: dict[str, int] = {}  # the newest version changes elsewhere were seen at, per project
+        self.remote_names: list[str] = []  # the project's sync remotes, for the palette
 
     # -- what the screen shows -------------------------------------------------------------------
 
@@ -161,6 +166,9 @@ class MainScreen(Screen[None]):
             self.chat.add("note", "No project yet. Describe a goal, e.g. “Build a new user authentication flow”.")
         if self.tf_app.writes is not None:
             self.tf_app.writes.seen(tree)
+        self.remote_names = []
+        if tree is not None and self.repo is not None:
+            self._load_remotes(tree.project.id)
         self._refresh_chrome()
 
     def _refresh_chrome(self) -> None:
@@ -634,6 +642,126 @@ class MainScreen(Screen[None]):
     def action_collapse_all(self) -> None:
         self.task_tree.action_collapse_all()
 
+    # -- tracker sync ----------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="remotes", exit_on_error=False)
+    def _load_remotes(self, project_id: str) -> None:
+        from taskforge.sync.store import remotes
+
+        assert self.repo is not None
+        try:
+            names = [remote.name for remote in remotes(self.repo.engine, project_id)]
+        except TaskforgeError:
+            names = []
+        self.post_message(RemotesLoaded(project_id, names))
+
+    def on_remotes_loaded(self, message: RemotesLoaded) -> None:
+        if message.project_id == self.project_id:
+            self.remote_names = message.names
+
+    def _sync_reporter(self):
+        from taskforge.sync.adapter import CollectingReporter
+
+        screen = self
+
+        class Reporter(CollectingReporter):
+            def progress(self, text: str) -> None:
+                super().progress(text)
+                screen.post_message(SyncProgress(text))
+
+        return Reporter()
+
+    def sync_pull(self, remote: str) -> None:
+        self.notify(f"Pulling from {remote}…", markup=False)
+        self._pull(self.project_id, remote)
+
+    @work(thread=True, group="sync", exit_on_error=False)
+    def _pull(self, project_id: str, remote: str) -> None:
+        from taskforge.sync.engine import accept_pull, open_sync, pull
+
+        assert self.repo is not None
+        reporter = self._sync_reporter()
+        try:
+            sync = open_sync(self.repo, project_id, remote, reporter)
+            pulled = pull(sync)
+            if pulled.proposal is None:
+                accept_pull(sync, pulled)  # only the links move: nothing changed there
+        except TaskforgeError as error:
+            self.post_message(ActionRefused(str(error)))
+        else:
+            self.post_message(PullProposed(sync, pulled, reporter.notes))
+
+    def on_pull_proposed(self, message: PullProposed) -> None:
+        sync, pulled = message.sync, message.pulled
+        for note in message.notes:
+            self.notify(note, markup=False)
+        proposal = pulled.proposal
+        if proposal is None:
+            self.notify(f"Nothing to pull from {sync.remote.name}: the project has every change.", markup=False)
+            return
+        from taskforge.sync.engine import accept_pull
+        from taskforge.tui.diff_review import DiffReview
+
+        assert self.tf_app.writes is not None
+        total = len(proposal.patch.task_patches)
+
+        def accept(kept: set[int] | None) -> Applied:
+            applied = accept_pull(sync, pulled, range(total) if kept is None else kept)
+            if applied is None:
+                from taskforge.core.errors import BadInput
+
+                raise BadInput("every operation was turned off: nothing to apply (escape leaves it)")
+            return applied
+
+        review = DiffReview(proposal, accept, self.tf_app.writes, off=pulled.conflict_ops, revisable=False)
+        self.app.push_screen(review, lambda outcome: self._pull_reviewed(sync, pulled, outcome))
+
+    def _pull_reviewed(self, sync, pulled, outcome) -> None:
+        from taskforge.tui.diff_review import Accepted
+
+        if isinstance(outcome, Accepted):
+            self.show_applied(outcome.applied)
+            self.notify(f"Pulled from {sync.remote.name} as change #{outcome.applied.record.seq}.", markup=False)
+        else:
+            self._reject_pull(sync, pulled)
+            self.notify(f"Nothing pulled from {sync.remote.name}.", markup=False)
+
+    @work(thread=True, group="sync", exit_on_error=False)
+    def _reject_pull(self, sync, pulled) -> None:
+        from taskforge.sync.engine import reject_pull
+
+        reject_pull(sync, pulled)
+
+    def sync_push(self, remote: str) -> None:
+        self.notify(f"Pushing to {remote}…", markup=False)
+        self._push(self.project_id, remote)
+
+    @work(thread=True, group="sync", exit_on_error=False)
+    def _push(self, project_id: str, remote: str) -> None:
+        from taskforge.sync.engine import open_sync, push
+
+        assert self.repo is not None
+        reporter = self._sync_reporter()
+        try:
+            report = push(open_sync(self.repo, project_id, remote, reporter))
+        except TaskforgeError as error:
+            self.post_message(ActionRefused(str(error)))
+        else:
+            report.notes = reporter.notes
+            self.post_message(Pushed(report))
+
+    def on_pushed(self, message: Pushed) -> None:
+        from taskforge.present import push_summary
+
+        report = message.report
+        for note in report.notes:
+            self.notify(note, markup=False)
+        trouble = report.failure or report.conflicts or report.gone
+        self.notify(push_summary(report), severity="warning" if trouble else "information", markup=False)
+
+    def on_sync_progress(self, message: SyncProgress) -> None:
+        self.notify(message.text, markup=False, timeout=3)
+
     # -- which keys apply now ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -642,6 +770,8 @@ class MainScreen(Screen[None]):
         has_task = has_project and self.task_tree.highlighted_key is not None
         if action in ("undo", "redo", "history", "export"):
             return has_project
+        if action == "sync":
+            return has_project and bool(self.remote_names)
         if action == "approve":
             return has_project and self.project_tree.project.status == "draft" and bool(len(self.project_tree))  # type: ignore[union-attr]
         if action in ("cycle_status", "rename_task", "delete_task", "task_mode"):

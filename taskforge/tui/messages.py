@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -124,3 +124,32 @@ class ActionRefused(Message):
     """A blocking read or export the user asked for could not be done: one line, nothing changed."""
 
     reason: str
+
+
+@dataclass
+class RemotesLoaded(Message):
+    """The remotes of the project on screen (names), for the palette's Pull/Push commands."""
+
+    project_id: str
+    names: list[str]
+
+
+@dataclass
+class PullProposed(Message):
+    """A pull read the remote: its proposal (or None: nothing to pull) and the open sync that accepts it."""
+
+    sync: Any
+    pulled: Any
+    notes: list[str]
+
+
+@dataclass
+class Pushed(Message):
+    report: Any
+
+
+@dataclass
+class SyncProgress(Message):
+    """A line while a sync works: "waiting 12 s for GitLab's rate limit"."""
+
+    text: str
