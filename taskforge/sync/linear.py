@@ -227,8 +227,7 @@ class LinearAdapter:
         points = self._points(key, fields.estimate_minutes)
         if points is not None:
             values["estimate"] = points
-        if fields.spent_minutes:
-            self._note_spent()
+        self._note_spent()  # the engine sends only supported fields: say it whenever issues are made
         item = f"{key} (new issue)"
 
         def attempt() -> dict[str, Any]:
@@ -259,8 +258,6 @@ class LinearAdapter:
             values["priority"] = PRIORITY_TO_LINEAR.get(changes["priority"], 3)
         if "estimate_minutes" in changes and self._scale():
             values["estimate"] = self._points(key, changes["estimate_minutes"])
-        if changes.get("spent_minutes"):
-            self._note_spent()
         if "status" in changes:
             status = changes["status"]
             self._existing(remote_id, key)

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import socket
 import threading
 import time
 import uuid
@@ -47,7 +49,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from graphql import GraphQLError, OperationDefinitionNode, build_schema, graphql_sync, parse
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    OperationDefinitionNode,
+    build_schema,
+    execute_sync,
+    parse,
+    validate,
+)
 
 SDL = """
 scalar DateTime
@@ -364,6 +375,7 @@ class LinearError(Exception):
 class FakeLinear:
     api_key: str = "lin_api_fake_key"
     oauth_token: str | None = None
+    keeps_html_comments: bool = True  # False: descriptions lose `<!-- … -->` (a markdown editor may drop them)
     requests_limit: int = 5000
     steps: deque[Step] = field(default_factory=deque)
     requests: list[Request] = field(default_factory=list)
@@ -380,6 +392,7 @@ class FakeLinear:
         self._remaining = self.requests_limit
         self._server: ThreadingHTTPServer | None = None
         self._schema = build_schema(SDL)
+        self._documents: dict[str, DocumentNode] = {}
         self._bind_resolvers()
 
     # -- set-up and direct edits (what a person does in Linear's UI) ---------------------------------------
@@ -481,6 +494,7 @@ class FakeLinear:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16  # headers and body leave in one segment (no Nagle/delayed-ACK stall per answer)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -506,7 +520,7 @@ class FakeLinear:
                 record.status = status
                 if status == 0:  # Drop: the work is done, the answer never comes
                     self.close_connection = True
-                    self.connection.shutdown(2)
+                    self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 self._send(status, payload, extra)
 
@@ -579,8 +593,7 @@ class FakeLinear:
                 step.change(self)
         self._remaining = max(self._remaining, 1)
         with self._lock:
-            result = graphql_sync(self._schema, body.get("query") or "", variable_values=body.get("variables"),
-                                  operation_name=body.get("operationName"))
+            result = self._execute(body)
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [_format_error(e) for e in result.errors]
@@ -592,6 +605,24 @@ class FakeLinear:
         if isinstance(step, Drop):
             return 0, None, {}
         return status, payload, self._rate_headers()
+
+    def _execute(self, body: dict[str, Any]) -> ExecutionResult:
+        """Parse and validate a document once (as a server caches them), then execute it."""
+        query = body.get("query")
+        document = self._documents.get(query) if isinstance(query, str) else None
+        if document is None:
+            if not isinstance(query, str):
+                return ExecutionResult(None, [GraphQLError("Must provide query string.")])
+            try:
+                document = parse(query)
+            except GraphQLError as error:
+                return ExecutionResult(None, [error])
+            errors = validate(self._schema, document)
+            if errors:
+                return ExecutionResult(None, errors)
+            self._documents[query] = document
+        return execute_sync(self._schema, document, variable_values=body.get("variables"),
+                            operation_name=body.get("operationName"))
 
     # -- resolvers -------------------------------------------------------------------------------------
 
@@ -789,7 +820,9 @@ class FakeLinear:
         """Checks every field first, so a refused input changes nothing."""
         changes: dict[str, Any] = {}
         for name, value in data.items():
-            if name in ("title", "description", "dueDate"):
+            if name == "description" and value is not None and not self.keeps_html_comments:
+                changes[name] = re.sub(r"\n*<!--.*?-->", "", value, flags=re.S)
+            elif name in ("title", "description", "dueDate"):
                 changes[name] = value
             elif name == "priority":
                 if value is not None and not 0 <= value <= 4:
