@@ -10,8 +10,14 @@ from taskforge.core.patches import parse_patch
 from taskforge.sync import store
 from taskforge.sync.adapter import CollectingReporter, Remote, RetryPolicy
 from taskforge.sync.engine import accept_pull, open_sync, pull, push
-from tests.fakes.linear_server import Drop, FakeLinear, RateLimited, ServerError, Slow
-from tests.fakes.linear_server import linear_server  # noqa: F401  (the fixture)
+from tests.fakes.linear_server import (
+    Drop,
+    FakeLinear,
+    RateLimited,
+    ServerError,
+    Slow,
+    linear_server,  # noqa: F401  (the fixture)
+)
 from tests.sync.conftest import make_project
 
 KEY = "lin_api_test_key"
