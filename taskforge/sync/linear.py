@@ -12,9 +12,9 @@ How taskforge fields map (see README, "Sync"):
   unstarted → todo, started → doing, completed/canceled → done, "Blocked" label on an open issue →
   blocked. A state that already means the wanted status is kept ("In Review" stays for doing).
 - priority ↔ 1 urgent (critical), 2 high, 3 medium, 4 low; 0 (no priority) reads as medium.
-- estimate → points on the team's scale (`issueEstimationType`): 1 point = 1 hour, rounded to the
-  nearest point of the scale (a note says so once a run); read back as points × 60 minutes. A team with
-  estimates turned off holds none.
+- estimate → points on the team's scale (`issueEstimationType`): 1 point = 1 working day (8 h, what
+  taskforge's "1d" means), rounded to the nearest point of the scale (a note says so once a run); read
+  back as points × 480 minutes. A team with estimates turned off holds none.
 - time spent: Linear has no such field; it stays in taskforge (a note).
 - parent ↔ `parentId`; depends_on ↔ "blocks" relations: "A depends on B" is "B blocks A", which Linear
   lists in A's `inverseRelations`.
@@ -41,6 +41,8 @@ from gql.transport.exceptions import (
 from gql.transport.httpx import HTTPXTransport
 from gql.transport.httpx import httpx as http  # the HTTP library gql picked (httpx, or httpx2 where installed)
 
+from taskforge.core.limits import MINUTES_PER_DAY
+from taskforge.core.tree import format_minutes
 from taskforge.sync.adapter import (
     FIELDS,
     ItemGone,
@@ -64,7 +66,7 @@ SERVICE = "Linear"
 PAGE = 50  # issues per page: with their relations this stays far below Linear's 10,000-point query limit
 RELATIONS_PAGE = 20  # blockers read with each issue; more are paged separately
 BATCH = 100  # ids per `missing` query
-POINT_MINUTES = 60  # one estimate point is taken to be one hour
+POINT_MINUTES = MINUTES_PER_DAY  # one estimate point is taken to be one working day (plans are sized in days)
 BLOCKED_LABEL = "Blocked"
 NAMESPACE = uuid.UUID("6b1f3c2e-8a4d-5e7f-9c0b-1d2e3f4a5b6c")  # taskforge's namespace for issue ids
 
@@ -441,19 +443,19 @@ class LinearAdapter:
         return ((0,) if team["issueEstimationAllowZero"] and scale else ()) + scale
 
     def _points(self, key: str, minutes: int | None) -> int | None:
-        """The nearest point of the team's scale to `minutes` (one point an hour); None clears it."""
+        """The nearest point of the team's scale to `minutes` (one point a working day); None clears it."""
         scale = [p for p in self._scale() if p > 0]
         if minutes is None or minutes <= 0 or not scale:
             return None
-        hours = minutes / POINT_MINUTES
-        points = min(scale, key=lambda p: (abs(p - hours), -p))  # a tie rounds up, as estimates do
+        days = minutes / POINT_MINUTES
+        points = min(scale, key=lambda p: (abs(p - days), -p))  # a tie rounds up, as estimates do
         if points * POINT_MINUTES != minutes and not self._estimate_noted:
             self._estimate_noted = True
             team = self._team_info()
             self.reporter.note(
                 f"Linear holds estimates as points on team {team['key']}'s {team['issueEstimationType']} scale "
-                f"(taken as 1 point = 1 hour, rounded to the scale): {key}'s {minutes} min became {points} "
-                f"point{'s' if points != 1 else ''}"
+                f"(taken as 1 point = 1 day of 8 h, rounded to the scale): {key}'s {format_minutes(minutes)} became "
+                f"{points} point{'s' if points != 1 else ''}"
             )
         return points
 

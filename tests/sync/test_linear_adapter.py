@@ -62,7 +62,7 @@ def team(fake: FakeLinear) -> dict:
 
 def test_a_task_becomes_an_issue_with_every_mapped_field(adapter, linear_server, reporter):  # noqa: F811
     item = adapter.create("T1", RemoteFields(title="Design", description="Sketch it", status="doing",
-                                             priority="critical", estimate_minutes=180, spent_minutes=45))
+                                             priority="critical", estimate_minutes=3 * 480, spent_minutes=45))
     issue = linear_server.issue(item.remote_id)
     assert issue["title"] == "Design"
     assert issue["description"] == "Sketch it\n\n<!-- taskforge:demo:T1 -->"
@@ -72,19 +72,20 @@ def test_a_task_becomes_an_issue_with_every_mapped_field(adapter, linear_server,
                                             f"demo:T1:{team(linear_server)['id']}"))
     assert (item.ref, item.key, item.remote_status) == ("ENG-1", "T1", "In Progress")
     assert item.fields == RemoteFields(title="Design", description="Sketch it", status="doing", priority="critical",
-                                       estimate_minutes=180)
+                                       estimate_minutes=3 * 480)
     assert reporter.notes == ["Linear has no time-spent field: time spent stays in taskforge"]
     assert "spent_minutes" not in adapter.supported_fields
 
 
 def test_estimates_round_to_the_team_scale_and_say_so_once(adapter, linear_server, reporter):  # noqa: F811
-    first = adapter.create("T1", RemoteFields(title="A", estimate_minutes=90))
-    second = adapter.create("T2", RemoteFields(title="B", estimate_minutes=240))
-    third = adapter.create("T3", RemoteFields(title="C", estimate_minutes=600))
-    assert [i.fields.estimate_minutes for i in (first, second, third)] == [120, 300, 480]  # 2, 5, 8 points
+    first = adapter.create("T1", RemoteFields(title="A", estimate_minutes=90))  # 1h 30m
+    second = adapter.create("T2", RemoteFields(title="B", estimate_minutes=4 * 480))  # 4d: between 3 and 5
+    third = adapter.create("T3", RemoteFields(title="C", estimate_minutes=20 * 480))  # 4 weeks: past the scale
+    assert [linear_server.issue(i.remote_id)["estimate"] for i in (first, second, third)] == [1.0, 5.0, 8.0]
+    assert [i.fields.estimate_minutes for i in (first, second, third)] == [480, 5 * 480, 8 * 480]
     assert [n for n in reporter.notes if "estimate" in n] == [
-        "Linear holds estimates as points on team ENG's fibonacci scale (taken as 1 point = 1 hour, rounded to the "
-        "scale): T1's 90 min became 2 points"]
+        "Linear holds estimates as points on team ENG's fibonacci scale (taken as 1 point = 1 day of 8 h, rounded "
+        "to the scale): T1's 1h 30m became 1 point"]
 
 
 def test_a_team_without_estimates_holds_none(linear_server, reporter, sleeps):  # noqa: F811

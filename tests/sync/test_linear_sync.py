@@ -70,11 +70,14 @@ def test_push_creates_issues_with_markers_states_estimates_parents_and_relations
     assert [(c.key, c.ref) for c in report.created] == [(f"T{n}", f"ENG-{n}") for n in range(1, 6)]
     schema, migration, api = (issue_of(repo, synced, linear, k) for k in ("T1", "T2", "T3"))
     assert schema["description"] == "Tables and keys.\n\n<!-- taskforge:demo:T1 -->"
-    assert (schema["priority"], schema["estimate"], state_type(linear, schema)) == (2.0, 2.0, "unstarted")
+    assert (schema["priority"], schema["estimate"], state_type(linear, schema)) == (2.0, 1.0, "unstarted")
     assert migration["_parent"] == schema["id"]
     assert state_type(linear, api) == "started"
     assert linear.relations_of(api["id"]) == [("blocks", "ENG-1", "ENG-3")]  # T3 depends on T1
-    assert sync.reporter.notes == ["Linear has no time-spent field: time spent stays in taskforge"]
+    assert sorted(sync.reporter.notes) == [  # T1's 2 h estimate is 1 point (a day) now, and reads back as 1d
+        "Linear has no time-spent field: time spent stays in taskforge",
+        "Linear holds estimates as points on team ENG's fibonacci scale (taken as 1 point = 1 day of 8 h, rounded "
+        "to the scale): T1's 2h became 1 point"]
     links = store.links(repo.engine, sync.remote)
     assert all(isinstance(link.remote_id, str) and link.url.endswith(link.ref) for link in links.values())
 
