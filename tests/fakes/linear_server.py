@@ -21,6 +21,8 @@ What it follows from the real API:
   title, description, parent, state).
 - Rate-limit headers on every answer (`X-RateLimit-Requests-Limit/-Remaining/-Reset`, reset in epoch ms);
   a limited request is HTTP 429 (or HTTP 400, as older answers were) with a `RATELIMITED` error.
+- Query complexity as Linear documents it (0.1 a property, 1 an object, connections multiply by `first`),
+  sent back as `X-Complexity`; a query over 10,000 points is refused with HTTP 400.
 
 Scripting: `script(*steps)` queues steps; each request takes the head step if it matches (a step may name
 the root field it waits for, e.g. `on="issueCreate"`). Steps: `RateLimited`, `ServerError`, `Slow`,
@@ -52,12 +54,19 @@ import pytest
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
     OperationDefinitionNode,
     build_schema,
     execute_sync,
+    get_named_type,
     parse,
     validate,
+    value_from_ast_untyped,
 )
 
 SDL = """
@@ -330,6 +339,7 @@ class Request:
     operation: str  # "query" | "mutation" | "" when the document did not parse
     root_fields: list[str]
     status: int = 0  # the HTTP status answered (0: dropped)
+    complexity: float = 0.0  # its cost in Linear's points (see `complexity`)
 
     @property
     def is_write(self) -> bool:
@@ -371,11 +381,16 @@ class LinearError(Exception):
         self.extensions = {"type": kind, "code": code, "userError": user, "userPresentableMessage": message}
 
 
+class QueryRefused(LinearError):
+    """A query refused before it runs (too complex): HTTP 400."""
+
+
 @dataclass
 class FakeLinear:
     api_key: str = "lin_api_fake_key"
     oauth_token: str | None = None
     keeps_html_comments: bool = True  # False: descriptions lose `<!-- … -->` (a markdown editor may drop them)
+    max_complexity: int = 10_000  # Linear's documented limit for one query
     requests_limit: int = 5000
     steps: deque[Step] = field(default_factory=deque)
     requests: list[Request] = field(default_factory=list)
@@ -393,6 +408,7 @@ class FakeLinear:
         self._server: ThreadingHTTPServer | None = None
         self._schema = build_schema(SDL)
         self._documents: dict[str, DocumentNode] = {}
+        self.last_complexity = 0.0
         self._bind_resolvers()
 
     # -- set-up and direct edits (what a person does in Linear's UI) ---------------------------------------
@@ -594,20 +610,23 @@ class FakeLinear:
         self._remaining = max(self._remaining, 1)
         with self._lock:
             result = self._execute(body)
+            record.complexity = self.last_complexity
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [_format_error(e) for e in result.errors]
         if result.data is not None or not result.errors:
             payload["data"] = result.data
-        # Linear answers a query its schema refuses with 400, and errors raised while resolving with 200.
-        refused = any(e.original_error is None for e in result.errors or [])
+        # Linear answers a query it refuses outright with 400, and errors raised while resolving with 200.
+        refused = any(e.original_error is None or isinstance(e.original_error, QueryRefused)
+                      for e in result.errors or [])
         status = 400 if refused else 200
         if isinstance(step, Drop):
             return 0, None, {}
-        return status, payload, self._rate_headers()
+        return status, payload, {**self._rate_headers(), "X-Complexity": f"{self.last_complexity:.0f}"}
 
     def _execute(self, body: dict[str, Any]) -> ExecutionResult:
-        """Parse and validate a document once (as a server caches them), then execute it."""
+        """Parse and validate a document once (as a server caches them), weigh it, then execute it."""
+        self.last_complexity = 0.0
         query = body.get("query")
         document = self._documents.get(query) if isinstance(query, str) else None
         if document is None:
@@ -621,6 +640,11 @@ class FakeLinear:
             if errors:
                 return ExecutionResult(None, errors)
             self._documents[query] = document
+        self.last_complexity = complexity(self._schema, document, body.get("variables") or {})
+        if self.last_complexity > self.max_complexity:
+            refusal = QueryRefused(f"Query too complex: {self.last_complexity:.0f} points, the limit is "
+                                   f"{self.max_complexity}.", code="QUERY_TOO_COMPLEX")
+            return ExecutionResult(None, [GraphQLError(str(refusal), original_error=refusal)])
         return execute_sync(self._schema, document, variable_values=body.get("variables"),
                             operation_name=body.get("operationName"))
 
@@ -1012,6 +1036,45 @@ def _match_team(team: dict[str, Any], flt: dict[str, Any] | None) -> bool:
         return False
     return _compare(team["id"], flt.get("id")) and _compare(team["key"], flt.get("key")) and _compare(
         team["name"], flt.get("name"))
+
+
+def complexity(schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]) -> float:
+    """A query's cost as Linear documents it: 0.1 a property, 1 an object, and a connection multiplies
+    what it holds by its `first` (50 when not given)."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+    def argument(node: FieldNode, name: str) -> Any:
+        for arg in node.arguments or ():
+            if arg.name.value == name:
+                return value_from_ast_untyped(arg.value, variables)
+        return None
+
+    def weigh(selections: Any, parent: Any) -> float:
+        total = 0.0
+        for selection in selections.selections:
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = fragments[selection.name.value]
+                total += weigh(fragment.selection_set, schema.get_type(fragment.type_condition.name.value))
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                total += weigh(selection.selection_set, schema.get_type(condition.name.value) if condition else parent)
+            elif isinstance(selection, FieldNode):
+                if selection.selection_set is None:
+                    total += 0.1
+                    continue
+                field_type = get_named_type(parent.fields[selection.name.value].type)
+                inner = weigh(selection.selection_set, field_type)
+                if field_type.name.endswith("Connection"):
+                    inner *= argument(selection, "first") or DEFAULT_PAGE
+                total += 1 + inner
+        return total
+
+    total = 0.0
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            root = schema.mutation_type if definition.operation.value == "mutation" else schema.query_type
+            total += weigh(definition.selection_set, root)
+    return total
 
 
 def _encode_cursor(key: tuple[str, str]) -> str:

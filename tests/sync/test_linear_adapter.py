@@ -192,6 +192,7 @@ def test_three_hundred_issues_come_back_through_pages(adapter, linear_server):  
     pages = linear_server.calls("issues")
     assert len(pages) == 6 and all(r.variables["filter"]["team"] == {"id": {"eq": team(linear_server)["id"]}}
                                    for r in pages)
+    assert max(r.complexity for r in linear_server.requests) < 5000  # half of Linear's limit a query
     cutoff = linear_server.find("Issue 249")["updatedAt"]
     linear_server.edit(linear_server.find("Issue 3")["id"], title="Edited")
     from datetime import datetime

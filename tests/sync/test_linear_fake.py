@@ -155,3 +155,11 @@ def test_requests_are_recorded_with_their_root_fields(linear_server: FakeLinear)
     post(linear_server, MAKE, {"i": {"teamId": team_id(linear_server), "title": "x"}})
     assert [r.root_fields for r in linear_server.requests] == [["viewer", "teams"], ["issueCreate"]]
     assert len(linear_server.writes) == 1 and linear_server.requests[0].headers["authorization"] == linear_server.api_key
+
+
+def test_a_query_over_linears_complexity_limit_is_refused(linear_server: FakeLinear):  # noqa: F811
+    heavy = "{ issues(first: 250) { nodes { id children(first: 250) { nodes { id title } } } } }"
+    answer = post(linear_server, heavy)
+    assert answer.status_code == 400 and "Query too complex" in answer.json()["errors"][0]["message"]
+    light = post(linear_server, "{ issues(first: 10) { nodes { id title } } }")
+    assert light.status_code == 200 and light.headers["X-Complexity"] == "13"  # 1 + 10 × (1 + 2 × 0.1)
