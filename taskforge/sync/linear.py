@@ -68,6 +68,7 @@ RELATIONS_PAGE = 20  # blockers read with each issue; more are paged separately
 BATCH = 100  # ids per `missing` query
 POINT_MINUTES = MINUTES_PER_DAY  # one estimate point is taken to be one working day (plans are sized in days)
 BLOCKED_LABEL = "Blocked"
+TRASHED_IDS = 5  # how many trashed issues of one task a create steps over before giving up
 NAMESPACE = uuid.UUID("6b1f3c2e-8a4d-5e7f-9c0b-1d2e3f4a5b6c")  # taskforge's namespace for issue ids
 
 PRIORITY_TO_LINEAR = {"critical": 1, "high": 2, "medium": 3, "low": 4}
@@ -93,22 +94,21 @@ fragment TaskforgeIssue on Issue {
 }
 """.replace("RELATIONS_PAGE", str(RELATIONS_PAGE))
 
+TEAM = """
+fragment TaskforgeTeam on Team {
+  id key name issueEstimationType issueEstimationAllowZero issueEstimationExtended
+  states(first: 100) { nodes { id name type position } }
+}
+"""
+
 TEAM_BY_KEY = gql("""
 query TaskforgeTeamByKey($key: String!) {
   teams(filter: {key: {eqIgnoreCase: $key}}, first: 2) { nodes { ...TaskforgeTeam } }
 }
-fragment TaskforgeTeam on Team {
-  id key name issueEstimationType issueEstimationAllowZero issueEstimationExtended
-  states(first: 100) { nodes { id name type position } }
-}
-""")
+""" + TEAM)
 TEAM_BY_ID = gql("""
 query TaskforgeTeam($id: String!) { team(id: $id) { ...TaskforgeTeam } }
-fragment TaskforgeTeam on Team {
-  id key name issueEstimationType issueEstimationAllowZero issueEstimationExtended
-  states(first: 100) { nodes { id name type position } }
-}
-""")
+""" + TEAM)
 LABELS = gql("""
 query TaskforgeLabels($name: String!) {
   issueLabels(filter: {name: {eqIgnoreCase: $name}}, first: 50) { nodes { id name team { id } } }
@@ -219,8 +219,7 @@ class LinearAdapter:
 
     def create(self, key: str, fields: RemoteFields) -> RemoteItem:
         team = self._team_info()
-        issue_id = self.issue_id(key)
-        values = {"id": issue_id, "teamId": team["id"], "title": fields.title,
+        values = {"teamId": team["id"], "title": fields.title,
                   "description": with_marker(fields.description, self.remote.project_id, key),
                   "priority": PRIORITY_TO_LINEAR.get(fields.priority, 3),
                   "stateId": self._state_for(fields.status)["id"]}
@@ -231,24 +230,26 @@ class LinearAdapter:
             values["estimate"] = points
         self._note_spent()  # the engine sends only supported fields: say it whenever issues are made
         item = f"{key} (new issue)"
+        # The task's first id, unless its issue was put in the trash by hand (then the task's next one).
+        for attempt_number in range(1, TRASHED_IDS + 2):
+            issue_id = self.issue_id(key, attempt_number)
+            node = call_with_retries(lambda issue_id=issue_id: self._create_once(issue_id, values, item),
+                                     service=SERVICE, item=item, policy=self.policy, reporter=self.reporter)
+            if not node.get("trashed"):
+                return self._item(node)
+        raise RemoteRequestFailed(SERVICE, item, f"the last {TRASHED_IDS + 1} issues made for it are in Linear's trash")
 
-        def attempt() -> dict[str, Any]:
-            # A create that reached Linear but whose answer was lost comes back refused (the id is taken):
-            # then the issue is there, and it is the one this task made.
-            try:
-                return self._execute(CREATE, {"input": values}, item)["issueCreate"]["issue"]
-            except _Refused:
-                existing = self._execute(ISSUES, {"filter": {"id": {"eq": issue_id}}, "after": None}, item)
-                nodes = existing["issues"]["nodes"]
-                if not nodes:
-                    raise
-                return nodes[0]
-
-        node = call_with_retries(attempt, service=SERVICE, item=item, policy=self.policy, reporter=self.reporter)
-        if node.get("trashed"):
-            raise RemoteRequestFailed(SERVICE, f"{key} ({node['identifier']})",
-                                      "its issue is in Linear's trash; restore it there or unlink the task")
-        return self._item(node)
+    def _create_once(self, issue_id: str, values: dict[str, Any], item: str) -> dict[str, Any]:
+        """Create with `issue_id`; a create that reached Linear but whose answer was lost comes back refused
+        (the id is taken): then the issue is there, and it is the one this task made."""
+        try:
+            return self._execute(CREATE, {"input": {"id": issue_id, **values}}, item)["issueCreate"]["issue"]
+        except _Refused:
+            existing = self._execute(ISSUES, {"filter": {"id": {"eq": issue_id}}, "after": None}, item)
+            nodes = existing["issues"]["nodes"]
+            if not nodes:
+                raise
+            return nodes[0]
 
     def update(self, remote_id: str, key: str, changes: Mapping[str, Any]) -> RemoteItem:
         values: dict[str, Any] = {}
@@ -326,9 +327,11 @@ class LinearAdapter:
 
     # -- ids -----------------------------------------------------------------------------------------
 
-    def issue_id(self, key: str) -> str:
-        """The UUID this task's issue is created with: the same on every try, for this project and team."""
-        return str(uuid.uuid5(NAMESPACE, f"{self.remote.project_id}:{key}:{self._team_info()['id']}"))
+    def issue_id(self, key: str, number: int = 1) -> str:
+        """The UUID this task's issue is created with: the same on every try, for this project and team
+        (`number` counts the issues made for the task after earlier ones were put in the trash)."""
+        name = f"{self.remote.project_id}:{key}:{self._team_info()['id']}" + (f":{number}" if number > 1 else "")
+        return str(uuid.uuid5(NAMESPACE, name))
 
     # -- reading -------------------------------------------------------------------------------------
 

@@ -284,3 +284,12 @@ def test_an_edit_made_in_linear_during_a_push_is_read_back(adapter, linear_serve
     linear_server.script(RemoteEdit(lambda fake: fake.edit(item.remote_id, title="Theirs"), on="issueUpdate"))
     after = adapter.update(item.remote_id, "T1", {"priority": "high"})
     assert (after.fields.title, after.fields.priority) == ("Theirs", "high")
+
+
+def test_a_task_whose_issue_was_trashed_gets_a_new_issue_next_time(adapter, linear_server):  # noqa: F811
+    first = adapter.create("T1", RemoteFields(title="Again"))
+    linear_server.trash(first.remote_id)
+    second = adapter.create("T1", RemoteFields(title="Again"))  # e.g. the user kept the task when pulling
+    assert second.remote_id != first.remote_id and not second.deleted
+    third = adapter.create("T1", RemoteFields(title="Again"))  # and a retried create still finds it
+    assert third.remote_id == second.remote_id and len(linear_server.live_issues()) == 1
