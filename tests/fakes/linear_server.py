@@ -4,6 +4,8 @@ It serves `POST /graphql` like `https://api.linear.app/graphql`: a subset of Lin
 (packages/sdk/src/schema.graphql in github.com/linear/linear: same type, field, argument and input names
 and the same nullability) executed by graphql-core with resolvers over an in-memory workspace. Anything
 outside the subset is refused by GraphQL validation, as the real server refuses a field it does not have.
+Every type, field and argument below was compared with that schema (commit 8335e09, July 2026), and the
+adapter's documents validate against the full schema too.
 
 What it follows from the real API:
 - `Authorization: <API key>` (or `Bearer <OAuth token>`); otherwise HTTP 400 with an AUTHENTICATION_ERROR.
@@ -183,6 +185,7 @@ input DateComparator {
   lt: DateTimeOrDuration lte: DateTimeOrDuration neq: DateTimeOrDuration
 }
 input IDComparator { eq: ID in: [ID!] neq: ID nin: [ID!] }
+input IssueIDComparator { eq: ID in: [ID!] neq: ID nin: [ID!] }
 input StringComparator {
   eq: String eqIgnoreCase: String neq: String in: [String!] nin: [String!]
   contains: String containsIgnoreCase: String startsWith: String
@@ -192,13 +195,17 @@ input NullableStringComparator {
   contains: String containsIgnoreCase: String startsWith: String null: Boolean
 }
 input TeamFilter { id: IDComparator key: StringComparator name: StringComparator and: [TeamFilter!] or: [TeamFilter!] }
+input NullableTeamFilter {
+  id: IDComparator key: StringComparator name: StringComparator null: Boolean
+  and: [NullableTeamFilter!] or: [NullableTeamFilter!]
+}
 input WorkflowStateFilter { id: IDComparator name: StringComparator type: StringComparator team: TeamFilter }
-input IssueLabelFilter { id: IDComparator name: StringComparator team: TeamFilter }
-input NullableIssueFilter { id: IDComparator null: Boolean }
+input IssueLabelFilter { id: IDComparator name: StringComparator team: NullableTeamFilter }
+input NullableIssueFilter { id: IssueIDComparator null: Boolean }
 input IssueFilter {
   and: [IssueFilter!]
   or: [IssueFilter!]
-  id: IDComparator
+  id: IssueIDComparator
   team: TeamFilter
   createdAt: DateComparator
   updatedAt: DateComparator
@@ -737,8 +744,15 @@ class FakeLinear:
         if not flt:
             return True
         team = self.teams.get(label["_team"] or "")
-        return (_compare(label["id"], flt.get("id")) and _compare(label["name"], flt.get("name"))
-                and (flt.get("team") is None or (team is not None and _match_team(team, flt["team"]))))
+        wanted_team = flt.get("team")
+        if wanted_team is not None:
+            if wanted_team.get("null") is not None and (team is None) != wanted_team["null"]:
+                return False
+            if team is None and any(v is not None for k, v in wanted_team.items() if k != "null"):
+                return False
+            if team is not None and not _match_team(team, {k: v for k, v in wanted_team.items() if k != "null"}):
+                return False
+        return _compare(label["id"], flt.get("id")) and _compare(label["name"], flt.get("name"))
 
     def _match_issue(self, issue: dict[str, Any], flt: dict[str, Any] | None) -> bool:
         if not flt:
