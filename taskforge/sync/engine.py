@@ -38,6 +38,7 @@ from taskforge.sync.adapter import (
     RemoteRequestFailed,
     Reporter,
     RetryPolicy,
+    SyncError,
     TrackerAdapter,
     open_adapter,
 )
@@ -88,7 +89,13 @@ def open_sync(
     token = (os.environ if environ is None else environ).get(remote.token_env, "")
     if not token.strip():
         raise MissingToken(remote)
-    return Sync(repo, remote, open_adapter(remote, token.strip(), reporter, policy), reporter)
+    try:
+        adapter = open_adapter(remote, token.strip(), reporter, policy)
+    except ImportError as missing:  # the `sync` extra is not installed (or this taskforge has no such adapter)
+        raise SyncError(
+            f"syncing with {remote.service} needs the sync extra: pip install 'taskforge[sync]' ({missing.name} is missing)"
+        ) from None
+    return Sync(repo, remote, adapter, reporter)
 
 
 # -- values on both sides --------------------------------------------------------------------------------
