@@ -439,6 +439,9 @@ def pull(sync: Sync) -> PullProposal:
             if name in link.remote and _same(theirs[name], link.remote[name]):
                 continue  # not changed there
             value = _to_local(name, theirs[name], keys)
+            if name == "parent" and theirs[name] is not None and value is None:
+                sync.reporter.note(f"{key} ({item.ref}): its parent on {service} is not linked to a task here: left as it is")
+                continue
             if _same(value, mine[name]):
                 plan.agreed.setdefault(key, []).append(name)
             elif name in link.local and not _same(mine[name], link.local[name]):
@@ -550,7 +553,6 @@ def _move_links(sync: Sync, pulled: PullProposal, kept: set[int], applied: Appli
     links = store.links(sync.engine, sync.remote)
     changed: dict[str, Link] = {link.key: link for link in plan.adopted}
     dropped: list[str] = []
-    by_remote = {link.remote_id: link for link in links.values()}
 
     def synced(key: str, names: Iterable[str], *, local: bool) -> None:
         link = changed.get(key) or links.get(key)
@@ -599,7 +601,6 @@ def _move_links(sync: Sync, pulled: PullProposal, kept: set[int], applied: Appli
             dropped.append(key)  # keep the task: the next push creates its item again
         else:
             all_plain_kept = False
-    del by_remote
     store.save_links(sync.engine, sync.remote, list(changed.values()), dropped)
     if all_plain_kept and plan.newest is not None:
         store.set_pulled_until(sync.engine, sync.remote, plan.newest)
