@@ -38,6 +38,7 @@ from taskforge.sync.adapter import (
     RemoteRequestFailed,
     Reporter,
     RetryPolicy,
+    SyncError,
     TrackerAdapter,
     open_adapter,
 )
@@ -88,7 +89,13 @@ def open_sync(
     token = (os.environ if environ is None else environ).get(remote.token_env, "")
     if not token.strip():
         raise MissingToken(remote)
-    return Sync(repo, remote, open_adapter(remote, token.strip(), reporter, policy), reporter)
+    try:
+        adapter = open_adapter(remote, token.strip(), reporter, policy)
+    except ImportError as missing:  # the `sync` extra is not installed (or this taskforge has no such adapter)
+        raise SyncError(
+            f"syncing with {remote.service} needs the sync extra: pip install 'taskforge[sync]' ({missing.name} is missing)"
+        ) from None
+    return Sync(repo, remote, adapter, reporter)
 
 
 # -- values on both sides --------------------------------------------------------------------------------
@@ -432,6 +439,9 @@ def pull(sync: Sync) -> PullProposal:
             if name in link.remote and _same(theirs[name], link.remote[name]):
                 continue  # not changed there
             value = _to_local(name, theirs[name], keys)
+            if name == "parent" and theirs[name] is not None and value is None:
+                sync.reporter.note(f"{key} ({item.ref}): its parent on {service} is not linked to a task here: left as it is")
+                continue
             if _same(value, mine[name]):
                 plan.agreed.setdefault(key, []).append(name)
             elif name in link.local and not _same(mine[name], link.local[name]):
@@ -543,7 +553,6 @@ def _move_links(sync: Sync, pulled: PullProposal, kept: set[int], applied: Appli
     links = store.links(sync.engine, sync.remote)
     changed: dict[str, Link] = {link.key: link for link in plan.adopted}
     dropped: list[str] = []
-    by_remote = {link.remote_id: link for link in links.values()}
 
     def synced(key: str, names: Iterable[str], *, local: bool) -> None:
         link = changed.get(key) or links.get(key)
@@ -592,7 +601,6 @@ def _move_links(sync: Sync, pulled: PullProposal, kept: set[int], applied: Appli
             dropped.append(key)  # keep the task: the next push creates its item again
         else:
             all_plain_kept = False
-    del by_remote
     store.save_links(sync.engine, sync.remote, list(changed.values()), dropped)
     if all_plain_kept and plan.newest is not None:
         store.set_pulled_until(sync.engine, sync.remote, plan.newest)

@@ -270,3 +270,53 @@ def test_three_hundred_tasks_through_paginated_pulls(repo, gitlab, synced):
     assert second.proposal is None
     list_requests = [r for r in gitlab.requests if r.path.endswith("/issues") and "updated_after" in r.query]
     assert list_requests  # the second pull asks only for what changed since (minus the overlap)
+
+
+def test_links_and_remotes_on_sqlite_and_postgresql(store, gitlab, sleeps):
+    from taskforge.store.repository import SqlRepository
+    from taskforge.sync.adapter import CollectingReporter, RetryPolicy
+    from taskforge.sync.engine import open_sync
+    from tests.sync.conftest import TOKEN
+
+    with SqlRepository.open(store.url) as repo:
+        make_project(repo)
+        add_gitlab_remote(repo, gitlab)
+
+        def opened():
+            return open_sync(repo, "demo", "gl", CollectingReporter(), RetryPolicy(sleep=sleeps),
+                             environ={"GITLAB_TOKEN": TOKEN})
+
+        assert len(push(opened()).created) == 5
+        gitlab.edit(2, title="Edited on GitLab")
+        accept_pull(opened(), pull(opened()))
+        assert repo.load("demo")["T2"].title == "Edited on GitLab"
+        gitlab.clear()
+        assert push(opened()).writes == 0 and gitlab.write_calls() == []
+        assert pull(opened()).proposal is None
+        assert store_links_are_strings(repo)
+
+
+def store_links_are_strings(repo) -> bool:
+    from taskforge.sync.adapter import Remote
+
+    links = store.links(repo.engine, Remote("demo", "gl", "gitlab", "", "", ""))
+    return len(links) == 5 and all(isinstance(link.remote_id, str) and link.url for link in links.values())
+
+
+def test_a_missing_adapter_library_is_one_line(repo, gitlab, monkeypatch):
+    import sys
+
+    from taskforge.core.errors import TaskforgeError
+    from taskforge.sync.adapter import CollectingReporter
+    from taskforge.sync.engine import open_sync
+
+    make_project(repo)
+    add_gitlab_remote(repo, gitlab)
+    monkeypatch.setitem(sys.modules, "gitlab", None)  # as if python-gitlab were not installed
+    monkeypatch.delitem(sys.modules, "taskforge.sync.gitlab", raising=False)
+    try:
+        open_sync(repo, "demo", "gl", CollectingReporter(), environ={"GITLAB_TOKEN": "x"})
+    except TaskforgeError as exc:
+        assert "needs the sync extra: pip install 'taskforge[sync]'" in str(exc)
+    else:
+        raise AssertionError("no error")
