@@ -110,9 +110,9 @@ def test_the_token_canary_never_leaves_the_environment(tmp_path, gitlab):
     env = {**os.environ, "TASKFORGE_DB": str(db), "MY_TOKEN": canary, "TASKFORGE_CONFIG": str(tmp_path / "none.toml")}
     outputs = []
 
-    def run(*args: str) -> subprocess.CompletedProcess:
+    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
         done = subprocess.run([sys.executable, "-m", "taskforge", *args], env=env, capture_output=True, text=True,
-                              timeout=120)
+                              timeout=120, input=input)
         outputs.append(done.stdout + done.stderr)
         return done
 
@@ -123,7 +123,11 @@ def test_the_token_canary_never_leaves_the_environment(tmp_path, gitlab):
     assert run("push", project, "gl", "--json").returncode == 0
     gitlab.edit(1, title="Renamed on GitLab")
     assert run("pull", project, "gl", "--yes").returncode == 0
-    gitlab.fail_next(500, times=10)
+    run("show", project)
+    gitlab.fail_next(422, times=10)
+    edited = run("apply", project, "-", input=json.dumps({"project_id": project, "base_version": 2, "task_patches": [
+        {"op": "update", "task_id": "T2", "body": {"title": "Edited here"}}]}))
+    assert edited.returncode == 0, edited.stderr
     assert run("push", project, "gl").returncode == 1  # an error path too
     gitlab.token = "another"
     assert run("pull", project, "gl").returncode == 1  # refused: 401
