@@ -187,6 +187,7 @@ class FakeGitLab:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.block_on_close = False  # a client killed mid-request must not hold the test's teardown
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

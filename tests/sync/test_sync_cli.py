@@ -110,9 +110,9 @@ def test_the_token_canary_never_leaves_the_environment(tmp_path, gitlab):
     env = {**os.environ, "TASKFORGE_DB": str(db), "MY_TOKEN": canary, "TASKFORGE_CONFIG": str(tmp_path / "none.toml")}
     outputs = []
 
-    def run(*args: str) -> subprocess.CompletedProcess:
+    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
         done = subprocess.run([sys.executable, "-m", "taskforge", *args], env=env, capture_output=True, text=True,
-                              timeout=120)
+                              timeout=120, input=input)
         outputs.append(done.stdout + done.stderr)
         return done
 
@@ -123,7 +123,11 @@ def test_the_token_canary_never_leaves_the_environment(tmp_path, gitlab):
     assert run("push", project, "gl", "--json").returncode == 0
     gitlab.edit(1, title="Renamed on GitLab")
     assert run("pull", project, "gl", "--yes").returncode == 0
-    gitlab.fail_next(500, times=10)
+    run("show", project)
+    gitlab.fail_next(422, times=10)
+    edited = run("apply", project, "-", input=json.dumps({"project_id": project, "base_version": 2, "task_patches": [
+        {"op": "update", "task_id": "T2", "body": {"title": "Edited here"}}]}))
+    assert edited.returncode == 0, edited.stderr
     assert run("push", project, "gl").returncode == 1  # an error path too
     gitlab.token = "another"
     assert run("pull", project, "gl").returncode == 1  # refused: 401
@@ -136,3 +140,45 @@ def test_the_token_canary_never_leaves_the_environment(tmp_path, gitlab):
         if path.is_file():
             assert canary.encode() not in path.read_bytes(), path.name
     assert any(r.headers.get("PRIVATE-TOKEN") == canary for r in gitlab.requests)  # it was really used
+
+
+def test_a_push_killed_half_way_resumes_without_duplicates(tmp_path, gitlab):
+    """SIGKILL while GitLab creates the third issue: the issue exists, its link was never written."""
+    import signal
+
+    db = tmp_path / "killed.db"
+    env = {**os.environ, "TASKFORGE_DB": str(db), "GITLAB_TOKEN": TOKEN, "TASKFORGE_CONFIG": str(tmp_path / "none.toml")}
+
+    def run(*args: str, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "taskforge", *args], env=env, capture_output=True, text=True,
+                              timeout=120, **kwargs)
+
+    assert run("plan", "Launch a small website", "--yes").returncode == 0
+    project = json.loads(run("projects", "--json").stdout)[0]["id"]
+    run("remote", "add", project, "gl", "--kind", "gitlab", "--url", gitlab.url, "--target", "team/app")
+    victim = subprocess.Popen([sys.executable, "-m", "taskforge", "push", project, "gl"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    creates = []
+
+    def kill_on_third_create(method: str, path: str) -> None:
+        if method == "POST" and path.endswith("/issues"):
+            creates.append(path)
+            if len(creates) == 3:
+                os.kill(victim.pid, signal.SIGKILL)  # the server still makes the issue: made, never linked
+
+    gitlab.before_request = kill_on_third_create
+    victim.wait(timeout=120)
+    gitlab.before_request = None
+    assert victim.returncode == -signal.SIGKILL
+    assert len(gitlab.project_issues()) == 3
+
+    resumed = run("push", project, "gl", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads(resumed.stdout)
+    assert [c["key"] for c in report["adopted"]] == ["T3"]
+    assert [c["key"] for c in report["created"]] == ["T4", "T5"]
+    titles = [issue.title for issue in gitlab.project_issues()]
+    assert len(titles) == len(set(titles)) == 5  # no duplicate
+    gitlab.clear()
+    again = run("push", project, "gl", "--json")
+    assert json.loads(again.stdout)["created"] == [] and gitlab.write_calls() == []
