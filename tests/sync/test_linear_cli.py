@@ -13,6 +13,8 @@ import pytest
 from tests.fakes.linear_server import (
     FakeLinear,
     RateLimited,
+    RemoteEdit,
+    Slow,
     linear_server,  # noqa: F401  (the fixture)
 )
 from tests.sync.conftest import make_project
@@ -99,3 +101,44 @@ def test_the_linear_key_canary_never_leaves_the_environment(tmp_path, linear):
         if path.name.startswith("canary.db"):
             assert canary.encode() not in path.read_bytes()
     assert all(r.headers["authorization"] in (canary, canary + "-wrong") for r in linear.requests)
+
+
+@pytest.mark.parametrize("markers_kept", [True, False], ids=["found-by-marker", "found-by-id"])
+def test_a_push_killed_while_linear_makes_an_issue_resumes_without_duplicates(tmp_path, linear, markers_kept):
+    """SIGKILL while Linear creates the third issue: the issue exists, its link was never written. The next
+    push finds it by its marker, or, where the marker did not survive, by the id it is created with."""
+    import signal
+
+    linear.keeps_html_comments = markers_kept
+    db = tmp_path / "killed.db"
+    env = {**os.environ, "TASKFORGE_DB": str(db), "LINEAR_API_KEY": linear.api_key,
+           "TASKFORGE_CONFIG": str(tmp_path / "none.toml")}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "taskforge", *args], env=env, capture_output=True, text=True,
+                              timeout=120, stdin=subprocess.DEVNULL)
+
+    assert run("plan", "Launch a small website", "--yes").returncode == 0
+    project = json.loads(run("projects", "--json").stdout)[0]["id"]
+    run("remote", "add", project, "lin", "--kind", "linear", "--url", linear.url, "--target", "ENG")
+    victim = subprocess.Popen([sys.executable, "-m", "taskforge", "push", project, "lin"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    # The third create kills the client first; Linear then makes the issue all the same.
+    linear.script(Slow(0, on="issueCreate"), Slow(0, on="issueCreate"),
+                  RemoteEdit(lambda fake: os.kill(victim.pid, signal.SIGKILL), on="issueCreate"))
+    victim.wait(timeout=120)
+    assert victim.returncode == -signal.SIGKILL
+    assert len(linear.issues) == 3
+
+    resumed = run("push", project, "lin", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads(resumed.stdout)
+    if markers_kept:
+        assert [c["key"] for c in report["adopted"]] == ["T3"]
+        assert [c["key"] for c in report["created"]] == ["T4", "T5"]
+    else:
+        assert report["adopted"] == [] and [c["key"] for c in report["created"]] == ["T3", "T4", "T5"]
+    titles = [issue["title"] for issue in linear.issues.values()]
+    assert len(titles) == len(set(titles)) == 5  # no duplicate
+    linear.clear_requests()
+    assert json.loads(run("push", project, "lin", "--json").stdout)["created"] == [] and linear.writes == []
