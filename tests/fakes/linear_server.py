@@ -42,6 +42,7 @@ import base64
 import json
 import re
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -560,7 +561,7 @@ class FakeLinear:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-linear", daemon=True).start()
         return self
@@ -981,6 +982,14 @@ class FakeLinear:
                  "updatedAt": now, "archivedAt": None, "_team": team_id}
         self.labels[label["id"]] = label
         return label
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that went away (killed, timed out) is the client's business, not a traceback in the test log."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
