@@ -250,18 +250,41 @@ class _Graph:
             if key in self.work and self.earliest[2 * i] == self.latest[2 * i]
         }
 
+    def _last(self) -> int | None:
+        """The task the critical path ends with: of those that finish last, the first in plan order, or
+        one that waits for it with no work between (a task with no estimate after it still belongs to it)."""
+        end, earliest, work, keys = self.end, self.earliest, self.work, self.keys
+        ends = {i for key, i in self.index.items() if key in work and earliest[2 * i + 1] == end}
+        if not ends:
+            return None
+        current = min(ends)
+        while True:
+            seen = {2 * current + 1}
+            stack = [2 * current + 1]
+            later = None
+            while stack and later is None:
+                node = stack.pop()
+                for nxt in self.succ[node]:
+                    if earliest[nxt] != end or nxt in seen:
+                        continue
+                    if nxt % 2 and nxt // 2 in ends and keys[nxt // 2] in work:
+                        later = nxt // 2
+                        break
+                    seen.add(nxt)
+                    stack.append(nxt)
+            if later is None:
+                return current
+            current = later
+
     def path(self) -> tuple[str, ...]:
-        """The chain behind the end: from the first task (in plan order) that finishes last, backwards."""
+        """The chain behind the end, backwards from the task it ends with."""
         if not self.end:
             return ()
         predecessors: list[list[int]] = [[] for _ in self.succ]
         for node, targets in enumerate(self.succ):
             for nxt in targets:
                 predecessors[nxt].append(node)
-        last = min(
-            (i for key, i in self.index.items() if key in self.work and self.earliest[2 * i + 1] == self.end),
-            default=None,
-        )
+        last = self._last()
         if last is None:
             return ()
         chain: list[str] = []
