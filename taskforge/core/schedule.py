@@ -197,7 +197,7 @@ class _Graph:
         self.end = 0
 
     def _edge(self, node: int, nxt: int) -> int:
-        return self.weight[node] if nxt == node + 1 and node % 2 == 0 else 0
+        return self.weight[node] if nxt == node + 1 else 0
 
     def _topological(self) -> list[int]:
         """Kahn's order; the dependency edges into what is left over (a loop) are dropped, then again."""
@@ -228,18 +228,24 @@ class _Graph:
 
     def solve(self) -> None:
         ordered = self._topological()
-        earliest = self.earliest
+        earliest, latest, succ, weight = self.earliest, self.latest, self.succ, self.weight
+        # Only a start's edge to its own finish (node + 1) carries minutes; `weight` is 0 on finishes.
         for node in ordered:
             base = earliest[node]
-            for nxt in self.succ[node]:
-                value = base + self._edge(node, nxt)
+            own = node + 1
+            for nxt in succ[node]:
+                value = base + weight[node] if nxt == own else base
                 if value > earliest[nxt]:
                     earliest[nxt] = value
-        self.end = max(earliest) if earliest else 0
-        latest = self.latest
+        self.end = end = max(earliest) if earliest else 0
         for node in reversed(ordered):
-            targets = self.succ[node]
-            latest[node] = min((latest[nxt] - self._edge(node, nxt) for nxt in targets), default=self.end)
+            own = node + 1
+            bound = end
+            for nxt in succ[node]:
+                value = latest[nxt] - weight[node] if nxt == own else latest[nxt]
+                if value < bound:
+                    bound = value
+            latest[node] = bound
 
     def critical_units(self) -> set[str]:
         """Tasks at the bottom of the tree (work of their own) with no slack; none without estimated work."""
