@@ -218,13 +218,34 @@ class _Graph:
                         queue.append(nxt)
             if len(ordered) == size:
                 return ordered
-            stuck = {node for node in range(size) if incoming[node]}
+            stuck = self._loops({node for node in range(size) if incoming[node]})
             dropped = {edge for edge in self.dependency_edges if edge[0] in stuck and edge[1] in stuck}
             if not dropped:  # cannot happen: the tree's own edges form no loop
                 return ordered + sorted(stuck)
             self.dependency_edges -= dropped
             for source, target in dropped:
                 self.succ[source].remove(target)
+
+    def _loops(self, stuck: set[int]) -> set[int]:
+        """Of the nodes Kahn's order could not reach, those on a loop: the ones only downstream of a loop
+        (which reach no loop themselves) are peeled off, so that their dependencies stay."""
+        preds: dict[int, list[int]] = {node: [] for node in stuck}
+        outgoing = dict.fromkeys(stuck, 0)
+        for node in stuck:
+            for nxt in self.succ[node]:
+                if nxt in stuck:
+                    preds[nxt].append(node)
+                    outgoing[node] += 1
+        sinks = [node for node, count in outgoing.items() if not count]
+        left = set(stuck)
+        while sinks:
+            node = sinks.pop()
+            left.discard(node)
+            for prev in preds[node]:
+                outgoing[prev] -= 1
+                if not outgoing[prev]:
+                    sinks.append(prev)
+        return left
 
     def solve(self) -> None:
         ordered = self._topological()
