@@ -164,67 +164,84 @@ class _Graph:
     order). Edges carry the minutes between: a task's own work from its start to its finish, nothing
     otherwise (a parent's start before its sub-tasks', their finishes before the parent's, a
     dependency's finish before the dependent's start).
+
+    Edges live in flat lists of ints (`source`, `target`, and per node the slice of `by_source` that
+    leaves it), not in a list per node: ints are no work for the garbage collector, while twenty
+    thousand lists alive at once would push it into full collections that the next write then pays for.
     """
 
     def __init__(self, tree: Tree, open_keys: list[str], settled: set[str], work: dict[str, int]):
         self.keys = open_keys
-        self.index = {key: i for i, key in enumerate(open_keys)}
+        self.index = index = {key: i for i, key in enumerate(open_keys)}
         self.work = work
-        size = 2 * len(open_keys)
-        self.succ: list[list[int]] = [[] for _ in range(size)]
-        self.weight: list[int] = [0] * size  # of the edge start → finish, on the start node
-        self.dependency_edges: set[tuple[int, int]] = set()
-        tasks, index = tree.tasks, self.index
+        self.size = size = 2 * len(open_keys)
+        self.weight = weight = [0] * size  # of the edge start → finish, on the start node; 0 on finishes
+        source: list[int] = []
+        target: list[int] = []
+        dependency: set[int] = set()  # edges from a dependency, as source * size + target
+        tasks, children = tree.tasks, tree.children
         for key in open_keys:
-            i = index[key]
-            start, finish = 2 * i, 2 * i + 1
-            self.weight[start] = work.get(key, 0)
-            self.succ[start].append(finish)
-            for child in tree.children[key]:
+            start = 2 * index[key]
+            weight[start] = work.get(key, 0)
+            source.append(start)
+            target.append(start + 1)
+            for child in children[key]:
                 if child not in settled:
-                    c = index[child]
-                    self.succ[start].append(2 * c)
-                    self.succ[2 * c + 1].append(finish)
+                    c = 2 * index[child]
+                    source += (start, c + 1)
+                    target += (c, start + 1)
             for dep in tasks[key].depends_on:
                 if dep not in index or tree.is_within(dep, key) or tree.is_within(key, dep):
                     continue  # done (or unknown), or an order the tree already gives
-                edge = (2 * index[dep] + 1, start)
-                if edge not in self.dependency_edges:
-                    self.dependency_edges.add(edge)
-                    self.succ[edge[0]].append(start)
+                code = (2 * index[dep] + 1) * size + start
+                if code not in dependency:
+                    dependency.add(code)
+                    source.append(2 * index[dep] + 1)
+                    target.append(start)
+        self.source, self.target, self.dependency = source, target, dependency
+        self.alive = bytearray(b"\1") * len(source)
+        self.first_out, self.by_source = _grouped(source, size)
         self.earliest: list[int] = [0] * size
         self.latest: list[int] = [0] * size
         self.end = 0
 
-    def _edge(self, node: int, nxt: int) -> int:
-        return self.weight[node] if nxt == node + 1 else 0
+    def _out(self, node: int) -> list[int]:
+        """The edges leaving `node` that are not dropped."""
+        alive = self.alive
+        return [edge for edge in self.by_source[self.first_out[node]:self.first_out[node + 1]] if alive[edge]]
 
     def _topological(self) -> list[int]:
-        """Kahn's order; the dependency edges into what is left over (a loop) are dropped, then again."""
+        """Kahn's order; the dependency edges on a loop are dropped, then again."""
+        size, source, target, alive = self.size, self.source, self.target, self.alive
+        first_out, by_source = self.first_out, self.by_source
         while True:
-            size = len(self.succ)
             incoming = [0] * size
-            for targets in self.succ:
-                for nxt in targets:
-                    incoming[nxt] += 1
+            for edge, to in enumerate(target):
+                if alive[edge]:
+                    incoming[to] += 1
             queue = deque(node for node in range(size) if not incoming[node])
             ordered: list[int] = []
             while queue:
                 node = queue.popleft()
                 ordered.append(node)
-                for nxt in self.succ[node]:
-                    incoming[nxt] -= 1
-                    if not incoming[nxt]:
-                        queue.append(nxt)
+                for edge in by_source[first_out[node]:first_out[node + 1]]:
+                    if alive[edge]:
+                        to = target[edge]
+                        incoming[to] -= 1
+                        if not incoming[to]:
+                            queue.append(to)
             if len(ordered) == size:
                 return ordered
             stuck = self._loops({node for node in range(size) if incoming[node]})
-            dropped = {edge for edge in self.dependency_edges if edge[0] in stuck and edge[1] in stuck}
+            dropped = [
+                edge for edge in range(len(source))
+                if alive[edge] and source[edge] in stuck and target[edge] in stuck
+                and source[edge] * size + target[edge] in self.dependency
+            ]
             if not dropped:  # cannot happen: the tree's own edges form no loop
-                return ordered + sorted(stuck)
-            self.dependency_edges -= dropped
-            for source, target in dropped:
-                self.succ[source].remove(target)
+                return ordered + sorted(node for node in range(size) if incoming[node])
+            for edge in dropped:
+                alive[edge] = 0
 
     def _loops(self, stuck: set[int]) -> set[int]:
         """Of the nodes Kahn's order could not reach, those on a loop: the ones only downstream of a loop
@@ -232,9 +249,10 @@ class _Graph:
         preds: dict[int, list[int]] = {node: [] for node in stuck}
         outgoing = dict.fromkeys(stuck, 0)
         for node in stuck:
-            for nxt in self.succ[node]:
-                if nxt in stuck:
-                    preds[nxt].append(node)
+            for edge in self._out(node):
+                to = self.target[edge]
+                if to in stuck:
+                    preds[to].append(node)
                     outgoing[node] += 1
         sinks = [node for node, count in outgoing.items() if not count]
         left = set(stuck)
@@ -249,38 +267,41 @@ class _Graph:
 
     def solve(self) -> None:
         ordered = self._topological()
-        earliest, latest, succ, weight = self.earliest, self.latest, self.succ, self.weight
+        earliest, latest, weight = self.earliest, self.latest, self.weight
+        target, alive, first_out, by_source = self.target, self.alive, self.first_out, self.by_source
         # Only a start's edge to its own finish (node + 1) carries minutes; `weight` is 0 on finishes.
         for node in ordered:
             base = earliest[node]
             own = node + 1
-            for nxt in succ[node]:
-                value = base + weight[node] if nxt == own else base
-                if value > earliest[nxt]:
-                    earliest[nxt] = value
+            for edge in by_source[first_out[node]:first_out[node + 1]]:
+                if alive[edge]:
+                    to = target[edge]
+                    value = base + weight[node] if to == own else base
+                    if value > earliest[to]:
+                        earliest[to] = value
         self.end = end = max(earliest) if earliest else 0
         for node in reversed(ordered):
             own = node + 1
             bound = end
-            for nxt in succ[node]:
-                value = latest[nxt] - weight[node] if nxt == own else latest[nxt]
-                if value < bound:
-                    bound = value
+            for edge in by_source[first_out[node]:first_out[node + 1]]:
+                if alive[edge]:
+                    to = target[edge]
+                    value = latest[to] - weight[node] if to == own else latest[to]
+                    if value < bound:
+                        bound = value
             latest[node] = bound
 
     def critical_units(self) -> set[str]:
         """Tasks at the bottom of the tree (work of their own) with no slack; none without estimated work."""
         if not self.end:
             return set()
-        return {
-            key for key, i in self.index.items()
-            if key in self.work and self.earliest[2 * i] == self.latest[2 * i]
-        }
+        earliest, latest = self.earliest, self.latest
+        return {key for key, i in self.index.items() if key in self.work and earliest[2 * i] == latest[2 * i]}
 
     def _last(self) -> int | None:
         """The task the critical path ends with: of those that finish last, the first in plan order, or
         one that waits for it with no work between (a task with no estimate after it still belongs to it)."""
-        end, earliest, work, keys = self.end, self.earliest, self.work, self.keys
+        end, earliest, work, keys, target = self.end, self.earliest, self.work, self.keys, self.target
         ends = {i for key, i in self.index.items() if key in work and earliest[2 * i + 1] == end}
         if not ends:
             return None
@@ -291,14 +312,15 @@ class _Graph:
             later = None
             while stack and later is None:
                 node = stack.pop()
-                for nxt in self.succ[node]:
-                    if earliest[nxt] != end or nxt in seen:
+                for edge in self._out(node):
+                    to = target[edge]
+                    if earliest[to] != end or to in seen:
                         continue
-                    if nxt % 2 and nxt // 2 in ends and keys[nxt // 2] in work:
-                        later = nxt // 2
+                    if to % 2 and to // 2 in ends and keys[to // 2] in work:
+                        later = to // 2
                         break
-                    seen.add(nxt)
-                    stack.append(nxt)
+                    seen.add(to)
+                    stack.append(to)
             if later is None:
                 return current
             current = later
@@ -307,13 +329,11 @@ class _Graph:
         """The chain behind the end, backwards from the task it ends with."""
         if not self.end:
             return ()
-        predecessors: list[list[int]] = [[] for _ in self.succ]
-        for node, targets in enumerate(self.succ):
-            for nxt in targets:
-                predecessors[nxt].append(node)
         last = self._last()
         if last is None:
             return ()
+        source, target, alive, earliest, weight = self.source, self.target, self.alive, self.earliest, self.weight
+        first_in, by_target = _grouped(target, self.size)
         chain: list[str] = []
         node = 2 * last + 1
         seen: set[int] = set()
@@ -322,8 +342,9 @@ class _Graph:
             if node % 2 == 1 and self.keys[node // 2] in self.work:
                 chain.append(self.keys[node // 2])
             tight = [
-                prev for prev in predecessors[node]
-                if self.earliest[prev] + self._edge(prev, node) == self.earliest[node]
+                source[edge] for edge in by_target[first_in[node]:first_in[node + 1]]
+                if alive[edge]
+                and earliest[source[edge]] + (weight[source[edge]] if node == source[edge] + 1 else 0) == earliest[node]
             ]
             if not tight:
                 break
@@ -333,6 +354,21 @@ class _Graph:
                 node = min(tight, key=lambda prev: (prev % 2 == 0, prev))
         chain.reverse()
         return tuple(chain)
+
+
+def _grouped(ends: list[int], size: int) -> tuple[list[int], list[int]]:
+    """Edges grouped by one of their ends: the edges at node n are `edges[first[n]:first[n + 1]]`."""
+    first = [0] * (size + 1)
+    for node in ends:
+        first[node + 1] += 1
+    for node in range(size):
+        first[node + 1] += first[node]
+    fill = first[:-1]
+    edges = [0] * len(ends)
+    for edge, node in enumerate(ends):
+        edges[fill[node]] = edge
+        fill[node] += 1
+    return first, edges
 
 
 # -- what can start now ----------------------------------------------------------------------------
