@@ -118,3 +118,19 @@ def test_show_has_no_footer_without_estimated_work(cli, tmp_path):
     seed(cli, tmp_path, task("a", "First"), task("b", "Second", depends_on=["a"]))
     output = cli("show", "launch").output
     assert "critical path" not in output and "◆" not in output
+
+
+def test_next_and_the_footer_on_postgresql(pg_url, tmp_path):
+    """The same answers from the team store (PostgreSQL's reader)."""
+    from typer.testing import CliRunner
+
+    from taskforge.cli import app
+
+    runner = CliRunner()
+
+    def pg(*args: str):
+        return runner.invoke(app, [*args, "--db", pg_url], catch_exceptions=False)
+
+    seed(pg, tmp_path, task("a", "Design", estimate_minutes=DAY), task("b", "Build", estimate_minutes=2 * DAY, depends_on=["a"]))
+    assert json.loads(pg("next", "launch", "--json").stdout)["key"] == "T1"
+    assert pg("show", "launch").output.splitlines()[-1] == "◆ critical path: T1 → T2, 3d of work left"
