@@ -120,7 +120,10 @@ def _work(tree: Tree, order: list[str], settled: set[str]) -> dict[str, int]:
     """Remaining minutes of each unsettled task at the bottom of the tree (those with no sub-tasks left)."""
     tasks, children = tree.tasks, tree.children
     estimated_below: set[str] = set()  # parents with an estimate somewhere below them
+    leaves: dict[str, int] = {}  # tasks at the bottom of each subtree, for sharing a parent's estimate out
     for key in reversed(order):  # bottom-up
+        kids = children[key]
+        leaves[key] = sum(leaves[child] for child in kids) if kids else 1
         parent = tasks[key].parent_key
         if parent is not None and parent not in estimated_below and (tasks[key].estimate_minutes or key in estimated_below):
             estimated_below.add(parent)
@@ -137,21 +140,11 @@ def _work(tree: Tree, order: list[str], settled: set[str]) -> dict[str, int]:
         if not share and task.estimate_minutes and key not in estimated_below:
             share = float(task.estimate_minutes)
         if share:
-            leaves = _leaf_counts(tree, key)
             for child in kids:
                 shared[child] = share * leaves[child] / leaves[key]
         if key not in settled and settled.issuperset(kids):
             work[key] = 0  # every sub-task done: the parent itself is what is left, its work done
     return work
-
-
-def _leaf_counts(tree: Tree, key: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    subtree = tree.subtree(key)
-    for node in reversed(subtree):
-        kids = tree.children[node]
-        counts[node] = sum(counts[child] for child in kids) if kids else 1
-    return counts
 
 
 # -- the critical path -----------------------------------------------------------------------------
