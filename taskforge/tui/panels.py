@@ -15,9 +15,10 @@ if TYPE_CHECKING:  # the models load with the project, after the first paint
 
 
 class ProjectBar(Static):
-    """Title, version, status, remaining work and mode: the header. Our own widget, so the title is never markup.
+    """Title, version, status, mode and the work left: the header. Our own widget, so the title is never markup.
 
-    It has no bindings and no reactives: the screen calls `show` when the project or the mode changes.
+    It has no bindings and no reactives: the screen calls `show` when the project, the mode or the
+    project's schedule (the work left) changes.
     """
 
     DEFAULT_CSS = """
