@@ -28,6 +28,7 @@ SCRIPTS = [
     "bench_live_refresh.py",
     "bench_prompt_size.py",
     "bench_tui_keypress.py",
+    "bench_schedule.py",
     "bench_memory.py",
 ]
 COLUMNS = ("figure", "ours", "baseline", "ratio", "target", "met")

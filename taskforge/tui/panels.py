@@ -10,13 +10,15 @@ from textual.widgets import Static
 from taskforge.present import detail_text, project_bar_text
 
 if TYPE_CHECKING:  # the models load with the project, after the first paint
+    from taskforge.core.schedule import Schedule
     from taskforge.core.tree import Rollup, Tree
 
 
 class ProjectBar(Static):
-    """Title, version, status and mode: the header. Our own widget, so the title is never markup.
+    """Title, version, status, mode and the work left: the header. Our own widget, so the title is never markup.
 
-    It has no bindings and no reactives: the screen calls `show` when the project or the mode changes.
+    It has no bindings and no reactives: the screen calls `show` when the project, the mode or the
+    project's schedule (the work left) changes.
     """
 
     DEFAULT_CSS = """
@@ -27,8 +29,8 @@ class ProjectBar(Static):
     }
     """
 
-    def show(self, tree: Tree | None, mode: str) -> None:
-        self.update(project_bar_text(tree, mode))
+    def show(self, tree: Tree | None, mode: str, plan: Schedule | None = None) -> None:
+        self.update(project_bar_text(tree, mode, plan))
 
 
 class TaskDetail(Static):
