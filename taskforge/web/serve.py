@@ -94,6 +94,10 @@ async def _run(server, repo, echo, warn) -> None:
         raise ServeError(f"cannot listen on {server.host}:{server.port}: {exc.strerror or exc}") from None
     except socket.gaierror:
         raise ServeError(f"cannot listen on {server.host}: no such host") from None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     try:
         port = runner.addresses[0][1] if runner.addresses else server.port
         base = server.configured_url or f"http://{_shown_host(server.host)}:{port}"
@@ -111,10 +115,6 @@ async def _run(server, repo, echo, warn) -> None:
             echo(f"    {base}/login?token={token}")
         else:
             echo(f"Sign in at {base}/login with a token (`taskforge user add NAME` makes one).")
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
         await stop.wait()
         echo("Stopping: closing the open tabs.")
     finally:
