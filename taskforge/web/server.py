@@ -42,6 +42,7 @@ _TEXTUAL_VARIABLES = ("TEXTUAL_DRIVER", "TEXTUAL_FPS", "TEXTUAL_COLOR_SYSTEM", "
 REVOKED = 4001  # websocket close code: the user was revoked while the tab was open
 MAX_MESSAGE = 4 * 2**20  # one websocket message from the browser (a paste); larger ones close the socket
 MAX_SIZE = 500  # columns or rows a browser may ask for
+QUIT_GRACE = 5.0  # seconds a tab's app gets to quit before it is killed
 
 
 def _size(value: str | None, default: int) -> int:
@@ -78,6 +79,18 @@ class TabService(AppService):
         )
         self._stdin = process.stdin
         return process
+
+    async def stop(self) -> None:
+        """Ask the app to quit, as textual-serve does; one too busy to answer in time is killed, so that a
+        closed tab never leaves its process behind."""
+        process = self._process
+        stopping = asyncio.ensure_future(super().stop())
+        done, _ = await asyncio.wait({stopping}, timeout=QUIT_GRACE)
+        if not done and process is not None and process.returncode is None:
+            process.kill()
+        await stopping
+        if process is not None:
+            await process.wait()
 
     @property
     def pid(self) -> int | None:

@@ -230,3 +230,51 @@ def test_repeated_failures_from_one_address_wait_longer_and_longer():
     brake.failed("10.0.0.3", now=0)
     brake.succeeded("10.0.0.3")
     assert brake.delay("10.0.0.3", now=1) == 0
+
+
+async def test_a_megabyte_pasted_into_one_tab_leaves_the_server_serving_the_others_and_writes_nothing(served):
+    tokens = {name: served.token(name) for name in ("alice", "bob")}
+    async with aiohttp.ClientSession() as session:
+        sockets = {}
+        for name, token in tokens.items():
+            cookie = f"{auth.SESSION_COOKIE}={cookie_of(await sign_in(session, served, token))}"
+            sockets[name] = (cookie, await session.ws_connect(served.url + "/ws", headers={"Cookie": cookie, "Origin": served.origin}))
+        alice = sockets["alice"][1]
+        assert (await alice.receive(timeout=60)).type == aiohttp.WSMsgType.BINARY
+        # What the browser sends for a paste: one message, bracketed; then Enter.
+        await alice.send_json(["stdin", "\x1b[200~" + "word " * 200_000 + "\x1b[201~"])
+        await alice.send_json(["stdin", "\r"])
+        bob_cookie, bob = sockets["bob"]
+        assert (await bob.receive(timeout=60)).type == aiohttp.WSMsgType.BINARY  # bob's tab is served
+        await bob.send_json(["ping", "still there?"])
+        message = await bob.receive(timeout=60)
+        while message.type == aiohttp.WSMsgType.BINARY:
+            message = await bob.receive(timeout=60)
+        assert message.json() == ["pong", "still there?"]
+        index = await session.get(served.url + "/", headers={"Cookie": bob_cookie})
+        assert index.status == 200
+        assert len(served.server.tabs) == 2 and all(tab.pid in children() for tab in served.server.tabs.values())
+        for _, websocket in sockets.values():
+            await websocket.close()
+        await _until(lambda: not children())  # closing the tabs ends their processes, the busy one too
+    from taskforge.store.repository import SqlRepository
+
+    with SqlRepository.open(str(served.db)) as repo:
+        assert repo.projects() == []  # the chat refuses a message that long (at most 10,000 characters)
+
+
+async def test_malformed_messages_from_the_browser_are_ignored_and_the_tab_goes_on(served):
+    token = served.token("alice")
+    async with aiohttp.ClientSession() as session:
+        cookie = f"{auth.SESSION_COOKIE}={cookie_of(await sign_in(session, served, token))}"
+        websocket = await session.ws_connect(served.url + "/ws", headers={"Cookie": cookie, "Origin": served.origin})
+        assert (await websocket.receive(timeout=60)).type == aiohttp.WSMsgType.BINARY
+        for junk in ("not json", "{}", "[]", '["stdin"]', '["stdin", 42]', '["resize", "big"]', '["resize", {"width": "x"}]'):
+            await websocket.send_str(junk)
+        await websocket.send_bytes(b"\x00\xff")
+        await websocket.send_json(["ping", 1])
+        message = await websocket.receive(timeout=60)
+        while message.type == aiohttp.WSMsgType.BINARY:
+            message = await websocket.receive(timeout=60)
+        assert message.json() == ["pong", 1]
+        await websocket.close()
