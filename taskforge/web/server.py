@@ -337,10 +337,11 @@ class TaskforgeServer(Server):
 @web.middleware
 async def _headers(request: web.Request, handler) -> web.StreamResponse:
     response = await handler(request)
-    # The terminal takes keystrokes: no other site may frame it; no URL (a token) leaks through a Referer.
+    # The terminal takes keystrokes: no other site may frame it. No URL (a token) leaks to another site
+    # through a Referer; `same-origin`, not `no-referrer`, which would make the form's Origin `null`.
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")

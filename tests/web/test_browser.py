@@ -88,12 +88,19 @@ def browser() -> Iterator:
 class Tab:
     """One signed-in browser tab, and the text of everything its terminal was sent."""
 
-    def __init__(self, browser, server: Server, user: str, ready: str):
+    def __init__(self, browser, server: Server, user: str, ready: str, form: bool = False):
         self.context = browser.new_context(viewport={"width": 1280, "height": 800})
         self.page = self.context.new_page()
         self.received: list[str] = []
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
-        self.page.goto(f"{server.url}/login?token={server.tokens[user]}")
+        if form:  # as a person would: open the site, land on the sign-in page, paste the token
+            self.page.goto(f"{server.url}/")
+            assert self.page.url == f"{server.url}/login"
+            self.page.fill("#token", server.tokens[user])
+            with self.page.expect_navigation():
+                self.page.click("button[type=submit]")
+        else:
+            self.page.goto(f"{server.url}/login?token={server.tokens[user]}")
         assert self.page.url == f"{server.url}/"
         self.page.wait_for_selector("body.-first-byte", timeout=60_000)  # the app's first frame arrived
         self.page.focus(".xterm-helper-textarea")  # xterm.js takes keys through this hidden textarea
@@ -228,7 +235,7 @@ def test_two_users_in_two_browsers_see_each_others_changes_with_the_right_author
     with SqlRepository.open(str(server.db)) as repo:  # a project both tabs open (the latest one)
         service = AgentService(repo, OfflinePlanner())
         project = service.accept(service.propose(None, Mode.PROJECT, None, "Plan the team offsite")).tree.project.id
-    alice, bob = Tab(browser, server, "alice", ready="Plan the team offsite"), Tab(browser, server, "bob", ready="Plan the team offsite")
+    alice, bob = Tab(browser, server, "alice", ready="Plan the team offsite"), Tab(browser, server, "bob", ready="Plan the team offsite", form=True)
     try:
         for tab in (alice, bob):
             tab.press("i")  # with a project open the tree has the focus: `i` goes to the chat
