@@ -12,6 +12,7 @@ Headless Debian Chromium through Playwright (the flags of tests/web); n/a when e
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import statistics
@@ -22,7 +23,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
-    DATA, HERE, RUNS, NotAvailable, Row, command, database, median, peak_rss_mb, project_id, reported_row, run_figure,
+    DATA,
+    HERE,
+    RUNS,
+    NotAvailable,
+    Row,
+    command,
+    database,
+    median,
+    peak_rss_mb,
+    project_id,
+    reported_row,
+    run_figure,
 )
 
 PAINT = "browser tab: page load to first painted frame, 10k tasks vs the TUI in a terminal (start to first paint)"
@@ -83,10 +95,8 @@ def _stop() -> None:
 def _tab_processes(server_pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{server_pid}/task").iterdir():
-        try:
+        with contextlib.suppress(OSError):
             found |= {int(pid) for pid in (task / "children").read_text().split()}
-        except OSError:
-            pass
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -9,18 +10,17 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("textual_serve", reason="the web extra is not installed (pip install 'taskforge[web]')")
+from taskforge.store.repository import SqlRepository
+from taskforge.store.schema import database_url
+from taskforge.store.users import Users
+from taskforge.web.users import add_user
 
-from taskforge.store.repository import SqlRepository  # noqa: E402
-from taskforge.store.schema import database_url  # noqa: E402
-from taskforge.store.users import Users  # noqa: E402
-from taskforge.web.server import TaskforgeServer  # noqa: E402
-from taskforge.web.users import add_user  # noqa: E402
+WEB_EXTRA = "the web extra is not installed (pip install 'taskforge[web]')"
 
 
 @dataclass
 class Served:
-    server: TaskforgeServer
+    server: object  # taskforge.web.server.TaskforgeServer
     url: str
     users: Users
     db: Path
@@ -37,14 +37,15 @@ def children() -> set[int]:
     """The process ids of this process's children (an app process per open tab)."""
     found: set[int] = set()
     for task in os.listdir(f"/proc/{os.getpid()}/task"):
-        try:
+        with contextlib.suppress(OSError):
             found |= {int(pid) for pid in Path(f"/proc/{os.getpid()}/task/{task}/children").read_text().split()}
-        except OSError:
-            pass
     return found
 
 
 async def start(db: Path, **options) -> tuple[Served, object]:
+    pytest.importorskip("textual_serve", reason=WEB_EXTRA)
+    from taskforge.web.server import TaskforgeServer
+
     repo = SqlRepository.open(str(db))
     server = TaskforgeServer(Users(repo.engine), database_url(str(db)), host="127.0.0.1", port=0,
                              watch_interval=0.2, **options)

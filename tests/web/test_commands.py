@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("textual_serve", reason="the web extra is not installed (pip install 'taskforge[web]')")
+
 TAKSFORGE = [sys.executable, "-m", "taskforge"]
 
 

@@ -15,7 +15,9 @@ import pytest
 
 from taskforge.web import auth
 
-from .conftest import Served, children, start
+pytest.importorskip("textual_serve", reason="the web extra is not installed (pip install 'taskforge[web]')")
+
+from .conftest import Served, children, start  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
