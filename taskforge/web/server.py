@@ -100,7 +100,7 @@ class TabService(AppService):
 class TaskforgeServer(Server):
     def __init__(
         self, users: Users, db_url: str, *, host: str = "127.0.0.1", port: int = 8765, public_url: str | None = None,
-        argv: list[str] | None = None, max_tabs: int = 64, watch_interval: float = 1.0,
+        argv: list[str] | None = None, max_tabs: int = 64, max_tabs_per_user: int = 8, watch_interval: float = 1.0,
     ):
         super().__init__("taskforge", host=host, port=port, title="taskforge", public_url=public_url,
                          templates_path=TEMPLATES)
@@ -108,7 +108,8 @@ class TaskforgeServer(Server):
         self.db_url = db_url
         self.configured_url = public_url  # None: the URL the browser used (its Host header)
         self.argv = argv or [sys.executable, "-m", "taskforge.web.tab"]
-        self.max_tabs = max_tabs
+        self.max_tabs = max_tabs  # each tab is a process of ~80 MB: a bound on what signed-in clients can start
+        self.max_tabs_per_user = max_tabs_per_user
         self.watch_interval = watch_interval
         self.signer = auth.Signer()
         self.brake = auth.FailureBrake()
@@ -257,6 +258,8 @@ class TaskforgeServer(Server):
             return web.Response(status=403, text="this page may only be opened from its own site")
         if len(self.tabs) >= self.max_tabs:
             return web.Response(status=503, text="too many open tabs on this server")
+        if sum(tab.user == session.user for tab in self.tabs.values()) >= self.max_tabs_per_user:
+            return web.Response(status=503, text=f"{session.user} has {self.max_tabs_per_user} tabs open already")
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE)
         service = TabService(
             self.argv, tab_environment(session.user, self.db_url), session.user, session.token_id,

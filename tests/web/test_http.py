@@ -280,3 +280,23 @@ async def test_malformed_messages_from_the_browser_are_ignored_and_the_tab_goes_
             message = await websocket.receive(timeout=60)
         assert message.json() == ["pong", 1]
         await websocket.close()
+
+
+async def test_the_tabs_one_user_can_open_at_once_are_bounded(db_path):
+    served, (runner, repo) = await start(db_path, max_tabs_per_user=1)
+    try:
+        tokens = {name: served.token(name) for name in ("alice", "bob")}
+        async with aiohttp.ClientSession() as session:
+            cookies = {name: f"{auth.SESSION_COOKIE}={cookie_of(await sign_in(session, served, token))}"
+                       for name, token in tokens.items()}
+            first = await session.ws_connect(served.url + "/ws", headers={"Cookie": cookies["alice"], "Origin": served.origin})
+            assert await refused_websocket(session, served.url + "/ws", Cookie=cookies["alice"], Origin=served.origin) == 503
+            other = await session.ws_connect(served.url + "/ws", headers={"Cookie": cookies["bob"], "Origin": served.origin})
+            for websocket in (first, other):  # each tab's app draws its first frame
+                assert (await websocket.receive(timeout=60)).type == aiohttp.WSMsgType.BINARY
+            assert served.server.started == 2
+            await first.close()
+            await other.close()
+    finally:
+        await runner.cleanup()
+        repo.close()
