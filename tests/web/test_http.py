@@ -300,3 +300,39 @@ async def test_the_tabs_one_user_can_open_at_once_are_bounded(db_path):
     finally:
         await runner.cleanup()
         repo.close()
+
+
+ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+
+
+async def _until_drawn(websocket, words: str) -> None:
+    seen = ""
+    while words not in ANSI.sub("", seen):
+        message = await websocket.receive(timeout=60)
+        assert message.type == aiohttp.WSMsgType.BINARY, message
+        seen = (seen + message.data.decode("utf-8", "replace"))[-20_000:]
+
+
+async def test_a_tab_closed_in_the_middle_of_a_write_leaves_all_of_it_or_none(served):
+    token = served.token("alice")
+    async with aiohttp.ClientSession() as session:
+        cookie = f"{auth.SESSION_COOKIE}={cookie_of(await sign_in(session, served, token))}"
+        headers = {"Cookie": cookie, "Origin": served.origin}
+        websocket = await session.ws_connect(served.url + "/ws?width=120&height=40", headers=headers)
+        await _until_drawn(websocket, "No project yet")
+        await websocket.send_json(["stdin", "Launch a community podcast\r"])
+        await _until_drawn(websocket, "Review proposal")
+        await websocket.send_json(["stdin", "a"])  # accept, and close the tab at once
+        await websocket.close()
+        await _until(lambda: not served.server.tabs and not children())
+        again = await session.ws_connect(served.url + "/ws", headers=headers)  # the server goes on serving
+        assert (await again.receive(timeout=60)).type == aiohttp.WSMsgType.BINARY
+        await again.close()
+    from taskforge.store.repository import SqlRepository
+
+    with SqlRepository.open(str(served.db)) as repo:
+        projects = repo.projects()
+        if projects:  # the write landed before the app quit: whole, with its audit record
+            [project] = projects
+            assert project.tasks == len(repo.load(project.id)) > 0
+            assert [r.author for r in repo.history(project.id)] == ["alice"]
