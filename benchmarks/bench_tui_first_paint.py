@@ -8,7 +8,7 @@ Whole processes, headless, started by tui_probe.py (interleaved runs, median):
 * baseline: bare_textual_app.BareApp, ended the same way at its own first paint.
 
 A second row, reported without a target, times the same start until the 10k-task tree is on screen
-(`_store_ready` has filled it and the screen has refreshed), against the same bare first paint.
+(`on_store_opened` has filled it and the screen has refreshed), against the same bare first paint.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ SCRIPTS = [
     "bench_tui_keypress.py",
     "bench_schedule.py",
     "bench_memory.py",
+    "bench_web.py",
 ]
 COLUMNS = ("figure", "ours", "baseline", "ratio", "target", "met")
 HEADINGS = ("figure", "ours", "baseline", "ratio", "target", "met?")

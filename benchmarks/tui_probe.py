@@ -6,7 +6,7 @@
 
 "First paint" is Textual's Ready event: the screen posts it after its first layout and compositor
 refresh. TaskforgeApp paints before its database is open (the store loads in a thread worker), so
-`ready` ends with the project still loading; `tree` waits for `_store_ready` to fill the tree and for
+`ready` ends with the project still loading; `tree` waits for `on_store_opened` to fill the tree and for
 the refresh after it, and fails (exit 1) if the tree has no nodes then.
 
 Every mode ends the process with `os._exit(0)` at that moment, the bare app included, so both sides
@@ -53,13 +53,13 @@ def taskforge(mode: str, db: str, project: str | None) -> None:
             if mode == "ready":
                 end()
 
-        def _store_ready(self, *args, **kwargs) -> None:
-            super()._store_ready(*args, **kwargs)
+        def on_store_opened(self, message) -> None:
+            super().on_store_opened(message)
             if mode == "tree":
                 self.call_after_refresh(self._tree_shown)
 
         def _tree_shown(self) -> None:
-            if not self.task_tree.root.children:
+            if not self.main_screen.task_tree.root.children:
                 print("tui_probe: the tree has no nodes once the store is ready", file=sys.stderr, flush=True)
                 os._exit(1)
             end()

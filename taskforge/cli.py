@@ -864,6 +864,84 @@ def next_command(
     from taskforge.present import suggestion_text
 
     out(Text("\n").join(suggestion_text(tree, s) for s in found))
+user_app = typer.Typer(
+    name="user", help="Users of `taskforge serve`: each signs in with a token shown once.", no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(user_app)
+
+
+@user_app.command("add")
+@handle_errors
+def user_add_command(
+    name: Annotated[str, typer.Argument(help="The user's name: the author of the changes they make in the browser.")],
+    db: DbOption = None,
+) -> None:
+    """Make a user and print their sign-in token (its last line, alone); only its salted hash is kept."""
+    from taskforge.store.users import Users
+    from taskforge.web.users import add_user
+
+    with open_repo(db) as repo:
+        user, token = add_user(Users(repo.engine), name)
+    _state.committed = f"Made user '{user.name}'"
+    echo(f"Made user '{user.name}'. Their sign-in token, shown only this once (keep it secret):")
+    echo(token)
+
+
+@user_app.command("list")
+@handle_errors
+def user_list_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List users: name, active or revoked, since when."""
+    from taskforge.core.errors import NoDatabase
+    from taskforge.store.users import Users
+
+    try:
+        repo = open_repo(db, create=False)
+    except NoDatabase:
+        return out_json([]) if as_json else echo("No users yet (`taskforge user add NAME`).")
+    with repo:
+        users = Users(repo.engine).all()
+    if as_json:
+        return out_json([
+            {"name": u.name, "active": u.active, "created_at": u.created_at.isoformat(),
+             "revoked_at": u.revoked_at.isoformat() if u.revoked_at else None}
+            for u in users
+        ])
+    if not users:
+        return echo("No users yet (`taskforge user add NAME`).")
+    for u in users:
+        state = "active" if u.active else f"revoked {u.revoked_at:%Y-%m-%d %H:%M} UTC"
+        echo(f"{u.name}  {state}  (since {u.created_at:%Y-%m-%d %H:%M} UTC)")
+
+
+@user_app.command("revoke")
+@handle_errors
+def user_revoke_command(name: Annotated[str, typer.Argument(help="The user to revoke.")], db: DbOption = None) -> None:
+    """Revoke a user: their token stops working and their open browser tabs are closed within seconds."""
+    from taskforge.store.users import Users
+
+    with open_repo(db, create=False) as repo:
+        Users(repo.engine).revoke(name)
+    _state.committed = f"Revoked user '{name}'"
+    echo(f"Revoked user '{name}': their token no longer signs in, and their open tabs close.")
+
+
+@app.command("serve")
+@handle_errors
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8765,
+    public_url: Annotated[
+        str | None, typer.Option("--public-url", help="The URL people open (behind a proxy: https://…).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Serve the TUI in web browsers: one app process per tab, behind sign-in."""
+    try:
+        from taskforge.web.serve import serve
+    except ImportError as exc:
+        fail(f"taskforge serve needs the web extra ({exc.name} is missing): pip install 'taskforge[web]'")
+    serve(db or _state.db, host, port, public_url, echo=echo, warn=lambda line: typer.echo(f"taskforge: {line}", err=True))
 
 
 def main() -> None:

@@ -129,3 +129,21 @@ class SyncLinkRow(SQLModel, table=True):
     local: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     remote_values: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     synced_at: datetime = Field(default_factory=utcnow)
+
+
+class UserRow(SQLModel, table=True):
+    """Who may sign in to `taskforge serve`: a name and the salted, slow hash of its token (never the token)."""
+
+    __tablename__ = "app_user"  # `user` is a reserved word in PostgreSQL
+    __table_args__ = (
+        UniqueConstraint("name", name="uq_app_user_name"),
+        Index("ix_app_user_token_id", "token_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    # The token's public part: finds the row to check a token against, and ties sessions to this token.
+    token_id: str = Field(max_length=16)
+    token_hash: str
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
