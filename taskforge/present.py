@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from taskforge.core.diff import DiffEntry
     from taskforge.core.history import PatchRecord
     from taskforge.core.models import Task
+    from taskforge.core.proposals import QueuedProposal
     from taskforge.core.tree import Rollup, Tree
     from taskforge.store.interface import ProjectSummary
 
@@ -460,3 +461,40 @@ def progress_text(tick: int, elapsed: float, progress: Progress | None) -> Text:
     text.append(describe_progress(elapsed, progress), style="magenta")
     text.append("   escape cancels", style="dim")
     return text
+
+
+# -- the review queue -------------------------------------------------------------------------------
+
+PROPOSAL_STYLES = {"pending": "bold yellow", "stale": "magenta", "accepted": "green", "rejected": "dim"}
+
+
+def proposal_line(proposal: QueuedProposal, version: int, format_time: TimeFormat = local_time) -> Text:
+    """`#3  pending   claude-code  v4  +3 −1 ~2  2026-11-30 17:40  Split the login work`: `proposals`' line."""
+    state = proposal.state_at(version).value
+    counts = proposal.patch.counts()
+    line = Text()
+    line.append(f"#{proposal.id}".rjust(4), style="bold")
+    line.append("  ")
+    line.append(state.ljust(9), style=PROPOSAL_STYLES[state])
+    line.append(shorten(proposal.author, AUTHOR_WIDTH).ljust(AUTHOR_WIDTH), style="bold")
+    line.append(f"  v{proposal.base_version}  ", style="dim")
+    line.append_text(Text.assemble(
+        (f"+{counts['create']}", DIFF_STYLES["create"]), " ",
+        (f"−{counts['delete']}", DIFF_STYLES["delete"]), " ",
+        (f"~{counts['update']}", DIFF_STYLES["update"]),
+    ))
+    line.append(f"  {format_time(proposal.created_at)}  ", style="dim")
+    line.append(shorten(proposal.rationale, 80))
+    if proposal.change_seq is not None:
+        line.append(f"  → change #{proposal.change_seq}", style="green")
+    if proposal.note:
+        line.append("  note: ", style="dim")
+        line.append(shorten(proposal.note, 60), style="dim")
+    return line
+
+
+def pending_badge(count: int) -> Text:
+    """` 2 proposals ` in reverse yellow: the TUI's sign that agents' proposals wait for review (none: empty)."""
+    if count <= 0:
+        return Text()
+    return Text(f" {plural(count, 'proposal')} ", style="bold black on yellow")

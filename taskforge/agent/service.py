@@ -56,6 +56,7 @@ class Proposal:
     entries: list[DiffEntry] = field(default_factory=list)
     tree: Tree | None = None  # the project the patch was made against
     new_project: Project | None = None  # accepting creates this project
+    author: str | None = None  # who proposed it when not the user (an agent over MCP); the user by default
 
     @property
     def has_patch(self) -> bool:
@@ -66,7 +67,7 @@ class Proposal:
 
         return Provenance(
             message=self.message, planner=self.planner, model=self.model, usage=self.usage.to_dict(),
-            author=current_user(),
+            author=self.author or current_user(),
         )
 
     def provenance_line(self) -> str:
