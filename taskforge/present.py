@@ -386,8 +386,9 @@ def detail_text(task: Task, rollup: Rollup | None, tree: Tree) -> Text:
 # -- projects ---------------------------------------------------------------------------------------
 
 
-def project_bar_text(tree: Tree | None, mode: str) -> Text:
-    """The TUI's header: name and version of the app, then the project's title, version, status and the mode."""
+def project_bar_text(tree: Tree | None, mode: str, pending: int = 0) -> Text:
+    """The TUI's header: name and version of the app, then the project's title, version, status and the mode,
+    and a badge when agents' proposals wait for review."""
     from taskforge import __version__
 
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -402,6 +403,9 @@ def project_bar_text(tree: Tree | None, mode: str) -> Text:
     text.append(project.status.value, style=f"bold {PROJECT_STYLES[project.status]}")
     text.append(" · ", style="dim")
     text.append(mode, style="bold cyan")
+    if pending > 0:
+        text.append("  ")
+        text.append_text(pending_badge(pending))
     return text
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the domain models load in the workers, after the first pain
     from taskforge.core.errors import TaskforgeError
     from taskforge.core.history import PatchRecord
     from taskforge.core.tree import Tree
+    from taskforge.mcp.queue import Review
     from taskforge.store.interface import Applied, Repository
     from taskforge.tui.writes import WriteJob
 
@@ -124,3 +125,23 @@ class ActionRefused(Message):
     """A blocking read or export the user asked for could not be done: one line, nothing changed."""
 
     reason: str
+
+
+@dataclass
+class ProposalsCounted(Message):
+    """How many agents' proposals wait for review in a project (the project bar's badge)."""
+
+    project_id: str
+    count: int
+
+
+@dataclass
+class ProposalOpened(Message):
+    """The next queued proposal, re-based on the current tree (or the problems that keep it from applying)."""
+
+    review: Review
+
+
+@dataclass
+class ProposalsDone(Message):
+    """No more proposals wait in the project's queue."""

@@ -27,8 +27,8 @@ class ProjectBar(Static):
     }
     """
 
-    def show(self, tree: Tree | None, mode: str) -> None:
-        self.update(project_bar_text(tree, mode))
+    def show(self, tree: Tree | None, mode: str, pending: int = 0) -> None:
+        self.update(project_bar_text(tree, mode, pending))
 
 
 class TaskDetail(Static):
