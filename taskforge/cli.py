@@ -443,9 +443,14 @@ def show_command(
         from taskforge.export.taskforge_json import document
 
         return out_json(document(tree, task, with_version=True))
-    from taskforge.present import project_tree
+    from taskforge.core.schedule import schedule
+    from taskforge.present import critical_path_line, project_tree
 
-    out(project_tree(tree, task))
+    plan = schedule(tree)
+    out(project_tree(tree, task, plan.critical))
+    footer = critical_path_line(plan)
+    if footer is not None:
+        out(footer)
 
 
 @app.command("apply")
@@ -806,6 +811,35 @@ def agents_deny_command(
     with open_repo(db, create=False) as repo:
         changed = queue.deny(repo, project, permission.value)
     echo(f"Agents' {permission.value} reports {'now wait' if changed else 'already waited'} for review in '{project}'.")
+
+
+@app.command("next")
+@handle_errors
+def next_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")],
+    show_all: Annotated[bool, typer.Option("--all", help="Every actionable task, best first.")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The task to do next (critical path first, then priority, then plan order), and why."""
+    from taskforge.core.schedule import schedule
+
+    with open_reader(db) as repo:
+        tree = repo.load(project)
+    plan = schedule(tree)
+    found = list(plan.actionable if show_all else plan.actionable[:1])
+    if as_json:
+        if not found:
+            say(plan.none_reason)
+        data = [s.to_json() for s in found]
+        return out_json(data if show_all else (data[0] if data else None))
+    if not found:  # nothing to do is an answer, not an error: status 0
+        return echo(f"Nothing to start: {plan.none_reason}.")
+    from rich.text import Text
+
+    from taskforge.present import suggestion_text
+
+    out(Text("\n").join(suggestion_text(tree, s) for s in found))
 
 
 def main() -> None:

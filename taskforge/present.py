@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from taskforge.core.history import PatchRecord
     from taskforge.core.models import Task
     from taskforge.core.proposals import QueuedProposal
+    from taskforge.core.schedule import Schedule, Suggestion
     from taskforge.core.tree import Rollup, Tree
     from taskforge.store.interface import ProjectSummary
 
@@ -44,6 +45,9 @@ PRIORITY_STYLES = {"low": "dim", "medium": "", "high": "bold", "critical": "bold
 PROJECT_STYLES = {"draft": "yellow", "active": "green"}
 KEY = "bold cyan"  # a task key or project id
 ESTIMATE = "magenta"
+CRITICAL_MARK = "◆"  # a task on the critical path, in the tree of both shells
+CRITICAL = "bold red"
+PATH_SHOWN = 8  # keys of a critical path spelled out; a longer one shows its first and last few
 
 
 def glyph(status: str) -> Text:
@@ -271,19 +275,23 @@ def history_heading(record: PatchRecord, format_time: TimeFormat = local_time, *
 # -- tasks ------------------------------------------------------------------------------------------
 
 
-def _task_head(text: Text, task: Task, title_style: str) -> None:
+def _task_head(text: Text, task: Task, title_style: str, critical: bool = False) -> None:
+    """`T3 ◐ Login form`, or `T3 ◐ ◆ Login form` on the critical path (the mark before the title, where
+    the ellipsis of a narrow pane never cuts it)."""
     text.append(task.key, style=KEY)
     text.append(" ")
     text.append_text(glyph(task.status))
     text.append(" ")
+    if critical:
+        text.append(f"{CRITICAL_MARK} ", style=CRITICAL)
     text.append(task.title, style=DONE_TITLE if task.status == "done" else title_style)
 
 
-def task_line(tree: Tree, key: str, rollup: Rollup) -> Text:
+def task_line(tree: Tree, key: str, rollup: Rollup, critical: bool = False) -> Text:
     """`T3 ◐ Login form  high · doing · est 2h  [1/4 done · est 6h]`: a node of `show`'s tree."""
     task = tree[key]
     line = Text()
-    _task_head(line, task, PRIORITY_STYLES[task.priority])
+    _task_head(line, task, PRIORITY_STYLES[task.priority], critical)
     facts = []
     if task.priority != "medium":
         facts.append(task.priority.value)
@@ -307,8 +315,8 @@ def task_line(tree: Tree, key: str, rollup: Rollup) -> Text:
     return line
 
 
-def project_tree(tree: Tree, root: str | None = None) -> RichTree:
-    """`show`'s tree: the project's heading, then every task (or `root`'s subtree)."""
+def project_tree(tree: Tree, root: str | None = None, critical: frozenset[str] = frozenset()) -> RichTree:
+    """`show`'s tree: the project's heading, then every task (or `root`'s subtree), `critical` ones marked."""
     from rich.tree import Tree as RichTree
 
     project = tree.project
@@ -321,7 +329,7 @@ def project_tree(tree: Tree, root: str | None = None) -> RichTree:
     top = RichTree(heading, guide_style="dim")
 
     def add(branch: RichTree, key: str) -> None:
-        node = branch.add(task_line(tree, key, rollups[key]))
+        node = branch.add(task_line(tree, key, rollups[key], key in critical))
         for child in tree.children[key]:
             add(node, child)
 
@@ -332,10 +340,12 @@ def project_tree(tree: Tree, root: str | None = None) -> RichTree:
     return top
 
 
-def task_label(task: Task, rollup: Rollup | None, has_children: bool, dimmed: bool = False) -> Text:
-    """`T3 ◐ Login form  2h  1/4`: a node of the TUI's tree, one line."""
+def task_label(
+    task: Task, rollup: Rollup | None, has_children: bool, dimmed: bool = False, critical: bool = False
+) -> Text:
+    """`T3 ◐ Login form  2h  1/4`: a node of the TUI's tree, one line (`T3 ◐ ◆ Login form` on the critical path)."""
     label = Text(no_wrap=True, overflow="ellipsis")
-    _task_head(label, task, "")
+    _task_head(label, task, "", critical)
     estimate = task.estimate_minutes or (rollup.estimate_minutes if rollup else None)
     if estimate:
         label.append(f"  {duration(estimate)}", style=ESTIMATE)
@@ -386,9 +396,10 @@ def detail_text(task: Task, rollup: Rollup | None, tree: Tree) -> Text:
 # -- projects ---------------------------------------------------------------------------------------
 
 
-def project_bar_text(tree: Tree | None, mode: str, pending: int = 0) -> Text:
-    """The TUI's header: name and version of the app, then the project's title, version, status and the mode,
-    and a badge when agents' proposals wait for review."""
+def project_bar_text(tree: Tree | None, mode: str, plan: Schedule | None = None, pending: int = 0) -> Text:
+    """The TUI's header: name and version of the app, then the project's title, version, status, the
+    remaining work (with `plan`, when any is estimated) and the mode, and a badge when agents' proposals
+    wait for review."""
     from taskforge import __version__
 
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -402,10 +413,56 @@ def project_bar_text(tree: Tree | None, mode: str, pending: int = 0) -> Text:
     text.append(f"  · version {project.version} · ", style="dim")
     text.append(project.status.value, style=f"bold {PROJECT_STYLES[project.status]}")
     text.append(" · ", style="dim")
+    left = remaining_text(plan) if plan is not None else ""
+    if left:
+        text.append(left, style=ESTIMATE)
+        text.append(" · ", style="dim")
     text.append(mode, style="bold cyan")
     if pending > 0:
         text.append("  ")
         text.append_text(pending_badge(pending))
+    return text
+
+
+# -- what next and the critical path ------------------------------------------------------------------
+
+
+def remaining_text(plan: Schedule) -> str:
+    """`20d of work left, 14d on the critical path`, or "" when no remaining work is estimated."""
+    if not plan.remaining_minutes:
+        return ""
+    text = f"{duration(plan.remaining_minutes)} of work left"
+    if plan.path_minutes and plan.path_minutes != plan.remaining_minutes:
+        text += f", {duration(plan.path_minutes)} on the critical path"
+    return text
+
+
+def path_keys(path: tuple[str, ...] | list[str]) -> str:
+    """`T2 → T5 → T9`; a long path keeps its first and last few keys around `… 12 more …`."""
+    if len(path) > PATH_SHOWN:
+        half = PATH_SHOWN // 2
+        path = [*path[:half], f"… {len(path) - 2 * half} more …", *path[-half:]]
+    return " → ".join(path)
+
+
+def critical_path_line(plan: Schedule) -> Text | None:
+    """`◆ critical path: T2 → T5 → T9, 14d of work left`: `show`'s footer; None without estimated work."""
+    if not plan.path:
+        return None
+    text = Text()
+    text.append(f"{CRITICAL_MARK} ", style=CRITICAL)
+    text.append("critical path: ", style="bold")
+    text.append(path_keys(plan.path), style=KEY)
+    text.append(f", {duration(plan.path_minutes)} of work left", style=ESTIMATE)
+    return text
+
+
+def suggestion_text(tree: Tree, suggestion: Suggestion) -> Text:
+    """`T7 ○ ◆ Write the docs` and, below it, the reason: a task `taskforge next` offers."""
+    text = Text()
+    _task_head(text, tree[suggestion.key], "bold", suggestion.critical)
+    text.append("\n  ")
+    text.append(suggestion.reason, style="dim")
     return text
 
 

@@ -10,6 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 COMMANDS = [
     ("New project", "Start a project from a goal", "new_project"),
     ("Switch project", "Open another project", "projects"),
+    ("What next", "Go to the task to do next (critical path, priority, plan order), and see why", "what_next"),
     ("Approve plan", "Mark the plan approved, so tasks can be broken down", "approve"),
     ("Export", "Write the project to a file in any export format", "export"),
     ("Undo", "Undo the last change", "undo"),

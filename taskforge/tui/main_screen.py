@@ -37,6 +37,7 @@ from taskforge.tui.messages import (
     ProposalsCounted,
     ProposalsDone,
     Proposed,
+    Scheduled,
     WriteRefused,
     Written,
 )
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from taskforge.agent.service import AgentService, Proposal
     from taskforge.core.chat import ChatMessage
     from taskforge.core.models import Mode
+    from taskforge.core.schedule import Schedule
     from taskforge.core.tree import Tree
     from taskforge.store.interface import Applied, Repository
     from taskforge.tui.app import TaskforgeApp
@@ -68,6 +70,7 @@ class MainScreen(Screen[None]):
     | h | History (when the tree has nothing left to collapse). |
     | p | Projects: switch, or start a new one. |
     | i | Focus the chat input. |
+    | w | What next: move the cursor to the task to do next, and say why. |
     | escape | Leave task mode; from the chat input, back to the tree; while planning, cancel. |
     | ctrl+e | Export the project to a file. |
     | R | Review agents' proposals, one at a time (when some wait). |
@@ -81,6 +84,7 @@ class MainScreen(Screen[None]):
         Binding("h", "history", "History", id="app.history"),
         Binding("p", "projects", "Projects", show=False, id="app.projects"),
         Binding("i", "focus_chat", "Chat", show=False, id="app.focus_chat"),
+        Binding("w", "what_next", "What next", id="app.what_next"),
         Binding("escape", "back", "Back", id="app.back"),
         Binding("ctrl+e", "export", "Export", show=False, id="app.export"),
         Binding("R", "review_proposals", "Proposals", id="app.review_proposals"),
@@ -108,6 +112,9 @@ class MainScreen(Screen[None]):
         self._announced: dict[str, int] = {}  # the newest version changes elsewhere were seen at, per project
         self._mode_text = "project"
         self._proposals_shown = 0  # proposals shown since the user asked to review them
+        self._plan: Schedule | None = None  # the critical path and what next, for `_planned`
+        self._planned: Tree | None = None  # the tree `_plan` was worked out for
+        self._planning: Tree | None = None  # the tree a schedule worker is working on
 
     # -- what the screen shows -------------------------------------------------------------------
 
@@ -190,9 +197,62 @@ class MainScreen(Screen[None]):
                 "Describe a goal…" if tree is None else "Refine the plan (e.g. “Add a task for documentation”)"
             )
         self._mode_text = mode
-        self.query_one(ProjectBar).show(tree, mode, self.pending)
+        self.query_one(ProjectBar).show(tree, mode, self._plan_of(tree), self.pending)
         self.task_tree.border_title = f"Tasks ({len(tree)})" if tree is not None else "Tasks"
         self._show_detail()
+        self._reschedule(tree)
+
+    # -- the critical path and what next -------------------------------------------------------------
+
+    def _plan_of(self, tree: Tree | None) -> Schedule | None:
+        """The latest schedule of the project on screen, while a newer one is worked out (None for another)."""
+        planned = self._planned
+        if tree is None or planned is None or planned.project.id != tree.project.id:
+            return None
+        return self._plan
+
+    def _reschedule(self, tree: Tree | None) -> None:
+        """Work the critical path out again when the tree on screen is a new one (after a patch, a load, a
+        change elsewhere). In a worker, after the next refresh: the tree paints first, the marks follow."""
+        if tree is None:
+            self._plan = self._planned = self._planning = None
+            self.task_tree.set_critical(frozenset())
+            return
+        if tree is self._planned or tree is self._planning:
+            return
+        self._planning = tree
+        self.call_after_refresh(self._schedule, tree)
+
+    @work(thread=True, exclusive=True, group="schedule", exit_on_error=False)
+    def _schedule(self, tree: Tree) -> None:
+        from taskforge.core.schedule import schedule
+
+        self.post_message(Scheduled(tree, schedule(tree)))
+
+    def on_scheduled(self, message: Scheduled) -> None:
+        if message.tree is not self.project_tree:
+            return  # the screen moved on: the worker for the newer tree brings its own
+        self._plan, self._planned, self._planning = message.plan, message.tree, None
+        self.task_tree.set_critical(message.plan.critical)
+        self._refresh_chrome()
+
+    def action_what_next(self) -> None:
+        """Move the cursor to the task to do next, and say why (or why nothing can start)."""
+        tree = self.project_tree
+        if tree is None:
+            return
+        plan = self._plan if self._planned is tree else None
+        if plan is None:  # a patch landed a moment ago and its schedule is on its way: work it out now
+            from taskforge.core.schedule import schedule
+
+            plan = schedule(tree)
+        suggestion = plan.first
+        if suggestion is None:
+            self.notify(f"Nothing to start: {plan.none_reason}.", title="What next", severity="warning", markup=False)
+            return
+        self.task_tree.focus()
+        self.task_tree.reveal(suggestion.key)
+        self.notify(suggestion.reason, title="What next", markup=False)
 
     def _show_detail(self) -> None:
         key = self.task_tree.highlighted_key
@@ -321,7 +381,8 @@ class MainScreen(Screen[None]):
             self.pending = message.count
 
     def watch_pending(self, pending: int) -> None:
-        self.query_one(ProjectBar).show(self.project_tree, self._mode_text, pending)
+        tree = self.project_tree
+        self.query_one(ProjectBar).show(tree, self._mode_text, self._plan_of(tree), pending)
 
     def action_review_proposals(self) -> None:
         assert self.project_id is not None
@@ -753,7 +814,7 @@ class MainScreen(Screen[None]):
         ready = self.repo is not None
         has_project = ready and self.project_tree is not None
         has_task = has_project and self.task_tree.highlighted_key is not None
-        if action in ("undo", "redo", "history", "export"):
+        if action in ("undo", "redo", "history", "export", "what_next"):
             return has_project
         if action == "approve":
             return has_project and self.project_tree.project.status == "draft" and bool(len(self.project_tree))  # type: ignore[union-attr]

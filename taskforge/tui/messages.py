@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the domain models load in the workers, after the first pain
     from taskforge.core.chat import ChatMessage
     from taskforge.core.errors import TaskforgeError
     from taskforge.core.history import PatchRecord
+    from taskforge.core.schedule import Schedule
     from taskforge.core.tree import Tree
     from taskforge.mcp.queue import Review
     from taskforge.store.interface import Applied, Repository
@@ -62,6 +63,14 @@ class ProjectChanged(Message):
     tree: Tree
     records: list[PatchRecord]
     since: int
+
+
+@dataclass
+class Scheduled(Message):
+    """The critical path and what to do next, worked out for `tree` (the screen may have moved on since)."""
+
+    tree: Tree
+    plan: Schedule
 
 
 @dataclass

@@ -10,11 +10,12 @@ from textual.widgets import Static
 from taskforge.present import detail_text, project_bar_text
 
 if TYPE_CHECKING:  # the models load with the project, after the first paint
+    from taskforge.core.schedule import Schedule
     from taskforge.core.tree import Rollup, Tree
 
 
 class ProjectBar(Static):
-    """Title, version, status and mode: the header. Our own widget, so the title is never markup.
+    """Title, version, status, remaining work and mode: the header. Our own widget, so the title is never markup.
 
     It has no bindings and no reactives: the screen calls `show` when the project or the mode changes.
     """
@@ -27,8 +28,8 @@ class ProjectBar(Static):
     }
     """
 
-    def show(self, tree: Tree | None, mode: str, pending: int = 0) -> None:
-        self.update(project_bar_text(tree, mode, pending))
+    def show(self, tree: Tree | None, mode: str, plan: Schedule | None = None, pending: int = 0) -> None:
+        self.update(project_bar_text(tree, mode, plan, pending))
 
 
 class TaskDetail(Static):

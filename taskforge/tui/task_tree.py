@@ -47,6 +47,7 @@ class TaskTree(TreeWidget[str]):
     Attributes:
         project_tree: the project shown, or None.
         focus_key: in task mode, the focused task: everything outside its subtree is dimmed.
+        critical: the keys marked as on the critical path (`set_critical`).
 
     Posts `TaskTree.AllToggled` after expand all or collapse all.
     """
@@ -75,6 +76,7 @@ class TaskTree(TreeWidget[str]):
         self.guide_depth = 3
         self.project_tree: Tree | None = None
         self.focus_key: str | None = None  # task mode: everything outside this subtree is dimmed
+        self.critical: frozenset[str] = frozenset()  # on the critical path: marked
         self._rollups: dict[str, Rollup] = {}
         self._task_nodes: dict[str, Node] = {}
         self._filled: set[str] = set()  # keys whose children have been added
@@ -86,6 +88,8 @@ class TaskTree(TreeWidget[str]):
         self.clear()
         self._task_nodes.clear()
         self._filled.clear()
+        if tree is None or self.project_tree is None or self.project_tree.project.id != tree.project.id:
+            self.critical = frozenset()  # another project's marks: the screen's schedule brings this one's
         self.project_tree = tree
         if tree is None:
             return
@@ -130,6 +134,16 @@ class TaskTree(TreeWidget[str]):
             node = self._task_nodes.get(key)
             if node is not None and key in after:
                 node.allow_expand = bool(after.children[key])
+                node.set_label(self._label(key))
+
+    def set_critical(self, critical: frozenset[str]) -> None:
+        """Mark the critical path: only the nodes whose mark changes get a new label."""
+        changed = critical ^ self.critical
+        self.critical = critical
+        tree = self.project_tree
+        for key in changed:
+            node = self._task_nodes.get(key)
+            if node is not None and tree is not None and key in tree:
                 node.set_label(self._label(key))
 
     def set_focus_key(self, key: str | None) -> None:
@@ -227,7 +241,10 @@ class TaskTree(TreeWidget[str]):
     def _label(self, key: str) -> Text:
         assert self.project_tree is not None
         dimmed = self.focus_key is not None and not (key == self.focus_key or self.project_tree.is_within(key, self.focus_key))
-        return task_label(self.project_tree[key], self._rollups.get(key), bool(self.project_tree.children[key]), dimmed)
+        return task_label(
+            self.project_tree[key], self._rollups.get(key), bool(self.project_tree.children[key]), dimmed,
+            key in self.critical,
+        )
 
     def _add(self, parent: Node, key: str, before: Node | None = None) -> Node:
         assert self.project_tree is not None
