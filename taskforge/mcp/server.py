@@ -32,6 +32,7 @@ T = TypeVar("T")
 PLAN_BUDGET = 8_000  # characters of outline get_plan returns (about 2,000 tokens)
 DIFF_ENTRIES = 60  # operations spelled out in a tool's reply; the reviewer sees them all
 SUBTASKS_SHOWN = 30
+NEXT_SHOWN = 4  # next_task: the best task and the three after it
 INSTRUCTIONS = (
     "taskforge holds the user's project plans as task trees (keys T1, T2, …). Read with get_plan/get_task/"
     "next_task. You cannot change a plan: propose_patch and propose_message queue a proposal that the user "
@@ -211,9 +212,15 @@ class Tools:
 
 
 def next_actionable(tree) -> dict:
-    """PLACEHOLDER, replaced when branch wt-next (`taskforge next`, taskforge/core/schedule.py) is merged:
-    the next task comes from that shared "what next" logic, never from a second ranking written here."""
-    raise BadInput("next_task is not available in this build yet (it arrives with `taskforge next`)")
+    """What `taskforge next` says (the shared what-next logic, `taskforge.core.schedule`): the best task to
+    start now with the reason and the few after it, or why nothing can start."""
+    from taskforge.core.schedule import schedule
+
+    plan = schedule(tree)
+    first = plan.first
+    if first is None:
+        return {"key": None, "reason": plan.none_reason}
+    return first.to_json() | {"then": [s.key for s in plan.actionable[1:NEXT_SHOWN]]}
 
 
 def author_of(ctx: Context) -> str:
@@ -277,8 +284,8 @@ def build_server(repo, project: str | None = None, planner=None) -> MCPServer:
 
     @tool(READ)
     async def next_task(project: ProjectArg = None) -> dict:
-        """The next actionable task (dependencies done, not blocked, by priority then plan order) with the
-        reason, or why there is none."""
+        """The task to start next (dependencies done, not blocked; critical path first, then priority, then
+        plan order) with the reason and the next few keys, or why none can start."""
         return await _run(partial(tools.next_task, project))
 
     @tool(PROPOSE)

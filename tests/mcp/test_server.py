@@ -235,3 +235,16 @@ def test_the_http_transport_refuses_addresses_beyond_this_machine(db, address):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "only loopback addresses" in result.stderr
     assert result.stdout == ""
+
+
+async def test_next_task_says_what_taskforge_next_says(db):
+    expected = json.loads(taskforge(db, "next", "sample", "--json").stdout)
+    async with agent(db) as me:
+        suggestion = await me.call("next_task", project="sample")
+        assert {k: suggestion[k] for k in expected} == expected
+        assert suggestion["key"] == "T3" and suggestion["then"] == ["T6"]
+    taskforge(db, "apply", "sample", "-", input=json.dumps({"project_id": "sample", "base_version": 1, "task_patches": [
+        {"op": "update", "task_id": key, "body": {"status": "done"}} for key in ("T1", "T4", "T6")]}))
+    async with agent(db) as me:
+        nothing = await me.call("next_task", project="sample")
+    assert nothing["key"] is None and nothing["reason"]
