@@ -248,3 +248,42 @@ async def test_next_task_says_what_taskforge_next_says(db):
     async with agent(db) as me:
         nothing = await me.call("next_task", project="sample")
     assert nothing["key"] is None and nothing["reason"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_the_http_transport_serves_the_same_tools_on_loopback(db):
+    import asyncio
+    import socket
+
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp_types import Implementation
+
+    port = _free_port()
+    server = subprocess.Popen([TASKFORGE, "mcp", "--db", str(db), "--http", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):  # until it listens (or has died: then its one line says why)
+            assert server.poll() is None, server.stderr.read()
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            await asyncio.sleep(0.1)
+        async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write, *_):
+            async with ClientSession(read, write, client_info=Implementation(name="zed", version="1")) as session:
+                await session.initialize()
+                assert {tool.name for tool in (await session.list_tools()).tools} == TOOLS
+                reply = await session.call_tool("propose_patch", {"project": "sample", "rationale": "Docs",
+                                                                  "patch": ADD_DOCS})
+                assert not reply.is_error
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert [p["author"] for p in queued(db)] == ["zed"]
