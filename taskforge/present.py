@@ -397,9 +397,9 @@ def detail_text(task: Task, rollup: Rollup | None, tree: Tree) -> Text:
 
 
 def project_bar_text(tree: Tree | None, mode: str, plan: Schedule | None = None, pending: int = 0) -> Text:
-    """The TUI's header: name and version of the app, then the project's title, version, status, the
-    remaining work (with `plan`, when any is estimated) and the mode, and a badge when agents' proposals
-    wait for review."""
+    """The TUI's header: name and version of the app, a badge when agents' proposals wait for review (first,
+    so a narrow terminal never cuts it), then the project's title, version, status, the mode and the
+    remaining work (with `plan`, when any is estimated)."""
     from taskforge import __version__
 
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -409,18 +409,18 @@ def project_bar_text(tree: Tree | None, mode: str, plan: Schedule | None = None,
         text.append("no project yet" if mode == "project" else mode, style="italic")
         return text
     project = tree.project
+    if pending > 0:
+        text.append_text(pending_badge(pending))
+        text.append("  ")
     text.append(project.title, style="bold")
     text.append(f"  · version {project.version} · ", style="dim")
     text.append(project.status.value, style=f"bold {PROJECT_STYLES[project.status]}")
     text.append(" · ", style="dim")
-    left = remaining_text(plan) if plan is not None else ""
-    if left:
-        text.append(left, style=ESTIMATE)
-        text.append(" · ", style="dim")
     text.append(mode, style="bold cyan")
-    if pending > 0:
-        text.append("  ")
-        text.append_text(pending_badge(pending))
+    left = remaining_text(plan) if plan is not None else ""
+    if left:  # last: a narrow terminal cuts it before the mode
+        text.append(" · ", style="dim")
+        text.append(left, style=ESTIMATE)
     return text
 
 
@@ -428,12 +428,12 @@ def project_bar_text(tree: Tree | None, mode: str, plan: Schedule | None = None,
 
 
 def remaining_text(plan: Schedule) -> str:
-    """`20d of work left, 14d on the critical path`, or "" when no remaining work is estimated."""
+    """`20d of work left (14d on the critical path)`, or "" when no remaining work is estimated."""
     if not plan.remaining_minutes:
         return ""
     text = f"{duration(plan.remaining_minutes)} of work left"
     if plan.path_minutes and plan.path_minutes != plan.remaining_minutes:
-        text += f", {duration(plan.path_minutes)} on the critical path"
+        text += f" ({duration(plan.path_minutes)} on the critical path)"
     return text
 
 

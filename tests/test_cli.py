@@ -305,7 +305,7 @@ def test_installed_entry_point_round_trip(tmp_path):
     )
     assert run("import", str(EXAMPLE)).returncode == 0
     shown = run("show", "auth-flow")
-    assert shown.returncode == 0 and "T8 ○ Magic-link tokens" in shown.stdout
+    assert shown.returncode == 0 and "T8 ○ ◆ Magic-link tokens" in shown.stdout  # on the critical path
     bad = run("apply", "auth-flow", "-", input="{oops")
     assert bad.returncode == 1
     assert bad.stderr.strip().count("\n") == 0 and "not valid JSON" in bad.stderr

@@ -23,7 +23,7 @@ def loaded_after(code: str, *, cwd: Path | None = None) -> set[str]:
 def test_core_loads_without_orm_ui_or_model_client():
     modules = loaded_after(
         "import taskforge.core.models, taskforge.core.patches, taskforge.core.tree, "
-        "taskforge.core.diff, taskforge.core.history, taskforge.core.text"
+        "taskforge.core.diff, taskforge.core.history, taskforge.core.text, taskforge.core.schedule"
     )
     assert not modules & {"sqlmodel", "sqlalchemy", "textual", "litellm", "alembic", "typer"}
 

@@ -197,7 +197,7 @@ class _Graph:
         self.end = 0
 
     def _edge(self, node: int, nxt: int) -> int:
-        return self.weight[node] if nxt == node + 1 and node % 2 == 0 else 0
+        return self.weight[node] if nxt == node + 1 else 0
 
     def _topological(self) -> list[int]:
         """Kahn's order; the dependency edges into what is left over (a loop) are dropped, then again."""
@@ -228,18 +228,24 @@ class _Graph:
 
     def solve(self) -> None:
         ordered = self._topological()
-        earliest = self.earliest
+        earliest, latest, succ, weight = self.earliest, self.latest, self.succ, self.weight
+        # Only a start's edge to its own finish (node + 1) carries minutes; `weight` is 0 on finishes.
         for node in ordered:
             base = earliest[node]
-            for nxt in self.succ[node]:
-                value = base + self._edge(node, nxt)
+            own = node + 1
+            for nxt in succ[node]:
+                value = base + weight[node] if nxt == own else base
                 if value > earliest[nxt]:
                     earliest[nxt] = value
-        self.end = max(earliest) if earliest else 0
-        latest = self.latest
+        self.end = end = max(earliest) if earliest else 0
         for node in reversed(ordered):
-            targets = self.succ[node]
-            latest[node] = min((latest[nxt] - self._edge(node, nxt) for nxt in targets), default=self.end)
+            own = node + 1
+            bound = end
+            for nxt in succ[node]:
+                value = latest[nxt] - weight[node] if nxt == own else latest[nxt]
+                if value < bound:
+                    bound = value
+            latest[node] = bound
 
     def critical_units(self) -> set[str]:
         """Tasks at the bottom of the tree (work of their own) with no slack; none without estimated work."""
@@ -250,18 +256,41 @@ class _Graph:
             if key in self.work and self.earliest[2 * i] == self.latest[2 * i]
         }
 
+    def _last(self) -> int | None:
+        """The task the critical path ends with: of those that finish last, the first in plan order, or
+        one that waits for it with no work between (a task with no estimate after it still belongs to it)."""
+        end, earliest, work, keys = self.end, self.earliest, self.work, self.keys
+        ends = {i for key, i in self.index.items() if key in work and earliest[2 * i + 1] == end}
+        if not ends:
+            return None
+        current = min(ends)
+        while True:
+            seen = {2 * current + 1}
+            stack = [2 * current + 1]
+            later = None
+            while stack and later is None:
+                node = stack.pop()
+                for nxt in self.succ[node]:
+                    if earliest[nxt] != end or nxt in seen:
+                        continue
+                    if nxt % 2 and nxt // 2 in ends and keys[nxt // 2] in work:
+                        later = nxt // 2
+                        break
+                    seen.add(nxt)
+                    stack.append(nxt)
+            if later is None:
+                return current
+            current = later
+
     def path(self) -> tuple[str, ...]:
-        """The chain behind the end: from the first task (in plan order) that finishes last, backwards."""
+        """The chain behind the end, backwards from the task it ends with."""
         if not self.end:
             return ()
         predecessors: list[list[int]] = [[] for _ in self.succ]
         for node, targets in enumerate(self.succ):
             for nxt in targets:
                 predecessors[nxt].append(node)
-        last = min(
-            (i for key, i in self.index.items() if key in self.work and self.earliest[2 * i + 1] == self.end),
-            default=None,
-        )
+        last = self._last()
         if last is None:
             return ()
         chain: list[str] = []

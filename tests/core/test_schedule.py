@@ -140,3 +140,41 @@ def test_long_dependency_lists_are_counted():
     deps = [f"T{i}" for i in range(1, 6)]
     found = schedule(tree_of(*(t(key, status="done") for key in deps), t("T6", depends_on=deps)))
     assert found.first.reason == "T6: medium priority, unblocked since T1, T2, T3 and 2 more were done"
+
+
+def test_what_lies_inside_a_done_task_is_settled():
+    found = schedule(tree_of(t("T1", status="done", estimate_minutes=DAY), t("T2", "T1", estimate_minutes=DAY), t("T3")))
+    assert keys(found) == ["T3"]
+    assert found.remaining_minutes == 0 and found.path == ()
+
+
+def test_a_task_without_estimate_after_the_path_ends_it():
+    from tests.conftest import sample_tree
+
+    # T1 Design (5h left in T3 Review: the parent's 10h shared by its two sub-tasks), T4 Build → T1 (T5 API).
+    found = schedule(sample_tree())
+    assert found.path == ("T3", "T5")
+    assert found.path_minutes == 300
+    assert found.critical == {"T1", "T3", "T4", "T5"}
+    assert keys(found) == ["T3", "T6"]
+
+
+def test_a_big_generated_plan_is_consistent():
+    import random
+
+    rng = random.Random(7)
+    tasks = []
+    for n in range(1, 400):
+        parent = f"T{rng.randrange(1, n)}" if n > 5 and rng.random() < 0.7 else None
+        deps = [f"T{rng.randrange(1, n)}"] if n > 2 and rng.random() < 0.2 else []
+        tasks.append(t(f"T{n}", parent, estimate_minutes=rng.choice([None, 60, 240, 480]),
+                       status=rng.choice(["todo", "todo", "doing", "done", "blocked"]), depends_on=deps))
+    tree = Tree.build(Project(id="p", title="P"), tasks)  # dependencies both ways across sub-trees: loops
+    found = schedule(tree)
+    assert found.path_minutes <= found.remaining_minutes
+    assert set(found.path) <= found.critical
+    assert len({s.key for s in found.actionable}) == len(found.actionable)
+    for suggestion in found.actionable:
+        task = tree[suggestion.key]
+        assert task.status in ("todo", "doing")
+        assert suggestion.reason.startswith(f"{suggestion.key}: ")

@@ -27,7 +27,8 @@ async def test_first_run_a_goal_becomes_a_project_through_the_review(make_app, r
         tree = repo.load(summary.id)
         assert len(tree) == 5
         shown = root_titles(app)
-        assert [tree[k].title for k in tree.roots] == [label.split(" ", 2)[2].split("  ")[0] for label in shown]
+        titles = [label.split(" ", 2)[2].removeprefix("◆ ").split("  ")[0] for label in shown]  # ◆: critical path
+        assert [tree[k].title for k in tree.roots] == titles
         assert app.main_screen.project_id == summary.id
         assert "draft" in str(app.query_one("#project-bar").render())
 

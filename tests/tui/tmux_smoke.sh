@@ -118,7 +118,7 @@ wait_for "Review proposal — 5 operations for a new project" "[x] #1  + new-jou
 
 step="accept the plan (a)"
 keys a
-wait_for "Tasks (5)" "version 1 · draft" "T1 ○ Design the sign-up and login journeys" "Applied as change #1."
+wait_for "Tasks (5)" "version 1 · draft" "T1 ○ ◆ Design the sign-up and login journeys" "Applied as change #1."
 absent "Review proposal"
 
 step="refine"
@@ -126,7 +126,7 @@ type_text "Add a task for documentation"
 keys Enter
 wait_for "Review proposal — 1 operation" "+ new-1 → T6  Documentation"
 keys a
-wait_for "Tasks (6)" "T6 ○ Documentation" "Applied as change #2." "version 2 · draft"
+wait_for "Tasks (6)" "T6 ○ Documentation" "Applied as change #2." "version 2 · draft" "35d of work left"
 
 step="approve (escape to the tree, then A)"
 keys Escape
@@ -141,7 +141,7 @@ type_text "Break this down"
 keys Enter
 wait_for "Review proposal — 4 operations" "→ T7  Map the sign-up"
 keys a
-wait_for "Tasks (10)" "▼ T1 ○ Design the sign-up" "T7 ○ Map the sign-up" "Applied as change #4." "version 4 · active"
+wait_for "Tasks (10)" "▼ T1 ○ ◆ Design the sign-up" "T7 ○ ◆ Map the sign-up" "Applied as change #4." "version 4 · active"
 
 step="undo (ctrl+z)"
 keys C-z
