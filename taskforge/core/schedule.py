@@ -108,10 +108,10 @@ def schedule(tree: Tree) -> Schedule:
 def _settled(tree: Tree, order: list[str]) -> set[str]:
     """Done tasks and everything inside them (pre-order: a parent is seen before its sub-tasks)."""
     settled: set[str] = set()
-    tasks = tree.tasks
+    tasks, done = tree.tasks, Status.DONE
     for key in order:
         task = tasks[key]
-        if task.status is Status.DONE or (task.parent_key is not None and task.parent_key in settled):
+        if task.status is done or task.parent_key in settled:
             settled.add(key)
     return settled
 
@@ -119,29 +119,29 @@ def _settled(tree: Tree, order: list[str]) -> set[str]:
 def _work(tree: Tree, order: list[str], settled: set[str]) -> dict[str, int]:
     """Remaining minutes of each unsettled task at the bottom of the tree (those with no sub-tasks left)."""
     tasks, children = tree.tasks, tree.children
-    estimated_below: dict[str, bool] = {}
-    for key in reversed(order):  # bottom-up: is anything below `key` estimated?
-        estimated_below[key] = any(
-            tasks[child].estimate_minutes or estimated_below[child] for child in children[key]
-        )
+    estimated_below: set[str] = set()  # parents with an estimate somewhere below them
+    for key in reversed(order):  # bottom-up
+        parent = tasks[key].parent_key
+        if parent is not None and parent not in estimated_below and (tasks[key].estimate_minutes or key in estimated_below):
+            estimated_below.add(parent)
     work: dict[str, int] = {}
     shared: dict[str, float] = {}  # a sub-task's share of an ancestor's estimate, when nothing below that is estimated
     for key in order:  # top-down
         task = tasks[key]
-        share = shared.get(key, 0.0)
         kids = children[key]
-        if kids:
-            if task.estimate_minutes and not estimated_below[key] and not share:
-                share = float(task.estimate_minutes)
-            if share:
-                leaves = _leaf_counts(tree, key)
-                for child in kids:
-                    shared[child] = share * leaves[child] / leaves[key]
-            if key not in settled and all(child in settled for child in kids):
-                work[key] = 0  # every sub-task done: the parent itself is what is left, its work done
+        if not kids:
+            if key not in settled:
+                work[key] = task.estimate_minutes or round(shared.get(key, 0.0))
             continue
-        if key not in settled:
-            work[key] = task.estimate_minutes or round(share)
+        share = shared.get(key, 0.0)
+        if not share and task.estimate_minutes and key not in estimated_below:
+            share = float(task.estimate_minutes)
+        if share:
+            leaves = _leaf_counts(tree, key)
+            for child in kids:
+                shared[child] = share * leaves[child] / leaves[key]
+        if key not in settled and settled.issuperset(kids):
+            work[key] = 0  # every sub-task done: the parent itself is what is left, its work done
     return work
 
 
@@ -218,13 +218,34 @@ class _Graph:
                         queue.append(nxt)
             if len(ordered) == size:
                 return ordered
-            stuck = {node for node in range(size) if incoming[node]}
+            stuck = self._loops({node for node in range(size) if incoming[node]})
             dropped = {edge for edge in self.dependency_edges if edge[0] in stuck and edge[1] in stuck}
             if not dropped:  # cannot happen: the tree's own edges form no loop
                 return ordered + sorted(stuck)
             self.dependency_edges -= dropped
             for source, target in dropped:
                 self.succ[source].remove(target)
+
+    def _loops(self, stuck: set[int]) -> set[int]:
+        """Of the nodes Kahn's order could not reach, those on a loop: the ones only downstream of a loop
+        (which reach no loop themselves) are peeled off, so that their dependencies stay."""
+        preds: dict[int, list[int]] = {node: [] for node in stuck}
+        outgoing = dict.fromkeys(stuck, 0)
+        for node in stuck:
+            for nxt in self.succ[node]:
+                if nxt in stuck:
+                    preds[nxt].append(node)
+                    outgoing[node] += 1
+        sinks = [node for node, count in outgoing.items() if not count]
+        left = set(stuck)
+        while sinks:
+            node = sinks.pop()
+            left.discard(node)
+            for prev in preds[node]:
+                outgoing[prev] -= 1
+                if not outgoing[prev]:
+                    sinks.append(prev)
+        return left
 
     def solve(self) -> None:
         ordered = self._topological()
@@ -325,20 +346,27 @@ def _actionable(
     blocked: list[str] = []  # blocked themselves
     waiting: set[str] = set()
     found: list[tuple[tuple[int, int, int], Suggestion]] = []
-    for key in open_keys:
+    held: set[str] = set()  # inside a blocked task
+    inherited: dict[str, tuple[tuple[str, str], ...]] = {}  # (task, dependency) of the tasks a task lies in
+    for key in open_keys:  # pre-order: a parent before its sub-tasks
         task = tasks[key]
-        if task.status is Status.BLOCKED:
-            blocked.append(key)
+        parent = task.parent_key
+        above = inherited.get(parent, ()) if parent is not None else ()
+        if task.depends_on:
+            above = above + tuple((key, dep) for dep in task.depends_on)
+        inherited[key] = above
+        if parent in held or task.status is Status.BLOCKED:
+            held.add(key)
+            if parent not in held:
+                blocked.append(key)
             continue
-        if any(child not in settled for child in children[key]):
-            continue
-        lineage = [key, *tree.ancestors(key)]
-        if any(tasks[above].status is Status.BLOCKED for above in lineage[1:]):
+        kids = children[key]
+        if kids and not settled.issuperset(kids):
             continue
         deps = [
-            dep for above in lineage for dep in tasks[above].depends_on
-            if dep in tasks and not tree.is_within(dep, above) and not tree.is_within(above, dep)
-        ]
+            dep for owner, dep in above
+            if dep in tasks and not tree.is_within(dep, owner) and not tree.is_within(owner, dep)
+        ] if above else []
         if any(dep not in settled for dep in deps):
             waiting.add(key)
             continue

@@ -178,3 +178,14 @@ def test_a_big_generated_plan_is_consistent():
         task = tree[suggestion.key]
         assert task.status in ("todo", "doing")
         assert suggestion.reason.startswith(f"{suggestion.key}: ")
+
+
+def test_a_loop_drops_only_its_own_dependencies():
+    # T1 and T3 wait for each other through their sub-tasks; T5 after T2 lies downstream and keeps its dependency.
+    found = schedule(tree_of(
+        t("T1", depends_on=["T4"]), t("T2", "T1", estimate_minutes=DAY),
+        t("T3", depends_on=["T2"]), t("T4", "T3", estimate_minutes=DAY),
+        t("T5", estimate_minutes=3 * DAY, depends_on=["T2"]),
+    ))
+    assert found.path[-2:] == ("T2", "T5")
+    assert found.path_minutes == 4 * DAY
