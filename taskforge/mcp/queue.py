@@ -226,21 +226,32 @@ def accept(repo: SqlRepository, review: Review, kept: Iterable[int] | None, *, b
     """Write the kept operations (all by default) of the proposal as reviewed, through the planner's accept path.
 
     The patch applies on the version the reviewer saw: if the project moved since, it is a version conflict
-    and nothing is written."""
+    and nothing is written. The proposal is marked accepted in the patch's own transaction: if someone
+    decided it meanwhile, the patch is not written either (never twice, never without its verdict)."""
     from taskforge.agent.service import AgentService
+    from taskforge.store.proposals import decide
 
     if review.proposal is None:
         if review.state in (ProposalState.ACCEPTED, ProposalState.REJECTED):
             raise BadInput(decided_text(review.queued))
         raise PatchError(review.problems)
-    store = _store(repo)
-    current = store.get(review.queued.id)
-    if current.state is not ProposalState.PENDING:  # decided elsewhere while this review was open
-        raise BadInput(decided_text(current))
-    applied = AgentService(repo).accept(review.proposal, kept)
-    rejected = {op.index for op in applied.record.rejected_ops}
-    store.accepted(current.id, applied.record.seq, [i for i in range(current.operations) if i not in rejected], by)
-    return applied
+    queued = review.queued
+
+    def mark(connection, record) -> None:
+        rejected = {op.index for op in record.rejected_ops}
+        kept_ops = [index for index in range(queued.operations) if index not in rejected]
+        if not decide(connection, queued.id, ProposalState.ACCEPTED, change_seq=record.seq, kept_ops=kept_ops,
+                      decided_by=by):
+            raise AlreadyDecided(queued.id)
+
+    try:
+        return AgentService(repo).accept(review.proposal, kept, alongside=mark)
+    except AlreadyDecided:  # decided elsewhere while this review was open: nothing was written
+        raise BadInput(decided_text(_store(repo).get(queued.id))) from None
+
+
+class AlreadyDecided(Exception):
+    """Raised inside the write transaction to roll the patch back: the proposal was decided meanwhile."""
 
 
 def reject(repo: SqlRepository, proposal_id: int, note: str, *, by: str, project_id: str | None = None) -> QueuedProposal:

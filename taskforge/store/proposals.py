@@ -52,6 +52,19 @@ def _queued(row: Any) -> QueuedProposal:
     )
 
 
+def decide(connection: Connection, proposal_id: int, state: ProposalState, **values: Any) -> bool:
+    """Move a pending proposal to `state` in the caller's transaction; False when it was no longer pending."""
+    row = connection.execute(
+        update(proposal_t)
+        .where(proposal_t.c.id == proposal_id, proposal_t.c.state == ProposalState.PENDING.value)
+        .values(state=state.value, decided_at=utcnow(), **values)
+        .returning(proposal_t.c.project_id)
+    ).first()
+    if row is not None:
+        _announce(connection, row[0])
+    return row is not None
+
+
 class ProposalStore:
     """The proposals and grants of the database `repo` is open on."""
 
@@ -93,24 +106,10 @@ class ProposalStore:
                 query = query.where(proposal_t.c.state.in_([state.value for state in states]))
             return [_queued(row) for row in connection.execute(query)]
 
-    def accepted(self, proposal_id: int, change_seq: int, kept_ops: list[int], by: str) -> bool:
-        """Record that the proposal became change `change_seq`; False when someone decided it first."""
-        return self._decide(proposal_id, ProposalState.ACCEPTED, change_seq=change_seq, kept_ops=kept_ops, decided_by=by)
-
     def rejected(self, proposal_id: int, note: str, by: str) -> bool:
-        return self._decide(proposal_id, ProposalState.REJECTED, note=note, decided_by=by)
-
-    def _decide(self, proposal_id: int, state: ProposalState, **values: Any) -> bool:
+        """Record the rejection; False when someone decided it first."""
         with self.repo._write() as (connection, _):
-            row = connection.execute(
-                update(proposal_t)
-                .where(proposal_t.c.id == proposal_id, proposal_t.c.state == ProposalState.PENDING.value)
-                .values(state=state.value, decided_at=utcnow(), **values)
-                .returning(proposal_t.c.project_id)
-            ).first()
-            if row is not None:
-                _announce(connection, row[0])
-        return row is not None
+            return decide(connection, proposal_id, ProposalState.REJECTED, note=note, decided_by=by)
 
     # -- grants -----------------------------------------------------------------------------------
 
