@@ -22,10 +22,12 @@ TASKFORGE = str(Path(sys.executable).with_name("taskforge"))  # the installed en
 async def agent(db: Path | str, *args: str, name: str = "claude-code"):
     """A client session with `taskforge mcp --db DB ARGS…` that introduces itself as `name`."""
     params = StdioServerParameters(command=TASKFORGE, args=["mcp", "--db", str(db), *args], env=dict(os.environ))
-    async with stdio_client(params) as (read, write):
-        async with ClientSession(read, write, client_info=Implementation(name=name, version="1.0")) as session:
-            await session.initialize()
-            yield Agent(session)
+    async with (
+        stdio_client(params) as (read, write),
+        ClientSession(read, write, client_info=Implementation(name=name, version="1.0")) as session,
+    ):
+        await session.initialize()
+        yield Agent(session)
 
 
 class Agent:

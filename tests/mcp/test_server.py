@@ -276,13 +276,14 @@ async def test_the_http_transport_serves_the_same_tools_on_loopback(db):
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
             await asyncio.sleep(0.1)
-        async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write, *_):
-            async with ClientSession(read, write, client_info=Implementation(name="zed", version="1")) as session:
-                await session.initialize()
-                assert {tool.name for tool in (await session.list_tools()).tools} == TOOLS
-                reply = await session.call_tool("propose_patch", {"project": "sample", "rationale": "Docs",
-                                                                  "patch": ADD_DOCS})
-                assert not reply.is_error
+        async with (
+            streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write, *_),
+            ClientSession(read, write, client_info=Implementation(name="zed", version="1")) as session,
+        ):
+            await session.initialize()
+            assert {tool.name for tool in (await session.list_tools()).tools} == TOOLS
+            reply = await session.call_tool("propose_patch", {"project": "sample", "rationale": "Docs", "patch": ADD_DOCS})
+            assert not reply.is_error
     finally:
         server.terminate()
         server.wait(10)
