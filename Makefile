@@ -26,7 +26,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,postgres,sync,web]'
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres,sync,web,mcp]'
 	touch $(STAMP)
 
 clean:

@@ -27,6 +27,7 @@ SCRIPTS = [
     "bench_postgres.py",
     "bench_live_refresh.py",
     "bench_prompt_size.py",
+    "bench_mcp_tools.py",
     "bench_tui_keypress.py",
     "bench_schedule.py",
     "bench_memory.py",

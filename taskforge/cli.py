@@ -673,6 +673,145 @@ def db_copy_command(
             f"{copied.records} changes, {copied.messages} messages."
         )
 
+# -- agents over MCP and the review queue ----------------------------------------------------------------
+
+
+@app.command("mcp")
+@handle_errors
+def mcp_command(
+    db: DbOption = None,
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Serve only this project (the agent's default).")
+    ] = None,
+    http: Annotated[
+        str | None,
+        typer.Option("--http", metavar="HOST:PORT", help="Streamable HTTP on a loopback address instead of stdio."),
+    ] = None,
+) -> None:
+    """Serve the plan to coding agents over MCP: they read it and propose changes you review."""
+    try:
+        from taskforge.mcp.server import bind_address, serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] != "mcp":
+            raise
+        fail("the MCP server needs the mcp extra: pip install 'taskforge[mcp]'")
+    address = bind_address(http) if http is not None else None
+    serve(db or _state.db, project, address)
+
+
+@app.command("proposals")
+@handle_errors
+def proposals_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")], db: DbOption = None, as_json: JsonOption = False
+) -> None:
+    """The review queue: what agents proposed, oldest first, and what became of it."""
+    from taskforge.mcp import queue
+
+    with open_repo(db, create=False) as repo:
+        version, found = queue.listing(repo, project)
+    if as_json:
+        return out_json([queue.summary(proposal, version) for proposal in found])
+    if not found:
+        return echo(f"No proposals for '{project}'.")
+    from rich.text import Text
+
+    from taskforge.present import proposal_line
+
+    out(Text("\n").join(proposal_line(proposal, version) for proposal in found))
+
+
+@app.command("review")
+@handle_errors
+def review_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")],
+    proposal_id: Annotated[int, typer.Argument(metavar="ID", help="The proposal's number (see `taskforge proposals`).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply it without asking.")] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject it: nothing is written.")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="Why it was rejected (the agent reads it).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Review an agent's proposal: show its diff and apply it when you say so, or reject it."""
+    from taskforge.config import current_user
+    from taskforge.core.patches import PatchError
+    from taskforge.core.proposals import ProposalState
+    from taskforge.mcp import queue
+
+    if yes and reject:
+        fail("--yes and --reject contradict each other", 2)
+    if note is not None and not reject:
+        fail("--note goes with --reject", 2)
+    with open_repo(db, create=False) as repo:
+        if reject:
+            queue.reject(repo, proposal_id, note or "", by=current_user(), project_id=project)
+            _state.committed = f"Rejected proposal #{proposal_id}"
+            return echo(f"Rejected proposal #{proposal_id} of '{project}': nothing was written.")
+        review = queue.open_review(repo, proposal_id, project)
+        if review.state in (ProposalState.ACCEPTED, ProposalState.REJECTED):
+            raise BadInput(queue.decided_text(review.queued))
+        if review.proposal is None:
+            fail(
+                f"proposal #{proposal_id} no longer applies to '{project}' (version {review.version}): "
+                f"{PatchError(review.problems).summary()}; reject it with --reject", 1,
+            )
+        proposal = review.proposal
+        if review.state is ProposalState.STALE:
+            note_line = f"proposal #{proposal_id} was made on version {review.queued.base_version}; re-based on version {review.version}"
+            say(note_line)
+        _show_proposal(proposal)
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        if not (yes or (interactive and typer.confirm("Apply?", default=False))):
+            return echo("Nothing applied; the proposal stays in the queue." + ("" if interactive else " Run again with --yes to apply."))
+        try:
+            applied = queue.accept(repo, review, None, by=current_user())
+        except PatchError as exc:
+            if exc.conflict:
+                fail(f"{exc.summary()}; nothing was written: run `taskforge review {project} {proposal_id}` again", 3)
+            raise
+    _state.committed = applied_summary(applied)
+    echo(applied_summary(applied))
+
+
+agents_app = typer.Typer(
+    name="agents", help="What agents (over MCP) may do in a project without review.", no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(agents_app)
+
+
+class Permission(StrEnum):
+    progress = "progress"
+
+
+@agents_app.command("allow")
+@handle_errors
+def agents_allow_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")],
+    permission: Annotated[Permission, typer.Argument(help="progress: agents' progress reports apply at once.")],
+    db: DbOption = None,
+) -> None:
+    """Let agents do this without review (each change is still audited and can be undone)."""
+    from taskforge.config import current_user
+    from taskforge.mcp import queue
+
+    with open_repo(db, create=False) as repo:
+        changed = queue.allow(repo, project, permission.value, current_user())
+    echo(f"Agents' {permission.value} reports {'now apply' if changed else 'already applied'} at once in '{project}'.")
+
+
+@agents_app.command("deny")
+@handle_errors
+def agents_deny_command(
+    project: Annotated[str, typer.Argument(help="The project's id.")],
+    permission: Annotated[Permission, typer.Argument(help="progress: agents' progress reports wait for review.")],
+    db: DbOption = None,
+) -> None:
+    """Send this back to the review queue."""
+    from taskforge.mcp import queue
+
+    with open_repo(db, create=False) as repo:
+        changed = queue.deny(repo, project, permission.value)
+    echo(f"Agents' {permission.value} reports {'now wait' if changed else 'already waited'} for review in '{project}'.")
+
 
 remote_app = typer.Typer(
     name="remote", help="Trackers a project syncs with (GitLab, Linear).", no_args_is_help=True,
@@ -945,12 +1084,15 @@ def serve_command(
 
 
 def main() -> None:
-    if any(arg in app_commands() for arg in sys.argv[1:]):
+    if any(arg in app_commands() - LONG_RUNNING for arg in sys.argv[1:]):
         # A command is a short-lived process: reference counting frees what it drops, and the cyclic
         # collector would only rescan, again and again, the thousands of task objects it builds (a
         # fifth of an import's time). The TUI, a long-lived process, keeps it.
         gc.disable()
     app()
+
+
+LONG_RUNNING = {"mcp", "serve"}  # servers keep the cyclic collector: they live as long as the TUI does
 
 
 def app_commands() -> set[str]:

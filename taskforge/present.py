@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from taskforge.core.diff import DiffEntry
     from taskforge.core.history import PatchRecord
     from taskforge.core.models import Task
+    from taskforge.core.proposals import QueuedProposal
     from taskforge.core.schedule import Schedule, Suggestion
     from taskforge.core.tree import Rollup, Tree
     from taskforge.store.interface import ProjectSummary
@@ -395,9 +396,10 @@ def detail_text(task: Task, rollup: Rollup | None, tree: Tree) -> Text:
 # -- projects ---------------------------------------------------------------------------------------
 
 
-def project_bar_text(tree: Tree | None, mode: str, plan: Schedule | None = None) -> Text:
-    """The TUI's header: name and version of the app, then the project's title, version, status, the mode
-    and the remaining work (with `plan`, when any is estimated)."""
+def project_bar_text(tree: Tree | None, mode: str, plan: Schedule | None = None, pending: int = 0) -> Text:
+    """The TUI's header: name and version of the app, a badge when agents' proposals wait for review (first,
+    so a narrow terminal never cuts it), then the project's title, version, status, the mode and the
+    remaining work (with `plan`, when any is estimated)."""
     from taskforge import __version__
 
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -407,6 +409,9 @@ def project_bar_text(tree: Tree | None, mode: str, plan: Schedule | None = None)
         text.append("no project yet" if mode == "project" else mode, style="italic")
         return text
     project = tree.project
+    if pending > 0:
+        text.append_text(pending_badge(pending))
+        text.append("  ")
     text.append(project.title, style="bold")
     text.append(f"  · version {project.version} · ", style="dim")
     text.append(project.status.value, style=f"bold {PROJECT_STYLES[project.status]}")
@@ -593,3 +598,40 @@ def push_summary(report) -> str:
     if report.failure:
         return f"Push to {report.service} stopped: {report.failure}" + (f" ({', '.join(counts)} before it)" if counts else "")
     return f"Pushed to {report.service}: " + (", ".join(counts) if counts else "nothing to push, it is up to date") + "."
+
+
+# -- the review queue -------------------------------------------------------------------------------
+
+PROPOSAL_STYLES = {"pending": "bold yellow", "stale": "magenta", "accepted": "green", "rejected": "dim"}
+
+
+def proposal_line(proposal: QueuedProposal, version: int, format_time: TimeFormat = local_time) -> Text:
+    """`#3  pending   claude-code  v4  +3 −1 ~2  2026-11-30 17:40  Split the login work`: `proposals`' line."""
+    state = proposal.state_at(version).value
+    counts = proposal.patch.counts()
+    line = Text()
+    line.append(f"#{proposal.id}".rjust(4), style="bold")
+    line.append("  ")
+    line.append(state.ljust(9), style=PROPOSAL_STYLES[state])
+    line.append(shorten(proposal.author, AUTHOR_WIDTH).ljust(AUTHOR_WIDTH), style="bold")
+    line.append(f"  v{proposal.base_version}  ", style="dim")
+    line.append_text(Text.assemble(
+        (f"+{counts['create']}", DIFF_STYLES["create"]), " ",
+        (f"−{counts['delete']}", DIFF_STYLES["delete"]), " ",
+        (f"~{counts['update']}", DIFF_STYLES["update"]),
+    ))
+    line.append(f"  {format_time(proposal.created_at)}  ", style="dim")
+    line.append(shorten(proposal.rationale, 80))
+    if proposal.change_seq is not None:
+        line.append(f"  → change #{proposal.change_seq}", style="green")
+    if proposal.note:
+        line.append("  note: ", style="dim")
+        line.append(shorten(proposal.note, 60), style="dim")
+    return line
+
+
+def pending_badge(count: int) -> Text:
+    """` 2 proposals ` in reverse yellow: the TUI's sign that agents' proposals wait for review (none: empty)."""
+    if count <= 0:
+        return Text()
+    return Text(f" {plural(count, 'proposal')} ", style="bold black on yellow")

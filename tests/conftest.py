@@ -130,7 +130,7 @@ def pg_url(pg_server) -> str:
     return pg_server.create_database()
 
 
-_TABLES = ("alembic_version", "project", "task", "patch_record", "message")
+_TABLES = ("alembic_version", "project", "task", "patch_record", "message", "proposal", "sync_link", "app_user")
 
 
 @dataclass(frozen=True)

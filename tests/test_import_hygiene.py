@@ -114,3 +114,11 @@ def test_read_commands_on_postgresql_load_no_orm(pg_example, tmp_path, args):
     modules = cli_modules([*args, "--db", pg_example], tmp_path)
     assert "psycopg" in modules
     assert not modules & {"sqlalchemy", "sqlmodel", "alembic", "textual", "litellm"}
+
+
+def test_the_review_queue_loads_no_mcp_library_and_the_server_no_ui():
+    """The TUI and the CLI use the queue without the MCP SDK; the server never loads Textual or litellm."""
+    queue = loaded_after("import taskforge.mcp.queue, taskforge.core.proposals, taskforge.store.proposals")
+    assert not queue & {"mcp", "textual", "litellm"}
+    server = loaded_after("import taskforge.mcp.server")
+    assert "mcp" in server and not server & {"textual", "litellm"}

@@ -67,8 +67,8 @@ def task_line(tree: Tree, key: str, indent: int = 0) -> tuple[str, int]:
     return " ".join(parts), hidden
 
 
-def outline(tree: Tree, budget: int, top: str | None = None) -> str:
-    """The tree under `top` as an indented list, as deep as `budget` characters allow."""
+def outline(tree: Tree, budget: int, top: str | None = None, max_depth: int = MAX_DEPTH) -> str:
+    """The tree under `top` as an indented list, as deep as `budget` characters (and `max_depth`) allow."""
     base = tree.depth(top) if top is not None else 0
     level_sizes: dict[int, int] = {}
     lines: dict[str, tuple[str, int]] = {}
@@ -80,7 +80,7 @@ def outline(tree: Tree, budget: int, top: str | None = None) -> str:
         lines[key] = (line, hidden)
         level_sizes[relative] = level_sizes.get(relative, 0) + len(line) + 1
     depth, used = 0, 0
-    while depth + 1 in level_sizes and used + level_sizes[depth + 1] <= budget:
+    while depth + 1 in level_sizes and depth < max_depth and used + level_sizes[depth + 1] <= budget:
         depth += 1
         used += level_sizes[depth]
     if depth == 0:  # not even the first level fits: show what does, and say how much is left out

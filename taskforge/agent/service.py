@@ -34,6 +34,7 @@ from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree
 
 if TYPE_CHECKING:
+    from taskforge.store.interface import Alongside
     from taskforge.store.repository import Applied, Repository
 
 CONVERSATION_LIMIT = 12
@@ -56,6 +57,7 @@ class Proposal:
     entries: list[DiffEntry] = field(default_factory=list)
     tree: Tree | None = None  # the project the patch was made against
     new_project: Project | None = None  # accepting creates this project
+    author: str | None = None  # who proposed it when not the user (an agent over MCP); the user by default
 
     @property
     def has_patch(self) -> bool:
@@ -66,7 +68,7 @@ class Proposal:
 
         return Provenance(
             message=self.message, planner=self.planner, model=self.model, usage=self.usage.to_dict(),
-            author=current_user(),
+            author=self.author or current_user(),
         )
 
     def provenance_line(self) -> str:
@@ -187,11 +189,16 @@ class AgentService:
             self.remember(proposal)
         return proposal
 
-    def accept(self, proposal: Proposal, kept: Iterable[int] | None = None, *, with_exchange: bool = False) -> Applied:
+    def accept(
+        self, proposal: Proposal, kept: Iterable[int] | None = None, *, with_exchange: bool = False,
+        alongside: Alongside | None = None,
+    ) -> Applied:
         """Write the kept operations (all by default) in one transaction; raises PatchError on conflict.
 
         `with_exchange`: the proposal was made with `remember=False`, so the user's message and the
         planner's answer are written now, with the note, once the patch is in (a refused patch keeps none).
+        `alongside` writes more in the patch's own transaction (see `Repository.apply_patch`; a proposal
+        for an existing project only).
         """
         if proposal.patch is None:
             raise BadInput("there is nothing to apply: the planner proposed no change")
@@ -209,7 +216,8 @@ class AgentService:
             )
         else:
             applied = self.repo.apply_patch(
-                patch, mode=proposal.mode, focus=proposal.focus, provenance=provenance, rejected=rejected
+                patch, mode=proposal.mode, focus=proposal.focus, provenance=provenance, rejected=rejected,
+                alongside=alongside,
             )
             project_id = proposal.project_id
             if with_exchange:

@@ -6,9 +6,9 @@ can open a lean SQLite reader without loading the ORM.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from taskforge.core.chat import ChatMessage
 from taskforge.core.models import Mode, Project, ProjectStatus
@@ -29,6 +29,10 @@ class ProjectSummary:
     tasks: int
     done: int
     updated_at: str
+
+
+# More writes for the same transaction as a patch: (the database connection, the record just written).
+Alongside = Callable[[Any, "PatchRecord"], None]
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class Repository(Reader, Protocol):
     ) -> Applied: ...
     def apply_patch(
         self, patch: ProjectPatch, *, mode: Mode, focus: str | None = None,
-        provenance: Provenance | None = None, rejected: Sequence[RejectedOp] = (),
+        provenance: Provenance | None = None, rejected: Sequence[RejectedOp] = (), alongside: Alongside | None = None,
     ) -> Applied: ...
     def free_project_id(self, wanted: str) -> str: ...
     def undo(self, project_id: str, expected_version: int | None = None, *, author: str | None = None) -> Applied: ...

@@ -53,7 +53,7 @@ from taskforge.core.patches import (
 )
 from taskforge.core.tree import Tree
 from taskforge.store import database, rows
-from taskforge.store.interface import Applied, ChatMessage, ProjectSummary, Reader, Repository
+from taskforge.store.interface import Alongside, Applied, ChatMessage, ProjectSummary, Reader, Repository
 from taskforge.store.schema import MAX_KEY_NUMBER, stamp
 from taskforge.store.tables import (
     MessageRow,
@@ -297,9 +297,16 @@ class SqlRepository:
         focus: str | None = None,
         provenance: Provenance | None = None,
         rejected: Sequence[RejectedOp] = (),
+        alongside: Alongside | None = None,
     ) -> Applied:
+        """Apply `patch` in one transaction; `alongside(connection, record)` runs in that same transaction once
+        the record is written (the review queue marks its proposal accepted there): if it raises, nothing is
+        written at all."""
         with self._write() as (connection, written):
-            return self._apply(connection, written, patch, mode, focus, provenance or Provenance(), rejected)
+            applied = self._apply(connection, written, patch, mode, focus, provenance or Provenance(), rejected)
+            if alongside is not None:
+                alongside(connection, applied.record)
+            return applied
 
     def undo(self, project_id: str, expected_version: int | None = None, *, author: str | None = None) -> Applied:
         return self._step_history(project_id, RecordKind.UNDO, expected_version, author)

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 from taskforge.core.errors import StoreError
 
 # Revisions this taskforge knows, oldest first; the last is the one it writes.
-REVISIONS = ("0001", "0002", "0003", "0004")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
 
 # Keys are `T<number>` in a 16-character column: the largest number a key can carry, on every database.

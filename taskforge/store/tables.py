@@ -147,3 +147,40 @@ class UserRow(SQLModel, table=True):
     token_hash: str
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+
+
+class ProposalRow(SQLModel, table=True):
+    """A patch an agent proposed (over MCP), waiting in the review queue until a person decides."""
+
+    __tablename__ = "proposal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE", index=True)
+    state: str = "pending"  # pending, accepted, rejected (stale is computed: see taskforge.mcp.queue)
+    author: str  # the MCP client's name, from its initialize request
+    rationale: str = ""
+    message: str = ""  # the request a planner answered (propose_message); empty for a patch the agent wrote
+    mode: str = "project"
+    focus: str | None = None
+    planner: str = "mcp"
+    model: str | None = None
+    usage: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    patch: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    base_version: int
+    note: str | None = None  # the reviewer's note on a rejection
+    change_seq: int | None = None  # the change an accepted proposal became
+    kept_ops: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    decided_by: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = None
+
+
+class AgentGrantRow(SQLModel, table=True):
+    """What agents may do in a project without review (`taskforge agents allow PROJECT progress`)."""
+
+    __tablename__ = "agent_grant"
+
+    project_id: str = Field(foreign_key="project.id", ondelete="CASCADE", primary_key=True)
+    permission: str = Field(primary_key=True)
+    granted_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow)

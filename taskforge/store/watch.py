@@ -18,8 +18,9 @@ everything. `connected` says whether it can see changes right now (for a notice)
 PostgreSQL: a dedicated autocommit psycopg connection doing `LISTEN taskforge_changes`; each committed write
 sends `<project_id> <version>` on that channel (the repository's NOTIFY, delivered at commit). SQLite: its
 own connection polls `PRAGMA data_version` (which moves when another connection commits) about once a
-second and, when it moves, reads `SELECT id, version FROM project` and reports the projects whose version
-differs from what it saw before. Changes made by this very process through another connection are
+second and, when it moves, reads `SELECT id, version FROM project` (and each project's review queue) and
+reports the projects whose version or queue differs from what it saw before. A proposal queued or decided
+reports the project at the version it already has (PostgreSQL: the queue sends the same NOTIFY). Changes made by this very process through another connection are
 reported too; a caller that already shows that version simply ignores them.
 
 Imports neither textual nor SQLAlchemy; psycopg only for PostgreSQL.
@@ -174,7 +175,7 @@ class SqliteWatcher(_Reconnecting):
         self.path = path
         self.poll_interval = poll_interval
         self._data_version: int | None = None
-        self._versions: dict[str, int] = {}
+        self._versions: dict[str, tuple] = {}
         if not self._open():
             self._missed = True
 
@@ -195,13 +196,24 @@ class SqliteWatcher(_Reconnecting):
         return True
 
     @staticmethod
-    def _read_versions(connection: sqlite3.Connection) -> dict[str, int]:
+    def _read_versions(connection: sqlite3.Connection) -> dict[str, tuple]:
+        """Each project's version and the state of its review queue: a proposal queued or decided is a change too."""
         try:
-            return dict(connection.execute("SELECT id, version FROM project").fetchall())
+            versions = {pid: (version,) for pid, version in connection.execute("SELECT id, version FROM project")}
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):  # created but not yet given its schema
                 return {}
             raise
+        try:
+            queues = connection.execute(
+                "SELECT project_id, count(*), max(id) FROM proposal WHERE state = 'pending' GROUP BY project_id"
+            ).fetchall()
+        except sqlite3.OperationalError:  # a database from before the review queue
+            queues = []
+        for pid, count, newest in queues:
+            if pid in versions:
+                versions[pid] += (count, newest)
+        return versions
 
     def _poll(self) -> list[Change] | None:
         """The changes since the last poll, or None when the database cannot be read."""
@@ -221,7 +233,7 @@ class SqliteWatcher(_Reconnecting):
             self._drop()
             return None
         self._data_version = data_version
-        changed = [(pid, version) for pid, version in versions.items() if self._versions.get(pid) != version]
+        changed = [(pid, state[0]) for pid, state in versions.items() if self._versions.get(pid) != state]
         self._versions = versions
         return changed
 

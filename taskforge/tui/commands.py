@@ -16,6 +16,7 @@ COMMANDS = [
     ("Undo", "Undo the last change", "undo"),
     ("Redo", "Redo the last undone change", "redo"),
     ("History", "Every change, with its diff", "history"),
+    ("Review proposals", "Review what agents proposed, one at a time", "review_proposals"),
     ("Expand all", "Expand every task in the tree", "expand_all"),
     ("Collapse all", "Collapse every task in the tree", "collapse_all"),
     ("Project mode", "Leave task mode", "project_mode"),

@@ -153,6 +153,9 @@ class DiffReview(ModalScreen[ReviewOutcome]):
         title = Text(f"Review proposal — {_plural(self.total, 'operation')}", style="bold")
         if proposal.new_project is not None:
             title.append(" for a new project", style="bold")
+        if proposal.author is not None:  # an agent's name, as it gave it: data, appended as text
+            title.append("  ·  from ", style="dim")
+            title.append(proposal.author, style="bold")
         title.append(f"  ·  {proposal.planner} planner", style="dim")
         if proposal.model:
             title.append(f" ({proposal.model})", style="dim")

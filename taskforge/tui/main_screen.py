@@ -33,6 +33,9 @@ from taskforge.tui.messages import (
     PlanningFailed,
     ProjectChanged,
     ProjectLoaded,
+    ProposalOpened,
+    ProposalsCounted,
+    ProposalsDone,
     Proposed,
     PullProposed,
     Pushed,
@@ -74,6 +77,7 @@ class MainScreen(Screen[None]):
     | w | What next: move the cursor to the task to do next, and say why. |
     | escape | Leave task mode; from the chat input, back to the tree; while planning, cancel. |
     | ctrl+e | Export the project to a file. |
+    | R | Review agents' proposals, one at a time (when some wait). |
 
     The tree's own keys (`d n r s x`, moving, expanding) are on `TaskTree`; undo, redo, quit and the
     palette are the app's.
@@ -87,6 +91,7 @@ class MainScreen(Screen[None]):
         Binding("w", "what_next", "What next", id="app.what_next"),
         Binding("escape", "back", "Back", id="app.back"),
         Binding("ctrl+e", "export", "Export", show=False, id="app.export"),
+        Binding("R", "review_proposals", "Proposals", id="app.review_proposals"),
     ]
 
     busy: reactive[bool] = reactive(False, bindings=True)
@@ -97,6 +102,8 @@ class MainScreen(Screen[None]):
     """Task mode on this task; None in project mode."""
     project_tree: reactive[Tree | None] = reactive(None, bindings=True, always_update=True)
     """The project on screen (None before the store opens, or for a new project not written yet)."""
+    pending: reactive[int] = reactive(0, bindings=True)
+    """Agents' proposals waiting for review in the project on screen (the bar's badge)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -108,6 +115,8 @@ class MainScreen(Screen[None]):
         self._spinner: Timer | None = None
         self._announced: dict[str, int] = {}  # the newest version changes elsewhere were seen at, per project
         self.remote_names: list[str] = []  # the project's sync remotes, for the palette
+        self._mode_text = "project"
+        self._proposals_shown = 0  # proposals shown since the user asked to review them
         self._plan: Schedule | None = None  # the critical path and what next, for `_planned`
         self._planned: Tree | None = None  # the tree `_plan` was worked out for
         self._planning: Tree | None = None  # the tree a schedule worker is working on
@@ -177,6 +186,10 @@ class MainScreen(Screen[None]):
         if tree is not None and self.repo is not None:
             self._load_remotes(tree.project.id)
         self._refresh_chrome()
+        if tree is not None:
+            self.count_proposals(tree.project.id)
+        else:
+            self.pending = 0
 
     def _refresh_chrome(self) -> None:
         """The bar, the pane titles, the placeholder and the detail: everything that follows the mode."""
@@ -191,7 +204,8 @@ class MainScreen(Screen[None]):
             self.chat.input.placeholder = (
                 "Describe a goal…" if tree is None else "Refine the plan (e.g. “Add a task for documentation”)"
             )
-        self.query_one(ProjectBar).show(tree, mode, self._plan_of(tree))
+        self._mode_text = mode
+        self.query_one(ProjectBar).show(tree, mode, self._plan_of(tree), self.pending)
         self.task_tree.border_title = f"Tasks ({len(tree)})" if tree is not None else "Tasks"
         self._show_detail()
         self._reschedule(tree)
@@ -310,6 +324,8 @@ class MainScreen(Screen[None]):
         if shown is None:
             return
         everything = any(project_id == "*" for project_id, _ in changes)
+        if everything or any(project_id == shown.project.id for project_id, _ in changes):
+            self.count_proposals(shown.project.id)  # an agent's proposal changes no version, only the queue
         if everything or self._announced.get(shown.project.id, -1) > shown.project.version:
             self._catch_up_if_idle()
 
@@ -354,6 +370,104 @@ class MainScreen(Screen[None]):
         review = self.app.screen
         if isinstance(review, DiffReview):
             review.overtaken(tree.project.id, tree.project.version)
+
+    # -- agents' proposals (the review queue) -------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="proposals-count", exit_on_error=False)
+    def count_proposals(self, project_id: str) -> None:
+        from taskforge.mcp.queue import pending_count
+
+        assert self.repo is not None
+        try:
+            count = pending_count(self.repo, project_id)  # type: ignore[arg-type]
+        except TaskforgeError:
+            return  # gone or unreachable: the badge keeps what it showed
+        self.post_message(ProposalsCounted(project_id, count))
+
+    def on_proposals_counted(self, message: ProposalsCounted) -> None:
+        if message.project_id == self.project_id:
+            self.pending = message.count
+
+    def watch_pending(self, pending: int) -> None:
+        tree = self.project_tree
+        self.query_one(ProjectBar).show(tree, self._mode_text, self._plan_of(tree), pending)
+
+    def action_review_proposals(self) -> None:
+        assert self.project_id is not None
+        self._proposals_shown = 0
+        self._review_next(self.project_id, 0)
+
+    @work(thread=True, exclusive=True, group="proposals", exit_on_error=False)
+    def _review_next(self, project_id: str, after: int, reject: tuple[int, str] | None = None) -> None:
+        """Reject the proposal just reviewed when asked, then open the next one waiting after `after`."""
+        from taskforge.config import current_user
+        from taskforge.mcp import queue
+
+        assert self.repo is not None
+        repo = self.repo
+        try:
+            if reject is not None:
+                queue.reject(repo, reject[0], reject[1], by=current_user(), project_id=project_id)  # type: ignore[arg-type]
+            _, waiting = queue.listing(repo, project_id, waiting=True)  # type: ignore[arg-type]
+            self.post_message(ProposalsCounted(project_id, len(waiting)))
+            following = next((proposal for proposal in waiting if proposal.id > after), None)
+            if following is None:
+                self.post_message(ProposalsDone())
+            else:
+                self.post_message(ProposalOpened(queue.open_review(repo, following.id, project_id)))  # type: ignore[arg-type]
+        except TaskforgeError as error:
+            self.post_message(ActionRefused(str(error)))
+
+    def on_proposal_opened(self, message: ProposalOpened) -> None:
+        from taskforge.config import current_user
+        from taskforge.core.patches import PatchError
+        from taskforge.mcp import queue
+        from taskforge.tui.dialogs import Confirm
+        from taskforge.tui.diff_review import DiffReview
+
+        review = message.review
+        queued = review.queued
+        self._proposals_shown += 1
+        if review.proposal is None:  # stale, and no longer applies to the current tree
+            why = PatchError(review.problems).summary()
+            question = Text()
+            question.append(f"Proposal #{queued.id} from ", style="bold")
+            question.append(queued.author)
+            question.append(" no longer applies: ", style="bold")
+            question.append(why)
+            question.append("\nReject it?", style="bold")
+
+            def answered(yes: bool | None) -> None:
+                reject = (queued.id, f"no longer applies: {why}") if yes else None
+                self._review_next(queued.project_id, queued.id, reject)
+
+            self.app.push_screen(Confirm(question), answered)
+            return
+        assert self.tf_app.writes is not None and self.repo is not None
+        repo = self.repo
+
+        def accept(kept: set[int] | None):
+            return queue.accept(repo, review, kept, by=current_user())  # type: ignore[arg-type]
+
+        review_screen = DiffReview(review.proposal, accept, self.tf_app.writes)
+        self.app.push_screen(review_screen, lambda outcome: self._queue_reviewed(review, outcome))
+
+    def _queue_reviewed(self, review, outcome) -> None:
+        from taskforge.agent.service import accepted_note
+        from taskforge.tui.diff_review import Accepted, Revise
+
+        queued = review.queued
+        if isinstance(outcome, Accepted):
+            self.show_applied(outcome.applied)
+            self.chat.add("note", f"Proposal #{queued.id} from {queued.author}: {accepted_note(review.proposal, outcome.applied)}")
+            self._review_next(queued.project_id, queued.id)
+            return
+        note = outcome.message if isinstance(outcome, Revise) else ""  # what to change: the agent reads it
+        self.chat.add("note", f"Rejected proposal #{queued.id} from {queued.author}.")
+        self._review_next(queued.project_id, queued.id, (queued.id, note))
+
+    def on_proposals_done(self, message: ProposalsDone) -> None:
+        self.notify("No more proposals waiting." if self._proposals_shown else "No proposals wait for review.")
 
     # -- planning ----------------------------------------------------------------------------------
 
@@ -848,4 +962,6 @@ class MainScreen(Screen[None]):
             return ready
         if action in ("expand_all", "collapse_all"):
             return has_project
+        if action == "review_proposals":
+            return has_project and self.pending > 0
         return True

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the domain models load in the workers, after the first pain
     from taskforge.core.history import PatchRecord
     from taskforge.core.schedule import Schedule
     from taskforge.core.tree import Tree
+    from taskforge.mcp.queue import Review
     from taskforge.store.interface import Applied, Repository
     from taskforge.tui.writes import WriteJob
 
@@ -162,3 +163,23 @@ class SyncProgress(Message):
     """A line while a sync works: "waiting 12 s for GitLab's rate limit"."""
 
     text: str
+
+
+@dataclass
+class ProposalsCounted(Message):
+    """How many agents' proposals wait for review in a project (the project bar's badge)."""
+
+    project_id: str
+    count: int
+
+
+@dataclass
+class ProposalOpened(Message):
+    """The next queued proposal, re-based on the current tree (or the problems that keep it from applying)."""
+
+    review: Review
+
+
+@dataclass
+class ProposalsDone(Message):
+    """No more proposals wait in the project's queue."""

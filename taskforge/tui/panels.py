@@ -29,8 +29,8 @@ class ProjectBar(Static):
     }
     """
 
-    def show(self, tree: Tree | None, mode: str, plan: Schedule | None = None) -> None:
-        self.update(project_bar_text(tree, mode, plan))
+    def show(self, tree: Tree | None, mode: str, plan: Schedule | None = None, pending: int = 0) -> None:
+        self.update(project_bar_text(tree, mode, plan, pending))
 
 
 class TaskDetail(Static):
