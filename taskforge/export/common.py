@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from hashlib import sha1
 
 from taskforge.core.text import clean_block, clean_line
 from taskforge.core.tree import Tree
@@ -13,8 +14,17 @@ from taskforge.core.tree import Tree
 TASKFORGE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://taskforge.invalid/task")
 
 
+_NAMESPACE_BYTES = TASKFORGE_NAMESPACE.bytes
+
+
 def stable_uuid(project_id: str, key: str) -> str:
-    return str(uuid.uuid5(TASKFORGE_NAMESPACE, f"{project_id}/{key}"))
+    """`str(uuid.uuid5(TASKFORGE_NAMESPACE, f"{project_id}/{key}"))`, made from the SHA-1 digest directly:
+    a 10k-task export makes 10k of them, and the UUID object costs three times the hash."""
+    digest = bytearray(sha1(_NAMESPACE_BYTES + f"{project_id}/{key}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def tops(tree: Tree, root: str | None) -> list[str]:
