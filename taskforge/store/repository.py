@@ -353,7 +353,7 @@ class SqlRepository:
                 _bump(connection, patch.project_id, base)
             tree, ids = _load(connection, patch.project_id)
             tree.project.version = base  # as the patch found it: the bump above is this patch's own
-            result = replay(patch, tree, mode, focus, limits)
+            result = replay(patch, tree, mode, focus, limits, steps=False)
             if result.problems:
                 raise PatchError(result.problems)
             after = result.tree.project
