@@ -165,13 +165,13 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
         if status not in _KNOWN_STATUSES:
             raise BadInput(f"{where}: unknown status “{quote(status)}” (expected one of {', '.join(sorted(_KNOWN_STATUSES))})")
         uuid = _text(data, "uuid", where)
-        named = _named(where, data)
         if not uuid:  # `task import` makes one
             data = {**data, "uuid": f"(no uuid) {where}"}
-            _say(notes, f"{named}: has no uuid; gave it one, as `task import` does")
+            _say(notes, f"{_named(where, data)}: has no uuid; gave it one, as `task import` does")
         elif uuid in first_seen or uuid in left_out:  # `task import` updates the task it already has: the later wins
             earlier = kept[first_seen[uuid]][0] if uuid in first_seen else "a deleted task"
-            _say(notes, f"{named}: its uuid {clean_line(uuid)[:40]} repeats {earlier}; the later one wins, as in `task import`")
+            _say(notes, f"{_named(where, data)}: its uuid {clean_line(uuid)[:40]} repeats {earlier}; "
+                        "the later one wins, as in `task import`")
             if uuid in first_seen:
                 kept[first_seen.pop(uuid)] = ("", {})
             left_out.discard(uuid)
