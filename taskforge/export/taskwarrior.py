@@ -36,7 +36,7 @@ from taskforge.core import jsontext
 from taskforge.core.errors import BadInput
 from taskforge.core.kinds import KEY_PATTERN, Priority, Status
 from taskforge.core.text import clean_block, clean_line, quote
-from taskforge.export.common import dependencies, in_scope, outline, stable_uuid, utc_now
+from taskforge.export.common import dependencies, in_scope, outline, stable_uuids, utc_now
 
 # Writing loads no pydantic (the lean export path renders plain records); the reading half imports
 # what builds a patch (`export.building`, pydantic models) inside the functions that build one.
@@ -63,11 +63,12 @@ def render(tree: Tree, root: str | None = None, *, now: datetime | None = None) 
     project_id = tree.project.id
     tasks = tree.tasks
     uuids: dict[str, str] = {}  # key -> uuid: a dependency's is its task's, made once
+    make_uuid = stable_uuids(project_id)
 
     def uuid_of(key: str) -> str:
         found = uuids.get(key)
         if found is None:
-            found = uuids[key] = stable_uuid(project_id, key)
+            found = uuids[key] = make_uuid(key)
         return found
 
     path: list[str] = [project_id]  # the project, then the keys above the current task

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from taskforge.core.tree import Tree
 from taskforge.export import lean, taskwarrior
-from taskforge.export.common import TASKFORGE_NAMESPACE, stable_uuid
+from taskforge.export.common import TASKFORGE_NAMESPACE, stable_uuid, stable_uuids
 from taskforge.export.files import export_text
 from taskforge.store import rows
 from taskforge.store.reader import SqliteReader
@@ -84,7 +84,7 @@ def test_stable_uuid_is_uuid5(project_id, key):
         with pytest.raises(UnicodeEncodeError):
             stable_uuid(project_id, key)
         return
-    assert stable_uuid(project_id, key) == expected
+    assert stable_uuid(project_id, key) == expected == stable_uuids(project_id)(key)
 
 
 @given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)),
