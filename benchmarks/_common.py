@@ -142,24 +142,33 @@ def reported_row(figure: str, ours: float, baseline: float, kind: str = "report"
 # -- data and tools ----------------------------------------------------------------------------------
 
 
-def dataset(size: int) -> Path:
-    """The generated taskforge/1 document with `size` tasks (made by generate.py on first use)."""
-    path = DATA / f"tasks-{size}.json"
+def dataset_path(size: int, *, plain: bool = False) -> Path:
+    return DATA / f"tasks-{size}{'-plain' if plain else ''}.json"
+
+
+def database_path(size: int, *, plain: bool = False) -> Path:
+    return DATA / f"tasks-{size}{'-plain' if plain else ''}.db"
+
+
+def dataset(size: int, *, plain: bool = False) -> Path:
+    """The generated taskforge/1 document with `size` tasks (made by generate.py on first use); `plain`:
+    the data set with titles and descriptions only."""
+    path = dataset_path(size, plain=plain)
     if not path.exists():
         subprocess.run([sys.executable, str(HERE / "generate.py"), str(size)], check=True)
     return path
 
 
-def database(size: int) -> Path:
-    """A taskforge database holding the `size`-task data set as project `bench-<size>`."""
-    path = DATA / f"tasks-{size}.db"
+def database(size: int, *, plain: bool = False) -> Path:
+    """A taskforge database holding the `size`-task data set as project `project_id(size, plain=plain)`."""
+    path = database_path(size, plain=plain)
     if not path.exists():
         subprocess.run([sys.executable, str(HERE / "generate.py"), str(size)], check=True)
     return path
 
 
-def project_id(size: int) -> str:
-    return f"bench-{size}"
+def project_id(size: int, *, plain: bool = False) -> str:
+    return f"bench-{size}{'-plain' if plain else ''}"
 
 
 def npm_tool(package: str, binary: str) -> Path:
@@ -193,8 +202,8 @@ def system_tool(name: str, package: str) -> str:
     return found
 
 
-def load_document(size: int) -> dict:
-    return json.loads(dataset(size).read_text(encoding="utf-8"))
+def load_document(size: int, *, plain: bool = False) -> dict:
+    return json.loads(dataset(size, plain=plain).read_text(encoding="utf-8"))
 
 
 def walk(tasks: list[dict], parent: dict | None = None, depth: int = 1):

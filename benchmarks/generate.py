@@ -7,6 +7,11 @@ Each size becomes `benchmarks/.data/tasks-<n>.json` (a taskforge/1 document) and
 `benchmarks/.data/tasks-<n>.db` (that document imported as project `bench-<n>`). The folder is
 git-ignored: data sets are never committed.
 
+A second, plain data set of 10k tasks (`tasks-10000-plain.json`/`.db`, project `bench-10000-plain`) has
+the same tree and titles, with titles and descriptions only: no dependencies, tags, criteria, estimates,
+statuses or priorities. Taskwarrior's export cost grows with dependencies (it computes urgency), so the
+export figures are given on both.
+
 The trees look like real plans: a handful to a score of root goals, depth at most 5 with most tasks
 at depth 3–5, titles built from verbs and work items of a software product, a realistic mix of
 statuses and priorities, estimates mostly on leaves, time spent on started work, some descriptions,
@@ -23,11 +28,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DATA, project_id, taskforge_command  # noqa: E402
+from _common import DATA, database_path, dataset_path, project_id, taskforge_command  # noqa: E402
 
 from taskforge.core.limits import MAX_DEPTH  # noqa: E402
 
 SIZES = (200, 1_000, 10_000, 50_000)
+PLAIN_SIZES = (10_000,)
 SEED = 2024
 
 AREAS = [
@@ -124,6 +130,32 @@ def generate(size: int, seed: int = SEED) -> dict:
     }
 
 
+def plain(document: dict) -> dict:
+    """The same tree with titles and descriptions only (every other field at its default)."""
+
+    def strip(tasks: list[dict]) -> list[dict]:
+        return [
+            {"key": task["key"], "title": task["title"], "description": task["description"], "status": "todo",
+             "priority": "medium", "estimate_minutes": None, "actual_minutes": None, "acceptance_criteria": [],
+             "depends_on": [], "tags": [], "children": strip(task["children"])}
+            for task in tasks
+        ]
+
+    size = sum(1 for _ in _walk(document["tasks"]))
+    return {
+        **document,
+        "project": {**document["project"], "id": project_id(size, plain=True),
+                    "title": f"Plain benchmark plan with {size:,} tasks (titles and descriptions only)"},
+        "tasks": strip(document["tasks"]),
+    }
+
+
+def _walk(tasks: list[dict]):
+    for task in tasks:
+        yield task
+        yield from _walk(task["children"])
+
+
 def _renumber(tops: list[dict]) -> None:
     """Keys in display (pre-)order, T1…Tn, as a project built top-down would have them."""
     order: list[dict] = []
@@ -140,12 +172,13 @@ def _renumber(tops: list[dict]) -> None:
         node["depends_on"] = [new[d] for d in node["depends_on"]]
 
 
-def write(size: int, force: bool = False) -> None:
+def write(size: int, force: bool = False, *, plain_set: bool = False) -> None:
     DATA.mkdir(parents=True, exist_ok=True)
-    document = DATA / f"tasks-{size}.json"
-    db = DATA / f"tasks-{size}.db"
+    document = dataset_path(size, plain=plain_set)
+    db = database_path(size, plain=plain_set)
     if force or not document.exists():
-        document.write_text(json.dumps(generate(size), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        data = plain(generate(size)) if plain_set else generate(size)
+        document.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         db.unlink(missing_ok=True)
     if not db.exists():
         print(f"importing {size:,} tasks into {db} …", file=sys.stderr, flush=True)
@@ -164,6 +197,8 @@ def main() -> None:
     args = parser.parse_args()
     for size in args.sizes:
         write(size, args.force)
+        if size in PLAIN_SIZES:
+            write(size, args.force, plain_set=True)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,12 @@ def main() -> None:
         from taskforge.tui import run
 
         sys.exit(run(db))
+    if sys.argv[1:2] == ["export"]:  # the common export skips the parser, pydantic and the ORM too
+        from taskforge.export.lean import run
+
+        code = run(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
     from taskforge.cli import main as cli_main
 
     cli_main()

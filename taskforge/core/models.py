@@ -3,46 +3,21 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from taskforge.core.limits import MAX_DEPTH as MAX_DEPTH  # re-exported: defined in core.limits
+# Re-exported: defined without pydantic in core.kinds and core.limits, imported from here by most code.
+from taskforge.core.kinds import KEY_PATTERN as KEY_PATTERN
+from taskforge.core.kinds import Mode as Mode
+from taskforge.core.kinds import Priority as Priority
+from taskforge.core.kinds import ProjectStatus as ProjectStatus
+from taskforge.core.kinds import Status as Status
+from taskforge.core.kinds import key_number as key_number
+from taskforge.core.limits import MAX_DEPTH as MAX_DEPTH
 
 M = TypeVar("M", bound=BaseModel)
-KEY_PATTERN = re.compile(r"T[1-9][0-9]{0,8}")  # up to MAX_KEY_NUMBER (core.limits): nine digits
 SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
-
-
-class Status(StrEnum):
-    TODO = "todo"
-    DOING = "doing"
-    BLOCKED = "blocked"
-    DONE = "done"
-
-
-class Priority(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-
-class ProjectStatus(StrEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-
-
-class Mode(StrEnum):
-    """Why a patch is applied; decides which invariants beyond the structural ones apply."""
-
-    PROJECT = "project"  # high-level planning: at most 6 new root tasks
-    TASK = "task"  # decomposition: every operation stays inside the focused subtree
-    EDIT = "edit"  # a direct edit by the user
-    IMPORT = "import"  # a whole tree brought in from a file
-    UNDO = "undo"
-    REDO = "redo"
 
 
 class Task(BaseModel):
@@ -73,11 +48,6 @@ class Project(BaseModel):
     version: int = 0
     # The number the next new key gets: keys are never reused, so this only grows.
     next_key: int = 1
-
-
-def key_number(key: str) -> int | None:
-    """The number in a canonical key (`T12` → 12), or None for anything else (temporary ids)."""
-    return int(key[1:]) if KEY_PATTERN.fullmatch(key) else None
 
 
 def slugify(text: str, fallback: str = "project") -> str:

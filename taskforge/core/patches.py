@@ -371,8 +371,12 @@ def replay(
     mode: Mode = Mode.PROJECT,
     focus: str | None = None,
     limits: Limits = Limits(),
+    *,
+    steps: bool = True,
 ) -> Result:
-    return _Replay(patch, tree, Mode(mode), focus, limits).run()
+    """Replay `patch` on a copy of `tree`. `steps=False` leaves `Result.steps` empty: the repository,
+    which shows no diff, does not pay for a before/after record of every operation."""
+    return _Replay(patch, tree, Mode(mode), focus, limits, steps).run()
 
 
 def validate(
@@ -406,8 +410,11 @@ def invert(patch: ProjectPatch, tree_before: Tree) -> ProjectPatch:
 
 
 class _Replay:
-    def __init__(self, patch: ProjectPatch, tree: Tree, mode: Mode, focus: str | None, limits: Limits):
+    def __init__(
+        self, patch: ProjectPatch, tree: Tree, mode: Mode, focus: str | None, limits: Limits, keep_steps: bool = True
+    ):
         self.patch = patch
+        self.keep_steps = keep_steps
         self.original = tree
         self.tree = tree.copy()
         self.mode = mode
@@ -420,6 +427,7 @@ class _Replay:
         self.resolved_ops: list[TaskPatch] = []
         self.inverse_groups: list[list[TaskPatch]] = []
         self.steps: list[Step] = []
+        self.dependency_ops: list[tuple[int, str]] = []  # (op index, key) of each op leaving a task with dependencies
         self.touched_dependencies = False
         self.new_roots: dict[str, int] = {}  # created root key -> op index
         self._depended_on: dict[str, set[str]] | None = None  # key -> keys that depend on it
@@ -608,8 +616,9 @@ class _Replay:
             )
             return False
 
-        key = temp if tree.is_retired(temp) else f"T{tree.project.next_key}"
-        if key != temp and tree.project.next_key > MAX_KEY_NUMBER:
+        fresh = not tree.is_retired(temp)  # a retired key comes back as itself; any other id takes the next key
+        key = f"T{tree.project.next_key}" if fresh else temp
+        if fresh and tree.project.next_key > MAX_KEY_NUMBER:
             self.problem(
                 ProblemCode.KEYS_USED_UP, f"the project has used every task key (up to T{MAX_KEY_NUMBER})", index, task_patch
             )
@@ -622,33 +631,40 @@ class _Replay:
             depends_on = resolved
             self.touched_dependencies = True
 
-        values = {name: given[name] for name in _TASK_FIELDS if name in given}
-        values = {name: (_CLEARS_TO.get(name) if value is None else value) for name, value in values.items()}
+        values = {}
+        for name in _TASK_FIELDS:
+            if name in given:
+                value = given[name]
+                values[name] = _CLEARS_TO.get(name) if value is None else value
         values["depends_on"] = depends_on
         task = _new_task(key, parent, values)
         siblings = tree.children[parent]
         position = given.get("position")
         position = len(siblings) if position is None else min(position, len(siblings))
 
-        if key == f"T{tree.project.next_key}":
+        if fresh:
             tree.project.next_key += 1
         tree.insert(task, position)
-        self.note_dependencies(key, [], depends_on)
+        if depends_on:
+            self.note_dependencies(key, [], depends_on)
+            self.dependency_ops.append((index, key))
         if temp != key:
             self.key_map[temp] = key
         if parent is None:
             self.new_roots[key] = index
 
-        body = {name: getattr(task, name) for name in _TASK_FIELDS if name in given or name == "title"}
-        body["depends_on"] = depends_on
-        if not depends_on:
-            del body["depends_on"]
-        body.update(parent_task_id=parent, position=position)
-        self.resolved_ops.append(_op(Op.CREATE, key, _body(body)))
+        # The resolved create: every field the patch gave (as the new task holds it), dependencies when
+        # there are any, and where the task went.
+        body = task.__dict__
+        named = [name for name in values if name != "depends_on" or depends_on]
+        self.resolved_ops.append(_op(Op.CREATE, key, _body({
+            **{name: body[name] for name in named}, "parent_task_id": parent, "position": position,
+        })))
         self.inverse_groups.append([_op(Op.DELETE, key)])
-        self.steps.append(
-            Step(index, Op.CREATE, temp, key, None, task, parent_after=parent, position_after=position)
-        )
+        if self.keep_steps:
+            self.steps.append(
+                Step(index, Op.CREATE, temp, key, None, task, parent_after=parent, position_after=position)
+            )
         return True
 
     def update(self, index: int, task_patch: TaskPatch) -> None:
@@ -730,13 +746,16 @@ class _Replay:
                 self.new_roots[key] = index
         self.resolved_ops.append(_op(Op.UPDATE, key, _body(body)))
         self.inverse_groups.append([_op(Op.UPDATE, key, _body(inverse_body))])
-        self.steps.append(
-            Step(
-                index, Op.UPDATE, task_patch.task_id, key, before, after,
-                parent_before, parent, position_before, position_after,
-                fields=tuple(sorted(given)),
+        if after.depends_on:
+            self.dependency_ops.append((index, key))
+        if self.keep_steps:
+            self.steps.append(
+                Step(
+                    index, Op.UPDATE, task_patch.task_id, key, before, after,
+                    parent_before, parent, position_before, position_after,
+                    fields=tuple(sorted(given)),
+                )
             )
-        )
 
     def delete(self, index: int, task_patch: TaskPatch) -> None:
         tree = self.tree
@@ -792,10 +811,11 @@ class _Replay:
 
         self.resolved_ops.append(TaskPatch(op=Op.DELETE, task_id=key, cascade=len(removed) > 1))
         self.inverse_groups.append(restore + restore_dependencies)
-        self.steps.append(
-            Step(index, Op.DELETE, task_patch.task_id, key, before, None,
-                 parent_before=parent, position_before=position, removed=removed)
-        )
+        if self.keep_steps:
+            self.steps.append(
+                Step(index, Op.DELETE, task_patch.task_id, key, before, None,
+                     parent_before=parent, position_before=position, removed=removed)
+            )
 
     # -- whole-patch invariants ----------------------------------------------------------------------
 
@@ -820,9 +840,9 @@ class _Replay:
                 )
 
     def _last_dependency_op(self, keys: set[str]) -> int | None:
-        for step in reversed(self.steps):
-            if step.key in keys and step.after is not None and step.after.depends_on:
-                return step.index
+        for index, key in reversed(self.dependency_ops):
+            if key in keys:
+                return index
         return None
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from taskforge.core.kinds import Status, key_number
 from taskforge.core.limits import MINUTES_PER_DAY
-from taskforge.core.models import Project, Status, Task, key_number
+
+if TYPE_CHECKING:  # a tree is read without pydantic too: see core/plain.py
+    from taskforge.core.models import Project, Task
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,17 +28,23 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taskforge.core import jsontext
 from taskforge.core.errors import BadInput
-from taskforge.core.models import KEY_PATTERN, Priority, Project, Status
-from taskforge.core.patches import ProjectPatch
+from taskforge.core.kinds import KEY_PATTERN, Priority, Status
 from taskforge.core.text import clean_block, clean_line, quote
-from taskforge.core.tree import Tree
-from taskforge.export.building import Head, Record, build, kept_fields, split_title
-from taskforge.export.common import dependencies, in_scope, outline, stable_uuid, utc_now
+from taskforge.export.common import dependencies, in_scope, outline, stable_uuids, utc_now
+
+# Writing loads no pydantic (the lean export path renders plain records); the reading half imports
+# what builds a patch (`export.building`, pydantic models) inside the functions that build one.
+if TYPE_CHECKING:
+    from taskforge.core.models import Project
+    from taskforge.core.patches import ProjectPatch
+    from taskforge.core.tree import Tree
+    from taskforge.export.building import Record
 
 STAMP = "%Y%m%dT%H%M%SZ"
 ACCEPTANCE = "Acceptance: "
@@ -51,40 +57,52 @@ LETTER_PRIORITIES = {"H": Priority.HIGH, "M": Priority.MEDIUM, "L": Priority.LOW
 def render(tree: Tree, root: str | None = None, *, now: datetime | None = None) -> str:
     now = now or utc_now()
     keys = list(outline(tree, root))
-    first_entry = now - timedelta(seconds=len(keys))
+    stamp = _stamps(now - timedelta(seconds=len(keys)))
+    end = now.strftime(STAMP)
     scope = in_scope(tree, root)
     project_id = tree.project.id
+    tasks = tree.tasks
+    uuids: dict[str, str] = {}  # key -> uuid: a dependency's is its task's, made once
+    make_uuid = stable_uuids(project_id)
+
+    def uuid_of(key: str) -> str:
+        found = uuids.get(key)
+        if found is None:
+            found = uuids[key] = make_uuid(key)
+        return found
+
     path: list[str] = [project_id]  # the project, then the keys above the current task
-    lines = []
+    records = []
     for number, (key, depth) in enumerate(keys):
-        task = tree[key]
+        task = tasks[key]
         del path[depth:]
-        entry = (first_entry + timedelta(seconds=number)).strftime(STAMP)
+        entry = stamp(number)
+        status = task.status
         record: dict[str, Any] = {
-            "uuid": stable_uuid(project_id, key),
+            "uuid": uuid_of(key),
             "description": clean_line(task.title),
-            "status": "completed" if task.status is Status.DONE else "pending",
+            "status": "completed" if status is Status.DONE else "pending",
             "entry": entry,
             "project": ".".join(path),
             "priority": PRIORITY_LETTERS[task.priority],
         }
-        if task.status is Status.DONE:
-            record["end"] = now.strftime(STAMP)
-        if task.status is Status.DOING:
+        if status is Status.DONE:
+            record["end"] = end
+        elif status is Status.DOING:
             record["start"] = entry
         if task.tags:
             record["tags"] = [clean_line(tag) for tag in task.tags]
-        depends = dependencies(tree, key, scope)
-        if depends:
-            record["depends"] = [stable_uuid(project_id, dep) for dep in depends]
-        notes = ([clean_block(task.description)] if task.description else []) + [
-            ACCEPTANCE + clean_line(criterion) for criterion in task.acceptance_criteria
-        ]
+        if task.depends_on:
+            depends = dependencies(tree, key, scope)
+            if depends:
+                record["depends"] = [uuid_of(dep) for dep in depends]
+        notes = [clean_block(task.description)] if task.description else []
+        if task.acceptance_criteria:
+            notes += [ACCEPTANCE + clean_line(criterion) for criterion in task.acceptance_criteria]
         if notes:
             # Taskwarrior keys annotations by their time: each of a task's needs its own second.
             record["annotations"] = [
-                {"entry": (first_entry + timedelta(seconds=number + n)).strftime(STAMP), "description": note}
-                for n, note in enumerate(notes)
+                {"entry": stamp(number + n), "description": note} for n, note in enumerate(notes)
             ]
         record["taskforge_key"] = key
         if task.estimate_minutes is not None:
@@ -93,11 +111,42 @@ def render(tree: Tree, root: str | None = None, *, now: datetime | None = None) 
             record["taskforge_spent"] = str(task.actual_minutes)
         if task.priority is Priority.CRITICAL:
             record["taskforge_priority"] = Priority.CRITICAL.value
-        if task.status is Status.BLOCKED:
+        if status is Status.BLOCKED:
             record["taskforge_status"] = Status.BLOCKED.value
-        lines.append(json.dumps(record, ensure_ascii=False))
+        records.append(record)
         path.append(key)
-    return "[\n" + ",\n".join(lines) + ("\n" if lines else "") + "]\n"
+    return _lines(records)
+
+
+def _lines(records: list[dict[str, Any]]) -> str:
+    """`[`, then each record as `json.dumps(record, ensure_ascii=False)` on a line of its own, then `]`.
+
+    One call encodes them all (10k calls into the encoder cost more than the encoding); each record
+    then goes on its own line. `}, {"uuid": ` is where one record ends and the next begins: every
+    record starts with its uuid, the annotations inside one start with their entry, and a quote inside
+    a string is always escaped (`\\"`), so the sequence is found nowhere else.
+    """
+    if not records:
+        return "[\n]\n"
+    text = json.dumps(records, ensure_ascii=False)
+    return "[\n" + text[1:-1].replace('}, {"uuid": ', '},\n{"uuid": ') + "\n]\n"
+
+
+def _stamps(first: datetime) -> Callable[[int], str]:
+    """`stamp(n)`: the moment `n` seconds after `first`, in STAMP's format. Each minute is formatted once
+    (strftime for each of 20,000 moments costs more than the rest of a task's record)."""
+    origin = first.replace(second=0)
+    offset = first.second
+    minutes: dict[int, str] = {}
+
+    def stamp(n: int) -> str:
+        minute, second = divmod(offset + n, 60)
+        prefix = minutes.get(minute)
+        if prefix is None:
+            prefix = minutes[minute] = (origin + timedelta(minutes=minute)).strftime("%Y%m%dT%H%M")
+        return f"{prefix}{second:02d}Z"
+
+    return stamp
 
 
 # -- reading ------------------------------------------------------------------------------------------
@@ -106,6 +155,8 @@ _KNOWN_STATUSES = {"pending", "waiting", "completed", "deleted", "recurring"}
 
 
 def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPatch]:
+    from taskforge.export.building import Head, Record, build, split_title
+
     entries = _entries(text)
     kept: list[tuple[str, dict[str, Any]]] = []
     left_out: set[str] = set()
@@ -115,13 +166,13 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
         if status not in _KNOWN_STATUSES:
             raise BadInput(f"{where}: unknown status “{quote(status)}” (expected one of {', '.join(sorted(_KNOWN_STATUSES))})")
         uuid = _text(data, "uuid", where)
-        named = _named(where, data)
         if not uuid:  # `task import` makes one
             data = {**data, "uuid": f"(no uuid) {where}"}
-            _say(notes, f"{named}: has no uuid; gave it one, as `task import` does")
+            _say(notes, f"{_named(where, data)}: has no uuid; gave it one, as `task import` does")
         elif uuid in first_seen or uuid in left_out:  # `task import` updates the task it already has: the later wins
             earlier = kept[first_seen[uuid]][0] if uuid in first_seen else "a deleted task"
-            _say(notes, f"{named}: its uuid {clean_line(uuid)[:40]} repeats {earlier}; the later one wins, as in `task import`")
+            _say(notes, f"{_named(where, data)}: its uuid {clean_line(uuid)[:40]} repeats {earlier}; "
+                        "the later one wins, as in `task import`")
             if uuid in first_seen:
                 kept[first_seen.pop(uuid)] = ("", {})
             left_out.discard(uuid)
@@ -190,6 +241,8 @@ def _say(notes: list[str] | None, note: str) -> None:
 
 def _named(where: str, data: dict[str, Any]) -> str:
     """How a note names a task: its place in the file and the start of its description."""
+    from taskforge.export.building import split_title
+
     description = data.get("description")
     title = split_title(description)[0] if isinstance(description, str) else ""
     return f'{where} ("{title[:40]}")' if title else where
@@ -265,6 +318,8 @@ def _minutes(data: dict[str, Any], name: str, where: str) -> int | None:
 
 
 def _record(where: str, data: dict[str, Any], left_out: set[str], notes: list[str] | None) -> Record:
+    from taskforge.export.building import Record, kept_fields, split_title
+
     title, overflow = split_title(_text(data, "description", where))
     if not title:
         raise BadInput(f"{where}: no description")

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from taskforge.core.chat import ChatMessage
-from taskforge.core.models import Mode, Project, ProjectStatus
+from taskforge.core.kinds import Mode, ProjectStatus
 
 if TYPE_CHECKING:  # the patch models cost `show` 15 ms to build, and it needs none of them
     from taskforge.core.history import PatchRecord, Provenance, RejectedOp
+    from taskforge.core.models import Project
     from taskforge.core.patches import ProjectPatch
     from taskforge.core.tree import Tree
     from taskforge.store.watch import ChangeWatcher

@@ -123,9 +123,10 @@ class SqliteReader:
             lambda connection: rows.summaries(connection.execute(_COUNTS_SQL), connection.execute(_SUMMARIES_SQL))
         )
 
-    def load(self, project_id: str) -> Tree:
+    def load(self, project_id: str, *, plain: bool = False) -> Tree:
+        """The project's tree; `plain`: of the read-only stand-ins of `core.plain` (no pydantic loaded)."""
         with gc_paused():
-            return self._read(lambda connection: rows.load_tree(connection.execute, project_id)[0])
+            return self._read(lambda connection: rows.load_tree(connection.execute, project_id, plain=plain)[0])
 
     def history(self, project_id: str) -> list[PatchRecord]:
         def work(connection: sqlite3.Connection) -> list[PatchRecord]:

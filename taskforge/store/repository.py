@@ -360,7 +360,7 @@ class SqlRepository:
                 _bump(connection, patch.project_id, base)
             tree, ids = _load(connection, patch.project_id)
             tree.project.version = base  # as the patch found it: the bump above is this patch's own
-            result = replay(patch, tree, mode, focus, limits)
+            result = replay(patch, tree, mode, focus, limits, steps=False)
             if result.problems:
                 raise PatchError(result.problems)
             after = result.tree.project
@@ -521,22 +521,31 @@ def _records(connection: Connection, project_id: str) -> list[PatchRecord]:
     return [rows.record(row) for row in connection.execute(query)]
 
 
-def _positions(tree: Tree) -> dict[str, int]:
-    return {key: index for keys in tree.children.values() for index, key in enumerate(keys)}
-
-
 def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str], dict[str, int]]:
-    """(created keys in pre-order, changed keys, removed keys deepest first, every task's new position)."""
-    old_positions, new_positions = _positions(before), _positions(after)
-    created = [key for key in after.walk() if key not in before.tasks]
+    """(created keys in pre-order, changed keys, removed keys deepest first, the new position of each created
+    and changed task).
+
+    Only the sibling lists that differ are indexed (a patch touches a few of a project's thousands): a task
+    in any other list kept its position."""
+    old_children, new_children = before.children, after.children
+    old_positions: dict[str, int] = {}
+    positions: dict[str, int] = {}
+    for parent, keys in new_children.items():
+        if old_children.get(parent) != keys:
+            positions.update((key, index) for index, key in enumerate(keys))
+            old_positions.update((key, index) for index, key in enumerate(old_children.get(parent, ())))
     old = before.tasks
+    created = [key for key in after.walk() if key not in old]
     changed = [
         key for key, task in after.tasks.items()
-        if key in old and (task is not old[key] and task != old[key] or new_positions[key] != old_positions[key])
+        if key in old and (task is not old[key] and task != old[key] or positions.get(key, -1) != old_positions.get(key, -1))
     ]
+    for key in changed:
+        if key not in positions:  # its fields changed, not its place
+            positions[key] = after.position(key)
     removed = [key for key in old if key not in after.tasks]
     removed.sort(key=before.depth, reverse=True)  # children before parents: the parent_id key holds
-    return created, changed, removed, new_positions
+    return created, changed, removed, positions
 
 
 def _write_tree_changes(connection: Connection, before: Tree, result: Result, ids: dict[str, int]) -> None:

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from taskforge.core.chat import ChatMessage
 from taskforge.core.errors import UnknownProject
-from taskforge.core.models import Priority, Project, ProjectStatus, Status, Task, trusted
+from taskforge.core.kinds import Priority, ProjectStatus, Status
 from taskforge.core.tree import Tree
 from taskforge.store.interface import ProjectSummary
 from taskforge.store.schema import parse_stamp
 
 if TYPE_CHECKING:
     from taskforge.core.history import PatchRecord
+    from taskforge.core.models import Project
 
 # The columns read, by table, in the order the conversions below take them; tests check them
 # against the SQLModel tables.
@@ -71,12 +72,21 @@ def seconds(value: str | datetime) -> str:
     return moment(value).isoformat(timespec="seconds")
 
 
-def project(row: Sequence[Any]) -> Project:
-    """A `PROJECT_COLUMNS` row."""
+def project(row: Sequence[Any], *, plain: bool = False) -> Project:
+    """A `PROJECT_COLUMNS` row (`plain`: as a `core.plain.PlainProject`)."""
     row_id, title, summary, status, version, next_key, _ = row
-    return Project(
-        id=row_id, title=title, summary=summary, status=ProjectStatus(status), version=version, next_key=next_key
-    )
+    values = {
+        "id": row_id, "title": title, "summary": summary, "status": ProjectStatus(status), "version": version,
+        "next_key": next_key,
+    }
+    if plain:
+        from taskforge.core.plain import PlainProject
+        from taskforge.core.plain import plain as make
+
+        return make(PlainProject, values)
+    from taskforge.core.models import Project  # pydantic: loaded only by the readers that need models
+
+    return Project(**values)
 
 
 _STATUSES = {status.value: status for status in Status}
@@ -84,11 +94,18 @@ _PRIORITIES = {priority.value: priority for priority in Priority}
 
 
 def tree(
-    project_row: Sequence[Any], task_rows: Sequence[Sequence[Any]], lists: Callable[[Any], list] = _json_list
+    project_row: Sequence[Any], task_rows: Sequence[Sequence[Any]], lists: Callable[[Any], list] = _json_list,
+    *, plain: bool = False,
 ) -> tuple[Tree, dict[str, int]]:
     """The project's tree from its `PROJECT_COLUMNS` row and its `TASK_COLUMNS` rows (parents' rows in
     any order), and each task's row id by key. `lists` reads a JSON list column: `_json_list` for text
-    (the default), `list` for what SQLAlchemy already decoded."""
+    (the default), `list` for what SQLAlchemy already decoded. `plain`: tasks and project as the
+    read-only stand-ins of `core.plain`, without loading pydantic."""
+    if plain:
+        from taskforge.core.plain import PlainTask as Task
+        from taskforge.core.plain import plain as trusted
+    else:
+        from taskforge.core.models import Task, trusted
     key_of = {row[0]: row[1] for row in task_rows}
     statuses, priorities = _STATUSES, _PRIORITIES
     # Rows this taskforge wrote from validated tasks: rebuilt without validating them again.
@@ -109,21 +126,22 @@ def tree(
         for (_, key, parent_id, title, description, status, priority, estimate, actual, criteria, depends_on, tags)
         in task_rows
     ]
-    return Tree.build(project(project_row), tasks), {row[1]: row[0] for row in task_rows}
+    return Tree.build(project(project_row, plain=plain), tasks), {row[1]: row[0] for row in task_rows}
 
 
 def load_tree(
-    execute: Callable[..., Any], project_id: str, *, postgres: bool = False
+    execute: Callable[..., Any], project_id: str, *, postgres: bool = False, plain: bool = False
 ) -> tuple[Tree, dict[str, int]]:
     """The project and all its tasks, and each task's row id by key: one query for the project and one
     for every task, whatever the size. `execute(sql, params)` runs driver-level SQL on the caller's
     connection: the stdlib one in SqliteReader, psycopg's in PostgresReader, SQLAlchemy's
-    `exec_driver_sql` in SqlRepository; `postgres` picks the PostgreSQL spelling of the queries."""
+    `exec_driver_sql` in SqlRepository; `postgres` picks the PostgreSQL spelling of the queries; `plain`
+    builds the read-only stand-ins of `core.plain` rather than models."""
     project_sql, tasks_sql = (PG_PROJECT_SQL, PG_TASKS_SQL) if postgres else (PROJECT_SQL, TASKS_SQL)
     row = execute(project_sql, (project_id,)).fetchone()
     if row is None:
         raise UnknownProject(project_id)
-    return tree(row, execute(tasks_sql, (project_id,)).fetchall())
+    return tree(row, execute(tasks_sql, (project_id,)).fetchall(), plain=plain)
 
 
 def summaries(counts: Iterable[Sequence[Any]], project_rows: Iterable[Sequence[Any]]) -> list[ProjectSummary]:
