@@ -12,7 +12,15 @@ from collections.abc import Callable
 
 from taskforge.agent.offline import edits, restructure
 from taskforge.agent.offline.common import Edit, Refusal
-from taskforge.agent.offline.language import NotAReference, Scope, clean_title, parse_duration, split_list
+from taskforge.agent.offline.language import (
+    Ambiguous,
+    NoTitleMatch,
+    NotAReference,
+    Scope,
+    clean_title,
+    parse_duration,
+    split_list,
+)
 from taskforge.core.models import Priority, Status
 
 Parser = Callable[[str, str, Scope], Edit | None]
@@ -50,6 +58,10 @@ _PRIORITY = _alternatives(PRIORITY_WORDS)
 def _many(scope: Scope, phrase: str, **kw) -> list[str] | None:
     try:
         return scope.many(phrase, **kw)
+    except NoTitleMatch as missing:
+        if scope.unmatched is None:
+            scope.unmatched = missing.phrase
+        return None
     except NotAReference:
         return None
 
@@ -119,7 +131,7 @@ def undepend(text: str, bare: str, scope: Scope) -> Edit | None:
 _DEPEND = [
     re.compile(r"^(?:make|let|have)\s+(?P<a>.+?)\s+(?:depend|wait)\s+(?:on|for)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:depends|depend|should depend|must depend|will depend)\s+on\s+(?P<b>.+)$", re.I),
-    re.compile(r"^(?P<a>.+?)\s+(?:needs|requires|is blocked by|are blocked by|waits for|wait for|must wait for|"
+    re.compile(r"^(?P<a>.+?)\s+(?:needs|need|require|requires|is blocked by|are blocked by|waits for|wait for|must wait for|"
                r"should wait for|comes after|must come after|should come after|can only start after)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:add|set|create)\s+(?:a\s+)?dependency\s+(?:from\s+|of\s+)?(?P<a>.+?)\s+(?:on|to)\s+(?P<b>.+)$", re.I),
 ]
@@ -293,7 +305,7 @@ def split(text: str, bare: str, scope: Scope) -> Edit | None:
     return restructure.split(scope, key, [title for title in titles if title])
 
 
-_MOVE_VERBS = r"(?:move|put|place|nest|reparent|drag|shift|relocate)"
+_MOVE_VERBS = r"(?:move|put|place|nest|reparent|drag|shift|relocate|push|pull|bring|slot|reorder|schedule)"
 _MOVE = [
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:under|beneath|underneath|inside|into|within|in|as\s+(?:a\s+)?"
                 rf"(?:sub-?task|child)\s+of)\s+(?P<dest>.+)$", re.I), "under"),
@@ -301,8 +313,8 @@ _MOVE = [
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:after|below|behind)\s+(?P<dest>.+)$", re.I), "after"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to|at|on|onto)\s+(?:the\s+)?(?:top|root|first|outer)[\s-]+level$", re.I), "level"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+the\s+root|out\s+of\s+(?:its|their)\s+parents?|out)$", re.I), "level"),
-    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+(?:the\s+)?(?:top|start|beginning|front)|first)$", re.I), "first"),
-    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+(?:the\s+)?(?:bottom|end|back)|last)$", re.I), "last"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:to|at)\s+(?:the\s+)?(?:top|start|beginning|front)|first)$", re.I), "first"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:to|at)\s+(?:the\s+)?(?:bottom|end|back)|last)$", re.I), "last"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+up(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "up"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+down(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "down"),
     (re.compile(r"^(?:indent|demote)\s+(?P<t>.+)$", re.I), "indent"),
@@ -354,6 +366,31 @@ _ADD_NOUN = re.compile(
 )
 
 
+_ALSO_NEED = [
+    re.compile(r"^(?:(?:i think|i guess|i believe|i feel like|maybe|perhaps|actually|oh|oh and|and|but|hmm)[\s,]+)*"
+               r"(?:we|you|i|the plan|the project|it|this)(?:'ll|'d| will| would| still| also| really| definitely)*"
+               r"\s+(?:also\s+|still\s+)?(?:need|needs|want|should have|should add|must have|have to add|"
+               r"could use|should include|must include|ought to have)\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^(?:don'?t|do not|dont)\s+forget(?:\s+about)?(?:\s+to\s+add)?\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^(?:(?:we|you|i)(?:'re|'ve| are| have| were)?|the plan(?:'s| is)?|it(?:'s| is)?)\s+"
+               r"(?:also\s+|still\s+)?(?:missing|forgot(?:ten)?|left out)\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^(?P<rest>.+?)\s+(?:is|are|seems?|seem to be|seems to be)\s+(?:still\s+|also\s+)?"
+               r"(?:missing|not there|not in the plan|forgotten|left out)(?:\s+from the plan)?$", re.I),
+    re.compile(r"^(?:there should (?:also )?be|there needs to be|there must be|what about|how about|"
+               r"we should also have|also need|need)\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^(?:missing|forgot|forgotten)[:\s]+(?P<rest>.+)$", re.I),
+]
+
+
+def also_need(text: str, bare: str, scope: Scope) -> Edit | None:
+    """ "we also need X", "don't forget X", "X is missing": an addition said the way people say it."""
+    for pattern in _ALSO_NEED:
+        if match := pattern.match(bare):
+            rest = re.sub(r"^(?:to\s+(?:add\s+|have\s+)?|a way to\s+|some\s+)", "", match["rest"].strip(), flags=re.I)
+            return add(text, f"add {rest}", scope)
+    return None
+
+
 def add(text: str, bare: str, scope: Scope) -> Edit | None:
     match = _ADD.match(bare)
     if not match:
@@ -362,7 +399,8 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
     # "… under T2": the last place phrase that names a task says where; otherwise it is part of the title
     # ("add a task to write docs").
     for place in reversed(list(_ADD_PLACE_WORD.finditer(rest))):
-        destination = _one(scope, rest[place.end():])
+        loose = place["how"].lower() in ("to", "in", "into", "inside", "within")
+        destination = _one(scope, rest[place.end():], words=not loose)
         if destination is None:
             continue
         how = place["how"].lower()
@@ -392,14 +430,27 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
 # steps" a decomposition, "remove the dependency of T7 on T6" not a deletion.
 COMMANDS: tuple[Parser, ...] = (
     decompose, undepend, depend, log_time, estimate, priority, mark, rename, describe, merge, split, move,
-    delete, add,
+    delete, add, also_need,
 )
 
 
 def interpret(text: str, bare: str, scope: Scope) -> Edit | None:
-    """The edit a message asks for, None when it is no command; raises Refusal for one that cannot be done."""
+    """The edit a message asks for, None when it is no command; raises Refusal for one that cannot be done.
+
+    A task named ambiguously ("the login": two titles say it) or by words no title has does not stop the
+    other readings: only when no command fits does the reply ask which task, or say nothing matched."""
+    unclear: Ambiguous | None = None
     for parser in COMMANDS:
-        edit = parser(text, bare, scope)
+        try:
+            edit = parser(text, bare, scope)
+        except Ambiguous as ambiguous:
+            unclear = unclear or ambiguous
+            continue
         if edit is not None:
             return edit
+    if unclear is not None:
+        raise unclear
+    if scope.unmatched is not None:
+        raise Refusal(f"no task’s title has the words “{scope.unmatched}”: {scope.titles_in_scope()}. "
+                      "Name it by key (T3) or by words from its title; nothing was changed.")
     return None

@@ -6,7 +6,8 @@ honest: every rationale starts with "Offline planner:". It does three things:
 - scaffolds a new project's goal into 3–6 deliverables from the playbooks shipped in `data/playbooks/`;
 - breaks a task down into 3–7 sub-tasks (task mode, or "break down T2"), down to the deepest level;
 - carries out a small command language (`commands`): add, rename, describe, delete, combine,
-  split, move, mark, estimate, log time, priority, dependencies.
+  split, move, mark, estimate, log time, priority, dependencies — naming tasks by key, position or the
+  words of their title (`words`), and taking additions the way people say them ("we also need X").
 
 A message it does not understand, or cannot carry out, gets a reply that says why and no patch. Every
 reply it proposes is first checked with the service's validator, so what it offers always applies.
@@ -31,7 +32,8 @@ from taskforge.core.text import clean_line
 PREFIX = "Offline planner: "
 
 COMMAND_EXAMPLES = (
-    ("add", "“Add a task for documentation”, “add Write tests under T2”"),
+    ("add", "“Add a task for documentation”, “add Write tests under T2”, “we also need an admin dashboard”, "
+            "“don't forget rate limiting”"),
     ("rename", "“rename T3 to Login form”, “rename the first task to Design”"),
     ("describe", "“describe T3 as Handles expired sessions”"),
     ("delete", "“delete T4”, “remove the last task”"),
@@ -96,7 +98,8 @@ def help_text(request: PlanRequest) -> str:
     lines = [
         f"{PREFIX}{opening} Without a model I understand these commands:",
         *(f"• {name} — {examples}" for name, examples in COMMAND_EXAMPLES),
-        "Name tasks by key (T3), title, or position: “the first two tasks”, “the last task”, “task 2”. "
+        "Name tasks by key (T3), by words of their title (“the docs”, “the rollout”), or by position: "
+        "“the first two tasks”, “the last task”, “task 2”. "
         + (
             f"In task mode positions count the sub-tasks of {request.focus}."
             if request.mode is Mode.TASK
