@@ -286,7 +286,13 @@ def run_tui(db: str | None) -> None:
 @app.command("plan")
 @handle_errors
 def plan_command(
-    words: Annotated[list[str], typer.Argument(metavar="GOAL|MESSAGE...", help="A goal, or a message about a project.")],
+    words: Annotated[
+        list[str] | None, typer.Argument(metavar="GOAL|MESSAGE...", help="A goal, or a message about a project.")
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option("--file", "-f", metavar="PATH", help="Plan from a written brief (Markdown or text; - for stdin)."),
+    ] = None,
     project: Annotated[
         str | None, typer.Option("--project", "-p", help="Refine this project (without it: a new project).")
     ] = None,
@@ -302,11 +308,17 @@ def plan_command(
     if task is not None and project is None:
         fail("--task needs --project (-p)", 2)
     mode = Mode.TASK if task else Mode.PROJECT
+    if file is not None and task is not None:
+        fail("--file plans a project: it cannot be used with --task", 2)
+    if file is None and not words:
+        fail("say what to plan: a goal, a message, or --file BRIEF.md", 2)
+    brief = read_input(file)[1] if file is not None else ""
     with open_repo(db) as repo:
         from taskforge.agent.service import AgentService
 
         service = AgentService(repo)
-        proposal = _propose_with_spinner(service, project, mode, task, " ".join(words), model)
+        source = (file if file != "-" else "standard input") if file is not None else ""
+        proposal = _propose_with_spinner(service, project, mode, task, " ".join(words or ()), model, brief, source)
         if not as_json:
             _show_proposal(proposal)
         if not proposal.has_patch:  # status 1 means nothing changed: the exchange is not kept either
@@ -343,7 +355,7 @@ def _accept(service, proposal):
     return applied
 
 
-def _propose_with_spinner(service, project, mode, task, message, model):
+def _propose_with_spinner(service, project, mode, task, message, model, document="", document_name=""):
     """Plan in a worker thread; on a terminal, a spinner with elapsed time and tokens; Ctrl+C cancels."""
     import threading
     import time
@@ -357,7 +369,8 @@ def _propose_with_spinner(service, project, mode, task, message, model):
     def work() -> None:
         try:
             outcome["value"] = service.propose(
-                project, mode, task, message, model=model, progress=latest.append, cancel=cancel, remember=False
+                project, mode, task, message, model=model, progress=latest.append, cancel=cancel, remember=False,
+                document=document, document_name=document_name,
             )
         except BaseException as exc:  # handed to the main thread, which reports it
             outcome["error"] = exc

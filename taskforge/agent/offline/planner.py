@@ -21,7 +21,9 @@ from pydantic import ValidationError
 
 from taskforge.agent.offline.commands import interpret
 from taskforge.agent.offline.common import Edit, Refusal, capitalised, fit
-from taskforge.agent.offline.edits import scaffold
+from taskforge.agent.offline.brief import parse as parse_brief
+from taskforge.agent.offline.brief import plan_from_brief
+from taskforge.agent.offline.edits import goal_title, scaffold
 from taskforge.agent.offline.language import Scope, normalize
 from taskforge.agent.offline.playbooks import load_all
 from taskforge.agent.planner import Cancelled, Check, Draft, PlanReply, PlanRequest, ProgressCallback
@@ -81,6 +83,8 @@ class OfflinePlanner:
         tree, mode = request.tree, request.mode
         if mode is Mode.TASK and (request.focus is None or request.focus not in tree):
             raise Refusal(f"task mode needs an existing task to focus on, and {request.focus} is not one.")
+        if request.document and mode is not Mode.TASK:
+            return self._from_document(request)
         text, bare = normalize(request.message)
         if mode is not Mode.TASK and not len(tree):
             brand_new = request.new_project and tree.project.version == 0
@@ -89,6 +93,21 @@ class OfflinePlanner:
             # An existing project without tasks: a command if it is one ("add a task for X"), else a goal.
             return interpret(text, bare, Scope(tree, mode, None)) or scaffold(tree, text, retitle=False)
         return interpret(text, bare, Scope(tree, mode, request.focus))
+
+
+    @staticmethod
+    def _from_document(request: PlanRequest) -> Edit:
+        """A brief's own structure as the plan; a brief without one is a goal for the playbooks."""
+        tree = request.tree
+        retitle = request.new_project and tree.project.version == 0
+        brief = parse_brief(request.document)
+        if brief.structured:
+            return plan_from_brief(tree, brief, retitle)
+        title = goal_title(brief.title) if brief.title else None
+        edit = scaffold(tree, fit(clean_line(request.document), 4_000), retitle, title=title)
+        edit.summary = ("the brief has no sections to follow (no headings or numbered sections), so I read it "
+                        "as a goal: " + edit.summary)
+        return edit
 
 
 def help_text(request: PlanRequest) -> str:
