@@ -125,6 +125,7 @@ def decompose(scope: Scope, key: str) -> Edit:
 
     # Never suggest what is already there: decomposing twice adds only what is missing.
     taken = {tree[child].title.casefold() for child in tree.children[key]}
+    taken.add(task.title.casefold())  # "Draft the agenda" is not a step of itself
     steps = []
     for title, step in candidates[:MAX_CHILDREN]:
         if fit(title).casefold() not in taken:
