@@ -172,57 +172,17 @@ def echo(text: str) -> None:
     _written(lambda: typer.echo(text))
 
 
-_CHUNK = 1 << 20
-
-
 def read_input(source: str) -> tuple[Path | None, str]:
     """A file's text, or standard input for `-`, read in chunks up to the `max_input_bytes` setting."""
+    from taskforge.actions import decoded, read_bounded, read_text_file
     from taskforge.config import settings
 
-    limit = settings().max_input_bytes
     if source == "-":
+        limit = settings().max_input_bytes
         stream = getattr(sys.stdin, "buffer", None)
-        data = _read_bounded(stream if stream is not None else sys.stdin, limit, "standard input")
-        return None, _decoded(data, "standard input")
-    path = Path(source)
-    try:
-        with path.open("rb") as handle:
-            data = _read_bounded(handle, limit, source)
-    except FileNotFoundError:
-        raise BadInput(f"no such file: {source}") from None
-    except IsADirectoryError:
-        raise BadInput(f"{source} is a directory") from None
-    except OSError as exc:
-        raise BadInput(f"cannot read {source}: {exc.strerror}") from None
-    return path, _decoded(data, source)
-
-
-def _read_bounded(stream, limit: int, name: str) -> bytes | str:
-    """At most `limit` bytes from `stream`; one more is an error, so /dev/zero ends after `limit`."""
-    chunks = []
-    size = 0
-    while True:
-        chunk = stream.read(min(_CHUNK, limit + 1 - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise BadInput(
-                f"{name} is larger than the input limit of {limit:,} bytes "
-                "(the max_input_bytes setting, TASKFORGE_MAX_INPUT_BYTES)"
-            )
-    return chunks[0][:0].join(chunks) if chunks else b""
-
-
-def _decoded(data: bytes | str, name: str) -> str:
-    """UTF-8 text with its line endings made \\n, as reading in text mode would."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadInput(f"{name} is not UTF-8 text") from None
-    return data.replace("\r\n", "\n").replace("\r", "\n") if "\r" in data else data
+        data = read_bounded(stream if stream is not None else sys.stdin, limit, "standard input")
+        return None, decoded(data, "standard input")
+    return Path(source), read_text_file(source)
 
 
 MAX_LISTED = 12  # new-key mappings spelled out after an apply
