@@ -87,6 +87,9 @@ DELETE = [
     ("remove the monitoring", [("delete", "T5", {})]),
     ("remove the testing", [("delete", "T5", {})]),
     ("delete the rollout", [("delete", "T5", {})]),
+    ("get rid of docs", DELETE_DOCS),
+    ("kill the docs", DELETE_DOCS),
+    ("we need to remove the docs", DELETE_DOCS),
     ("remove the sessions task", [("update", "T4", {"depends_on": []}), ("update", "T5", {"depends_on": ["T4"]}),
                                    ("delete", "T3", {})]),
 ]
@@ -97,6 +100,8 @@ DEPEND = [
     ("the docs should wait for the rollout", DOCS_AFTER_ROLLOUT),
     ("docs need the rollout", DOCS_AFTER_ROLLOUT),
     ("the documentation task comes after the roll out", DOCS_AFTER_ROLLOUT),
+    ("the docs can only start after the rollout", DOCS_AFTER_ROLLOUT),
+    ("documentation should come after the rollout", DOCS_AFTER_ROLLOUT),
     ("the rollout is blocked by the docs", [("update", "T5", {"depends_on": ["T3", "T4", "T6"]})]),
     ("make the docs depend on the password reset and the rollout", [("update", "T6", {"depends_on": ["T4", "T5"]})]),
 ]
@@ -105,6 +110,8 @@ MOVE = [
     ("push the password reset after the rollout", [("update", "T4", {"parent_task_id": None, "position": 4})]),
     ("move the rollout before the login journeys", [("update", "T5", {"parent_task_id": None, "position": 0})]),
     ("move docs under the rollout", [("update", "T6", {"parent_task_id": "T5", "position": 0})]),
+    ("move the docs after the password reset", [("update", "T6", {"parent_task_id": None, "position": 4})]),
+    ("move the rollout up", [("update", "T5", {"parent_task_id": None, "position": 3})]),
     ("put documentation at the top", [("update", "T6", {"parent_task_id": None, "position": 0})]),
     ("move the docs to the top.", [("update", "T6", {"parent_task_id": None, "position": 0})]),
     ("Could you move the documentation task before the rollout?",
@@ -115,6 +122,7 @@ RENAME = [
     ("rename the docs to User guide", [("update", "T6", {"title": "User guide"})]),
     ("rename the documentation task to User guide", [("update", "T6", {"title": "User guide"})]),
     ('call the rollout "Launch"', [("update", "T5", {"title": "Launch"})]),
+    ("change the docs title to Handbook", [("update", "T6", {"title": "Handbook"})]),
     ("change the title of the account storage task to Accounts", [("update", "T2", {"title": "Accounts"})]),
 ]
 
@@ -126,12 +134,17 @@ MARK = [
     ("finish the rollout!", [("update", "T5", {"status": "done"})]),
     ("the rollout is blocked", [("update", "T5", {"status": "blocked"})]),
     ("the two-factor one is done", [("update", "T4", {"status": "done"})]),
+    ("docs are done", [("update", "T6", {"status": "done"})]),
+    ("the docs task is finished", [("update", "T6", {"status": "done"})]),
+    ("the account storage one is done", [("update", "T2", {"status": "done"})]),
 ]
 
 ESTIMATE = [
     ("estimate the docs at 3 days", [("update", "T6", {"estimate_minutes": 1440})]),
     ("docs will take 2 days", [("update", "T6", {"estimate_minutes": 960})]),
     ("the rollout should take a week", [("update", "T5", {"estimate_minutes": 2400})]),
+    ("estimate documentation at 2 weeks", [("update", "T6", {"estimate_minutes": 4800})]),
+    ("I spent 3 hours on documentation", [("update", "T6", {"actual_minutes": 180})]),
     ("log 3 hours on the docs", [("update", "T6", {"actual_minutes": 180})]),
     ("spent 2 hours on the rollout", [("update", "T5", {"actual_minutes": 120})]),
 ]
@@ -141,6 +154,8 @@ PRIORITY = [
     ("the rollout is critical", [("update", "T5", {"priority": "critical"})]),
     ("make the docs low priority", [("update", "T6", {"priority": "low"})]),
     ("prioritise the documentation", [("update", "T6", {"priority": "high"})]),
+    ("set documentation priority to low", [("update", "T6", {"priority": "low"})]),
+    ("bump the docs", [("update", "T6", {"priority": "high"})]),
 ]
 
 DESCRIBE = [
@@ -188,6 +203,13 @@ ADD = [
     ("add API docs under documentation", added("API docs", "T6")),
     ("add a task to write docs", added("Write docs")),
     ("we also need a runbook after the rollout", added("Runbook", None, 5)),
+    ("I think we should also have an audit log", added("Audit log")),
+    ("we'll need a status page", added("Status page")),
+    ("I think we're missing an onboarding tour", added("Onboarding tour")),
+    ("we could also use a style guide", added("Style guide")),
+    ("oh and we also need SSO", added("SSO")),
+    ("the plan is missing a launch checklist", added("Launch checklist")),
+    ("Don't forget about GDPR compliance", added("GDPR compliance")),
 ]
 
 PHRASINGS = (ISSUE_EXAMPLES + DELETE + DEPEND + MOVE + RENAME + MARK + ESTIMATE + PRIORITY + DESCRIBE
@@ -255,3 +277,8 @@ def test_words_in_task_mode_stay_inside_the_focus():
     answer = ask(tree, "mark the security review done", Mode.TASK, "T5")
     assert [(op.task_id, op.body.status.value) for op in answer.ops] == [("T8", "done")]
     assert "outside" in refused(tree, "mark the docs done", Mode.TASK, "T5")
+
+
+@pytest.mark.parametrize("message", ["we use postgres", "we have the docs", "the docs look good", "hello there"])
+def test_statements_that_ask_for_nothing_add_nothing(message):
+    assert "Without a model I understand" in refused(project(), message)

@@ -366,13 +366,15 @@ _ADD_NOUN = re.compile(
 )
 
 
+_HEDGE = r"(?:(?:i think|i guess|i believe|i feel like|maybe|perhaps|actually|oh|oh and|and|but|hmm|ok|so)[\s,]+)*"
+_WHO = r"(?:we|you|i|the plan|the project|it|this)(?:'ll|'d|'re)?"
+_MODAL = r"(?:will|would|should|must|might|may|could|still|also|really|definitely|probably|surely)"
 _ALSO_NEED = [
-    re.compile(r"^(?:(?:i think|i guess|i believe|i feel like|maybe|perhaps|actually|oh|oh and|and|but|hmm)[\s,]+)*"
-               r"(?:we|you|i|the plan|the project|it|this)(?:'ll|'d| will| would| still| also| really| definitely)*"
-               r"\s+(?:also\s+|still\s+)?(?:need|needs|want|should have|should add|must have|have to add|"
-               r"could use|should include|must include|ought to have)\s+(?P<rest>.+)$", re.I),
+    re.compile(rf"^{_HEDGE}{_WHO}(?:\s+{_MODAL})*\s+(?:need|needs|want|wants|require|requires)\s+(?P<rest>.+)$",
+               re.I),
+    re.compile(rf"^{_HEDGE}{_WHO}(?:\s+{_MODAL})+\s+(?:have|add|include|get|build|do|plan|cover|use)\s+(?P<rest>.+)$", re.I),
     re.compile(r"^(?:don'?t|do not|dont)\s+forget(?:\s+about)?(?:\s+to\s+add)?\s+(?P<rest>.+)$", re.I),
-    re.compile(r"^(?:(?:we|you|i)(?:'re|'ve| are| have| were)?|the plan(?:'s| is)?|it(?:'s| is)?)\s+"
+    re.compile(r"^" + _HEDGE + r"(?:(?:we|you|i)(?:'re|'ve| are| have| were)?|the plan(?:'s| is)?|it(?:'s| is)?)\s+"
                r"(?:also\s+|still\s+)?(?:missing|forgot(?:ten)?|left out)\s+(?P<rest>.+)$", re.I),
     re.compile(r"^(?P<rest>.+?)\s+(?:is|are|seems?|seem to be|seems to be)\s+(?:still\s+|also\s+)?"
                r"(?:missing|not there|not in the plan|forgotten|left out)(?:\s+from the plan)?$", re.I),
