@@ -454,5 +454,6 @@ def interpret(text: str, bare: str, scope: Scope) -> Edit | None:
         raise unclear
     if scope.unmatched is not None:
         raise Refusal(f"no task’s title has the words “{scope.unmatched}”: {scope.titles_in_scope()}. "
-                      "Name it by key (T3) or by words from its title; nothing was changed.")
+                      "Name it by key (T3) or by words from its title, or add it first (“add "
+                      f"{scope.unmatched}”); nothing was changed.")
     return None
