@@ -202,6 +202,8 @@ ADD = [
     ("Please add load testing before the rollout task.", added("Load testing", None, 4)),
     ("add API docs under documentation", added("API docs", "T6")),
     ("add a task to write docs", added("Write docs")),
+    ("add a troubleshooting section to the docs", added("Troubleshooting section", "T6")),
+    ("add a task to update the docs", added("Update the docs")),
     ("we also need a runbook after the rollout", added("Runbook", None, 5)),
     ("I think we should also have an audit log", added("Audit log")),
     ("we'll need a status page", added("Status page")),

@@ -401,8 +401,12 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
     # "… under T2": the last place phrase that names a task says where; otherwise it is part of the title
     # ("add a task to write docs").
     for place in reversed(list(_ADD_PLACE_WORD.finditer(rest))):
+        # "add a task to write docs" names a title, "add a section to the docs" a place: after "to"/"in",
+        # title words count only when the phrase reads like a name ("the …").
+        target = rest[place.end():]
         loose = place["how"].lower() in ("to", "in", "into", "inside", "within")
-        destination = _one(scope, rest[place.end():], words=not loose)
+        named = not loose or re.match(r"(?:the|our|my)\s", target, re.I) is not None
+        destination = _one(scope, target, words=named)
         if destination is None:
             continue
         how = place["how"].lower()

@@ -11,10 +11,14 @@ import re
 
 from taskforge.agent.offline.common import QUOTES, Refusal, capitalised, fit
 from taskforge.agent.offline.words import best_matches, content_words
+from taskforge.agent.offline.words import words as title_words
 from taskforge.core.limits import MINUTES_PER_DAY, MINUTES_PER_MONTH, MINUTES_PER_WEEK
 from taskforge.core.models import Mode
 from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
+
+
+AMBIGUOUS_SHOWN = 4  # tasks named in a "which one?" reply
 
 
 class NotAReference(Exception):
@@ -163,6 +167,7 @@ class Scope:
         self.task_mode = mode is Mode.TASK and focus is not None
         self.focus = focus if self.task_mode else None
         self.unmatched: str | None = None  # the first phrase that read like a title but named no task
+        self._words_cache: dict[bool, list[tuple[str, list[str], int]]] = {}
 
     @property
     def parent(self) -> str | None:
@@ -306,6 +311,15 @@ class Scope:
         shown = ", ".join(self.label(key) for key in keys[:limit])
         return f"the tasks are {shown}" + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
 
+    def _title_words(self, anywhere: bool) -> list[tuple[str, list[str], int]]:
+        """(key, title words, depth) of every task a phrase may name, worked out once per message."""
+        cached = self._words_cache.get(anywhere)
+        if cached is None:
+            tree = self.tree
+            cached = [(key, title_words(tree[key].title), tree.depth(key)) for key in self._candidates(anywhere)]
+            self._words_cache[anywhere] = cached
+        return cached
+
     def _candidates(self, anywhere: bool) -> list[str]:
         if anywhere or not self.task_mode:
             return list(self.tree.walk())
@@ -313,13 +327,14 @@ class Scope:
 
     def _by_words(self, text: str, anywhere: bool) -> str | None:
         """The one task whose title has the phrase's words; raises Ambiguous when several match equally."""
-        tree = self.tree
-        matches = best_matches(text, ((key, tree[key].title, tree.depth(key)) for key in self._candidates(anywhere)))
+        matches = best_matches(text, self._title_words(anywhere))
         if not matches:
             return None
         if len(matches) > 1:
             said = " ".join(content_words(text))
-            labels = [self.label(match.key) for match in matches]
+            labels = [self.label(match.key) for match in matches[:AMBIGUOUS_SHOWN]]
+            if len(matches) > AMBIGUOUS_SHOWN:
+                labels[-1] += f" (and {len(matches) - AMBIGUOUS_SHOWN} more)"
             choices = ", ".join(labels[:-1]) + " or " + labels[-1]
             raise Ambiguous(
                 f"“{said}” could be {choices}. Which one? Say it again with the key, e.g. “{matches[0].key}”; "

@@ -12,17 +12,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 STOP_WORDS = frozenset(
     "a an the this that these those my our your its their of for to in on at by with and or from into onto "
     "task tasks one ones item items thing step steps bit part piece deliverable sub subtask subtasks sub-task "
-    "sub-tasks stuff work all whole entire".split()
+    "sub-tasks stuff work all whole entire we i you it they us me also just still really please".split()
 )
 _WORD = re.compile(r"[a-z0-9]+")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "ies", "es", "s", "e", "y")
 EXACT, JOINED, PREFIX = 3, 3, 2
 
 
+@lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """A crude English stem, enough to make "documents", "documentation" and "document" meet."""
     while True:
@@ -60,9 +62,8 @@ def _word_score(wanted: str, title_words: list[str]) -> int:
     return best
 
 
-def score(phrase_words: list[str], title: str) -> int:
-    """0 unless every phrase word matches the title; more for exact words and for a title fully named."""
-    title_words = words(title)
+def score(phrase_words: list[str], title_words: list[str]) -> int:
+    """0 unless every phrase word matches the title's words; more for exact words and a title fully named."""
     total = 0
     for wanted in phrase_words:
         points = _word_score(wanted, title_words)
@@ -75,12 +76,13 @@ def score(phrase_words: list[str], title: str) -> int:
     return total
 
 
-def best_matches(phrase: str, candidates: Iterable[tuple[str, str, int]]) -> list[Match]:
-    """The equally best (key, title, depth) candidates for a phrase; shallower tasks win a tie."""
+def best_matches(phrase: str, candidates: Iterable[tuple[str, list[str], int]]) -> list[Match]:
+    """The equally best (key, title words, depth) candidates for a phrase; shallower tasks win a tie."""
     wanted = content_words(phrase)
     if not wanted:
         return []
-    found = [Match(key, points, depth) for key, title, depth in candidates if (points := score(wanted, title))]
+    found = [Match(key, points, depth) for key, title_words, depth in candidates
+             if (points := score(wanted, title_words))]
     if not found:
         return []
     top = max(match.score for match in found)
