@@ -90,6 +90,13 @@ DELETE = [
     ("get rid of docs", DELETE_DOCS),
     ("kill the docs", DELETE_DOCS),
     ("we need to remove the docs", DELETE_DOCS),
+    ("delete the task about documentation", DELETE_DOCS),
+    ("remove the task called Documentation", DELETE_DOCS),
+    ("nuke docs", DELETE_DOCS),
+    ("we don't need the docs anymore", DELETE_DOCS),
+    ("drop documentation from the plan", DELETE_DOCS),
+    ("take out the documentation task", DELETE_DOCS),
+    ("the docs aren't needed", DELETE_DOCS),
     ("remove the sessions task", [("update", "T4", {"depends_on": []}), ("update", "T5", {"depends_on": ["T4"]}),
                                    ("delete", "T3", {})]),
 ]
@@ -101,6 +108,10 @@ DEPEND = [
     ("docs need the rollout", DOCS_AFTER_ROLLOUT),
     ("the documentation task comes after the roll out", DOCS_AFTER_ROLLOUT),
     ("the docs can only start after the rollout", DOCS_AFTER_ROLLOUT),
+    ("the rollout has to happen before the docs", DOCS_AFTER_ROLLOUT),
+    ("do the rollout before the docs", DOCS_AFTER_ROLLOUT),
+    ("the docs have to wait until the rollout is done", DOCS_AFTER_ROLLOUT),
+    ("docs is blocked on the rollout", DOCS_AFTER_ROLLOUT),
     ("documentation should come after the rollout", DOCS_AFTER_ROLLOUT),
     ("the rollout is blocked by the docs", [("update", "T5", {"depends_on": ["T3", "T4", "T6"]})]),
     ("make the docs depend on the password reset and the rollout", [("update", "T6", {"depends_on": ["T4", "T5"]})]),
@@ -123,6 +134,7 @@ RENAME = [
     ("rename the documentation task to User guide", [("update", "T6", {"title": "User guide"})]),
     ('call the rollout "Launch"', [("update", "T5", {"title": "Launch"})]),
     ("change the docs title to Handbook", [("update", "T6", {"title": "Handbook"})]),
+    ("rename docs -> Handbook", [("update", "T6", {"title": "Handbook"})]),
     ("change the title of the account storage task to Accounts", [("update", "T2", {"title": "Accounts"})]),
 ]
 

@@ -134,11 +134,21 @@ _DEPEND = [
     re.compile(r"^(?P<a>.+?)\s+(?:needs|need|require|requires|is blocked by|are blocked by|waits for|wait for|must wait for|"
                r"should wait for|comes after|must come after|should come after|can only start after)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:add|set|create)\s+(?:a\s+)?dependency\s+(?:from\s+|of\s+)?(?P<a>.+?)\s+(?:on|to)\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+blocked\s+on\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:has to|have to|must|should|needs? to|can)\s+wait\s+(?:until|till|for)\s+(?P<b>.+?)"
+               r"(?:\s+(?:is|are)\s+(?:done|finished|complete|completed|over))?$", re.I),
+]
+# "do the rollout before the docs": the later one (a) waits for the earlier one (b)
+_BEFORE = [
+    re.compile(r"^(?:do|finish|complete|start)\s+(?P<b>.+?)\s+(?:before|ahead of)\s+(?:starting\s+|doing\s+)?(?P<a>.+)$",
+               re.I),
+    re.compile(r"^(?P<b>.+?)\s+(?:has to|have to|must|should|needs? to)\s+(?:happen|be done|be finished|come|finish)"
+               r"(?:\s+first)?,?\s+before\s+(?P<a>.+)$", re.I),
 ]
 
 
 def depend(text: str, bare: str, scope: Scope) -> Edit | None:
-    for pattern in _DEPEND:
+    for pattern in [*_DEPEND, *_BEFORE]:
         if match := pattern.match(bare):
             keys, needed = _many(scope, match["a"]), _many(scope, match["b"], anywhere=True)
             if keys is not None and needed is not None:
@@ -232,7 +242,7 @@ def mark(text: str, bare: str, scope: Scope) -> Edit | None:
 
 
 _RENAME = [
-    re.compile(r"^(?:rename|retitle|re-title|re-name)\s+(?P<t>.+?)\s+(?:to|as|into)\s+(?P<title>.+)$", re.I),
+    re.compile(r"^(?:rename|retitle|re-title|re-name)\s+(?P<t>.+?)\s+(?:to|as|into|->|→|=>)\s+(?P<title>.+)$", re.I),
     re.compile(r"^(?:change|set|update)\s+(?:the\s+)?(?:title|name)\s+of\s+(?P<t>.+?)\s+to\s+(?P<title>.+)$", re.I),
     re.compile(r"^(?:change|set|update)\s+(?P<t>.+?)(?:'s)?\s+(?:title|name)\s+to\s+(?P<title>.+)$", re.I),
     re.compile(r"^call\s+(?P<t>.+?)\s+(?P<title>[\"“'‘].+)$", re.I),
@@ -338,13 +348,22 @@ def move(text: str, bare: str, scope: Scope) -> Edit | None:
     return None
 
 
-_DELETE = re.compile(r"^(?:delete|remove|drop|erase|discard|kill|scrap|cancel|get rid of|throw away|trash)\s+"
+_DELETE = re.compile(r"^(?:delete|remove|drop|erase|discard|kill|nuke|scrap|cancel|get rid of|throw away|throw out|"
+                     r"trash|take out|strike|bin|ditch)\s+"
                      r"(?P<t>.+?)(?:\s+(?:and|with)\s+(?:all\s+)?(?:its|their)\s+(?:sub-?tasks|children))?"
+                     r"(?:\s+from\s+(?:the\s+)?(?:plan|project|list|tree|board))?"
                      r"(?:\s+entirely|\s+completely|\s+altogether)?$", re.I)
+_NOT_NEEDED = [
+    re.compile(r"^(?:we|i|you)\s+(?:don'?t|do not|no longer|won'?t|will not)\s+(?:need|want|do)\s+(?P<t>.+?)"
+               r"(?:\s+(?:any ?more|after all))?$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:is|are)(?:\s+not|n't)\s+(?:needed|necessary|required|wanted)"
+               r"(?:\s+(?:any ?more|after all))?$", re.I),
+    re.compile(r"^(?:there'?s|there is)\s+no\s+need\s+for\s+(?P<t>.+)$", re.I),
+]
 
 
 def delete(text: str, bare: str, scope: Scope) -> Edit | None:
-    match = _DELETE.match(bare)
+    match = _DELETE.match(bare) or next((m for p in _NOT_NEEDED if (m := p.match(bare))), None)
     if not match:
         return None
     keys = _many(scope, match["t"])

@@ -152,6 +152,8 @@ _NOUNS = r"(?:sub-?tasks?|tasks?|steps?|items?|deliverables?|children|child|ones
 _LEADING_FILLER = re.compile(r"^(?:the|both|all of the|all of|of|my|our)\s+")
 _LEADING_NOUN = re.compile(rf"^(?:{_NOUNS}|number|no\.|#)\s*(?=[#\d])|^#")
 _TRAILING_NOUN = re.compile(rf"\s+{_NOUNS}$")
+_NAMED = re.compile(r"^(?:the\s+)?(?:task|one|item|step|card|ticket)\s+(?:about|called|named|titled|for|on|that says)\s+",
+                    re.I)
 _PIECE_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&|plus|with)\s+")
 
 
@@ -193,7 +195,7 @@ class Scope:
 
         With `words`, a phrase may name a task by words of its title ("the docs"); without, only by key,
         position or exact title."""
-        text = clean_line(phrase).strip(QUOTES + " ")
+        text = _NAMED.sub("", clean_line(phrase).strip(QUOTES + " ")).strip(QUOTES + " ")
         if not text:
             raise NotAReference(phrase)
         titled = self._by_title(text, anywhere)
