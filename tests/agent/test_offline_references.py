@@ -149,6 +149,11 @@ MARK = [
     ("docs are done", [("update", "T6", {"status": "done"})]),
     ("the docs task is finished", [("update", "T6", {"status": "done"})]),
     ("the account storage one is done", [("update", "T2", {"status": "done"})]),
+    ("I finished the docs", [("update", "T6", {"status": "done"})]),
+    ("docs done", [("update", "T6", {"status": "done"})]),
+    ("done with the docs", [("update", "T6", {"status": "done"})]),
+    ("we started the rollout", [("update", "T5", {"status": "doing"})]),
+    ("I've just completed the rollout", [("update", "T5", {"status": "done"})]),
 ]
 
 ESTIMATE = [
@@ -156,6 +161,8 @@ ESTIMATE = [
     ("docs will take 2 days", [("update", "T6", {"estimate_minutes": 960})]),
     ("the rollout should take a week", [("update", "T5", {"estimate_minutes": 2400})]),
     ("estimate documentation at 2 weeks", [("update", "T6", {"estimate_minutes": 4800})]),
+    ("give the docs 3 days", [("update", "T6", {"estimate_minutes": 1440})]),
+    ("allow 2 days for docs", [("update", "T6", {"estimate_minutes": 960})]),
     ("I spent 3 hours on documentation", [("update", "T6", {"actual_minutes": 180})]),
     ("log 3 hours on the docs", [("update", "T6", {"actual_minutes": 180})]),
     ("spent 2 hours on the rollout", [("update", "T5", {"actual_minutes": 120})]),
@@ -168,6 +175,10 @@ PRIORITY = [
     ("prioritise the documentation", [("update", "T6", {"priority": "high"})]),
     ("set documentation priority to low", [("update", "T6", {"priority": "low"})]),
     ("bump the docs", [("update", "T6", {"priority": "high"})]),
+    ("docs are low prio", [("update", "T6", {"priority": "low"})]),
+    ("lower the priority of the docs", [("update", "T6", {"priority": "low"})]),
+    ("make the docs a priority", [("update", "T6", {"priority": "high"})]),
+    ("drop the priority of the docs", [("update", "T6", {"priority": "low"})]),
 ]
 
 DESCRIBE = [

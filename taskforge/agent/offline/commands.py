@@ -34,10 +34,13 @@ STATUS_WORDS = {
                      "new"), Status.TODO),
 }
 STATUS_VERBS = {
-    **dict.fromkeys(("finish", "complete", "close", "resolve", "tick off", "check off"), Status.DONE),
-    **dict.fromkeys(("start", "begin", "resume", "pick up", "work on"), Status.DOING),
-    **dict.fromkeys(("block",), Status.BLOCKED),
-    **dict.fromkeys(("reopen", "unblock", "restart"), Status.TODO),
+    **dict.fromkeys(("finish", "complete", "close", "resolve", "tick off", "check off", "finished", "completed",
+                     "closed", "resolved", "ticked off", "checked off", "wrapped up", "shipped", "delivered"),
+                    Status.DONE),
+    **dict.fromkeys(("start", "begin", "resume", "pick up", "work on", "started", "began", "begun", "resumed",
+                     "picked up", "kicked off", "kick off"), Status.DOING),
+    **dict.fromkeys(("block", "blocked"), Status.BLOCKED),
+    **dict.fromkeys(("reopen", "unblock", "restart", "reopened", "unblocked", "restarted"), Status.TODO),
 }
 PRIORITY_WORDS = {
     **dict.fromkeys(("low", "lowest", "minor", "trivial"), Priority.LOW),
@@ -184,6 +187,8 @@ _ESTIMATE = [
     re.compile(r"^(?P<t>.+?)(?:'s estimate is|\s+estimate is|\s+will take|\s+should take|\s+takes|\s+needs|"
                r"\s+is estimated at|\s+is)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?P<t>.+?)\s*[:=]\s*(?P<d>.+)$", re.I),
+    re.compile(r"^(?:give|allow|allot|budget|plan|reserve)\s+(?P<t>.+?)\s+(?P<d>(?:about\s+|around\s+)?\S+\s+\S+)$", re.I),
+    re.compile(r"^(?:give|allow|allot|budget|plan|reserve)\s+(?P<d>.+?)\s+(?:for|to)\s+(?P<t>.+)$", re.I),
 ]
 
 
@@ -195,13 +200,18 @@ _PRIORITY_PATTERNS = [
     re.compile(rf"^(?:set|change|update|make)\s+(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
     re.compile(rf"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+priority\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
     re.compile(rf"^(?:make|set|mark|flag)\s+(?P<t>.+?)\s+(?:as\s+|to\s+)?(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})"
-               rf"(?:[\s-]+priority)?(?:\s+task)?$", re.I),
-    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|has|should be)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})(?:[\s-]+priority)?(?:\s+task)?$", re.I),
+               rf"(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
+    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|has|should be)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
     re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s+(?:is|should be|[:=])\s+(?P<p>{_PRIORITY})$", re.I),
 ]
 _PRIORITY_VERBS = [
     (re.compile(r"^(?:prioriti[sz]e|escalate|bump(?:\s+up)?|expedite)\s+(?P<t>.+)$", re.I), Priority.HIGH),
     (re.compile(r"^(?:deprioriti[sz]e|de-prioriti[sz]e)\s+(?P<t>.+)$", re.I), Priority.LOW),
+    (re.compile(r"^(?:raise|increase|up)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<t>.+)$", re.I), Priority.HIGH),
+    (re.compile(r"^(?:raise|increase|up)\s+(?P<t>.+?)(?:'s)?\s+priority$", re.I), Priority.HIGH),
+    (re.compile(r"^(?:lower|decrease|reduce|drop)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<t>.+)$", re.I), Priority.LOW),
+    (re.compile(r"^(?:lower|decrease|reduce|drop)\s+(?P<t>.+?)(?:'s)?\s+priority$", re.I), Priority.LOW),
+    (re.compile(r"^make\s+(?P<t>.+?)\s+a\s+(?:top\s+)?priority$", re.I), Priority.HIGH),
 ]
 
 
@@ -225,7 +235,10 @@ _MARK = [
     re.compile(rf"^(?P<t>.+?)\s+(?:is|are|was|were|has been|have been|is now|are now)\s+(?P<s>{_STATUS})$", re.I),
     re.compile(rf"^(?P<t>.+?)(?:'s)?\s+status\s+(?:is|should be|[:=])\s+(?P<s>{_STATUS})$", re.I),
 ]
-_STATUS_VERB = re.compile(rf"^(?P<v>{_alternatives(STATUS_VERBS)})\s+(?:on\s+)?(?P<t>.+?)(?:\s+now)?$", re.I)
+_STATUS_VERB = re.compile(rf"^(?:(?:i|we|they|you)(?:'ve|'re| have| are| just)*\s+)?(?:just\s+)?"
+                          rf"(?P<v>{_alternatives(STATUS_VERBS)})\s+(?:on\s+|with\s+)?(?P<t>.+?)(?:\s+now|\s+today)?$", re.I)
+_DONE_WITH = re.compile(r"^(?:(?:i'm|i am|we're|we are)\s+)?(?:done|finished)\s+with\s+(?P<t>.+)$", re.I)
+_BARE_STATUS = re.compile(rf"^(?P<t>.+?)\s+(?P<s>done|finished|complete|completed|blocked|in progress|started)$", re.I)
 
 
 def mark(text: str, bare: str, scope: Scope) -> Edit | None:
@@ -238,6 +251,14 @@ def mark(text: str, bare: str, scope: Scope) -> Edit | None:
         keys = _many(scope, match["t"])
         if keys is not None:
             return edits.set_status(scope, keys, STATUS_VERBS[match["v"].lower()])
+    if match := _DONE_WITH.match(bare):
+        keys = _many(scope, match["t"])
+        if keys is not None:
+            return edits.set_status(scope, keys, Status.DONE)
+    if match := _BARE_STATUS.match(bare):  # "docs done", "T3 blocked"
+        keys = _many(scope, match["t"])
+        if keys is not None:
+            return edits.set_status(scope, keys, STATUS_WORDS[match["s"].lower()])
     return None
 
 
