@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from taskforge.tui.diff_review import DiffReview
 from taskforge.tui.dialogs import TextPrompt
+from taskforge.tui.diff_review import DiffReview
 
 from .conftest import notifications, root_titles, settle
 

@@ -14,8 +14,8 @@ from taskforge.agent.offline import edits, restructure
 from taskforge.agent.offline.common import Edit, Refusal
 from taskforge.agent.offline.language import (
     Ambiguous,
-    NoTitleMatch,
     NotAReference,
+    NoTitleMatch,
     Scope,
     clean_title,
     parse_duration,
@@ -238,7 +238,7 @@ _MARK = [
 _STATUS_VERB = re.compile(rf"^(?:(?:i|we|they|you)(?:'ve|'re| have| are| just)*\s+)?(?:just\s+)?"
                           rf"(?P<v>{_alternatives(STATUS_VERBS)})\s+(?:on\s+|with\s+)?(?P<t>.+?)(?:\s+now|\s+today)?$", re.I)
 _DONE_WITH = re.compile(r"^(?:(?:i'm|i am|we're|we are)\s+)?(?:done|finished)\s+with\s+(?P<t>.+)$", re.I)
-_BARE_STATUS = re.compile(rf"^(?P<t>.+?)\s+(?P<s>done|finished|complete|completed|blocked|in progress|started)$", re.I)
+_BARE_STATUS = re.compile(r"^(?P<t>.+?)\s+(?P<s>done|finished|complete|completed|blocked|in progress|started)$", re.I)
 
 
 def mark(text: str, bare: str, scope: Scope) -> Edit | None:

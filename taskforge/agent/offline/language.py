@@ -17,7 +17,6 @@ from taskforge.core.models import Mode
 from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
 
-
 AMBIGUOUS_SHOWN = 4  # tasks named in a "which one?" reply
 
 

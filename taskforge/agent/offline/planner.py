@@ -19,10 +19,10 @@ import threading
 
 from pydantic import ValidationError
 
-from taskforge.agent.offline.commands import interpret
-from taskforge.agent.offline.common import Edit, Refusal, capitalised, fit
 from taskforge.agent.offline.brief import parse as parse_brief
 from taskforge.agent.offline.brief import plan_from_brief
+from taskforge.agent.offline.commands import interpret
+from taskforge.agent.offline.common import Edit, Refusal, capitalised, fit
 from taskforge.agent.offline.edits import goal_title, scaffold
 from taskforge.agent.offline.language import Scope, normalize
 from taskforge.agent.offline.playbooks import load_all

@@ -238,7 +238,8 @@ def templates_for(title: str, context: str) -> tuple[Playbook, list[TaskTemplate
 ENGINEERING_VERBS = ("implement", "build", "create", "add", "develop", "integrate", "set up", "setup",
                      "wire up", "extend")
 ACTION_VERBS = frozenset("""
-    authenticate authorise authorize distribute cache queue code program shortlist frame settle inventory alert make verify reconcile archive
+    authenticate authorise authorize distribute cache queue code program shortlist frame settle inventory alert
+    make verify reconcile archive
     agree align allocate analyse analyze announce answer apply approve arrange ask assemble assess assign attend
     audit automate backfill back book brief bring buy calculate call cancel capture challenge change check choose
     clarify clean close collect communicate compare compile complete configure confirm connect consolidate
@@ -256,26 +257,26 @@ ACTION_VERBS = frozenset("""
     stabilise stand start stop store streamline submit summarise summarize supply survey switch sync take talk
     tell test think tidy track train transfer transform translate trial triage tune turn update upgrade upload
     validate verify visit vote watch write
-""".split())
-PARTICLES = frozenset(
-    "up down out over off in on to into onto with across against about at by for from through back away live ahead "
-    "forward together".split()
-)
-DETERMINERS = frozenset("the a an our my your their its this these those that all every each any some".split())
+""".split())  # noqa: SIM905 - a word list reads best as words
+PARTICLES = frozenset("""
+    up down out over off in on to into onto with across against about at by for from through back away live ahead
+    forward together
+""".split())  # noqa: SIM905
+DETERMINERS = frozenset("the a an our my your their its this these those that all every each any some".split())  # noqa: SIM905
 # "Release notes", "Test plan", "Rate limiting": a verb-looking word then one of these is a thing, not an action.
 NOUN_HEADS = frozenset("""
     notes note plan plans system systems form forms page pages log logs logging report reports suite suites case
     cases process strategy policy team tool tools flow flows environment environments coverage checklist template
     templates review reviews dashboard pipeline script scripts run runs window budget schedule calendar plan
     criteria metrics record records request requests list lists sheet sheets tracker board builds build
-""".split())
+""".split())  # noqa: SIM905
 # Words that are as often nouns as verbs: only these, followed by a noun head, read as a thing.
 AMBIGUOUS_VERBS = frozenset("""
     rate test release design audit load review plan report log record alert map model schedule check sign launch
     email support code script update change order cost price process run track trial pilot survey train transfer
     issue file label list post print store switch sync watch book call copy count draft estimate export import
     outline present request return save scale share show sketch sort source split start stop supply wire deploy
-""".split())
+""".split())  # noqa: SIM905
 _MODAL = re.compile(r"\b(?:must|should|shall|will|needs? to|has to|have to|can|cannot|can't|is|are)\b", re.I)
 
 

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-STOP_WORDS = frozenset(
-    "a an the this that these those my our your its their of for to in on at by with and or from into onto "
-    "task tasks one ones item items thing step steps bit part piece deliverable sub subtask subtasks sub-task "
-    "sub-tasks stuff work all whole entire we i you it they us me also just still really please".split()
-)
+STOP_WORDS = frozenset("""
+    a an the this that these those my our your its their of for to in on at by with and or from into onto
+    task tasks one ones item items thing step steps bit part piece deliverable sub subtask subtasks sub-task
+    sub-tasks stuff work all whole entire we i you it they us me also just still really please
+""".split())  # noqa: SIM905 - a word list reads best as words
 _WORD = re.compile(r"[a-z0-9]+")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "ies", "es", "s", "e", "y")
 EXACT, JOINED, PREFIX = 3, 3, 2
