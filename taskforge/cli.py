@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from taskforge.core.errors import BadInput, TaskforgeError, UnknownProject
+from taskforge.core.errors import TaskforgeError, UnknownProject
 from taskforge.core.text import clean_line, unprintable
 from taskforge.export import EXPORTERS, FOLDERS, IMPORTERS
 
@@ -172,57 +172,17 @@ def echo(text: str) -> None:
     _written(lambda: typer.echo(text))
 
 
-_CHUNK = 1 << 20
-
-
 def read_input(source: str) -> tuple[Path | None, str]:
     """A file's text, or standard input for `-`, read in chunks up to the `max_input_bytes` setting."""
+    from taskforge.actions import decoded, read_bounded, read_text_file
     from taskforge.config import settings
 
-    limit = settings().max_input_bytes
     if source == "-":
+        limit = settings().max_input_bytes
         stream = getattr(sys.stdin, "buffer", None)
-        data = _read_bounded(stream if stream is not None else sys.stdin, limit, "standard input")
-        return None, _decoded(data, "standard input")
-    path = Path(source)
-    try:
-        with path.open("rb") as handle:
-            data = _read_bounded(handle, limit, source)
-    except FileNotFoundError:
-        raise BadInput(f"no such file: {source}") from None
-    except IsADirectoryError:
-        raise BadInput(f"{source} is a directory") from None
-    except OSError as exc:
-        raise BadInput(f"cannot read {source}: {exc.strerror}") from None
-    return path, _decoded(data, source)
-
-
-def _read_bounded(stream, limit: int, name: str) -> bytes | str:
-    """At most `limit` bytes from `stream`; one more is an error, so /dev/zero ends after `limit`."""
-    chunks = []
-    size = 0
-    while True:
-        chunk = stream.read(min(_CHUNK, limit + 1 - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise BadInput(
-                f"{name} is larger than the input limit of {limit:,} bytes "
-                "(the max_input_bytes setting, TASKFORGE_MAX_INPUT_BYTES)"
-            )
-    return chunks[0][:0].join(chunks) if chunks else b""
-
-
-def _decoded(data: bytes | str, name: str) -> str:
-    """UTF-8 text with its line endings made \\n, as reading in text mode would."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadInput(f"{name} is not UTF-8 text") from None
-    return data.replace("\r\n", "\n").replace("\r", "\n") if "\r" in data else data
+        data = read_bounded(stream if stream is not None else sys.stdin, limit, "standard input")
+        return None, decoded(data, "standard input")
+    return Path(source), read_text_file(source)
 
 
 MAX_LISTED = 12  # new-key mappings spelled out after an apply
@@ -286,7 +246,13 @@ def run_tui(db: str | None) -> None:
 @app.command("plan")
 @handle_errors
 def plan_command(
-    words: Annotated[list[str], typer.Argument(metavar="GOAL|MESSAGE...", help="A goal, or a message about a project.")],
+    words: Annotated[
+        list[str] | None, typer.Argument(metavar="GOAL|MESSAGE...", help="A goal, or a message about a project.")
+    ] = None,
+    file: Annotated[
+        str | None,
+        typer.Option("--file", "-f", metavar="PATH", help="Plan from a written brief (Markdown or text; - for stdin)."),
+    ] = None,
     project: Annotated[
         str | None, typer.Option("--project", "-p", help="Refine this project (without it: a new project).")
     ] = None,
@@ -302,11 +268,17 @@ def plan_command(
     if task is not None and project is None:
         fail("--task needs --project (-p)", 2)
     mode = Mode.TASK if task else Mode.PROJECT
+    if file is not None and task is not None:
+        fail("--file plans a project: it cannot be used with --task", 2)
+    if file is None and not words:
+        fail("say what to plan: a goal, a message, or --file BRIEF.md", 2)
+    brief = read_input(file)[1] if file is not None else ""
     with open_repo(db) as repo:
         from taskforge.agent.service import AgentService
 
         service = AgentService(repo)
-        proposal = _propose_with_spinner(service, project, mode, task, " ".join(words), model)
+        source = (file if file != "-" else "standard input") if file is not None else ""
+        proposal = _propose_with_spinner(service, project, mode, task, " ".join(words or ()), model, brief, source)
         if not as_json:
             _show_proposal(proposal)
         if not proposal.has_patch:  # status 1 means nothing changed: the exchange is not kept either
@@ -343,7 +315,7 @@ def _accept(service, proposal):
     return applied
 
 
-def _propose_with_spinner(service, project, mode, task, message, model):
+def _propose_with_spinner(service, project, mode, task, message, model, document="", document_name=""):
     """Plan in a worker thread; on a terminal, a spinner with elapsed time and tokens; Ctrl+C cancels."""
     import threading
     import time
@@ -357,7 +329,8 @@ def _propose_with_spinner(service, project, mode, task, message, model):
     def work() -> None:
         try:
             outcome["value"] = service.propose(
-                project, mode, task, message, model=model, progress=latest.append, cancel=cancel, remember=False
+                project, mode, task, message, model=model, progress=latest.append, cancel=cancel, remember=False,
+                document=document, document_name=document_name,
             )
         except BaseException as exc:  # handed to the main thread, which reports it
             outcome["error"] = exc

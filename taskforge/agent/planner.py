@@ -45,6 +45,8 @@ class PlanRequest:
     message: str  # the user's message, cleaned of control characters
     conversation: tuple[ChatMessage, ...] = ()  # the recent part, oldest first
     new_project: bool = False
+    document: str = ""  # a written brief to plan from (`plan --file`), the user's data like the message
+    document_name: str = ""  # where it came from, e.g. "PRD.md"
 
 
 @dataclass

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from taskforge.agent.offline.brief import document_title
 from taskforge.agent.planner import (
     Draft,
     Planner,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 CONVERSATION_LIMIT = 12
 MESSAGE_MAX = 10_000
+DOCUMENT_MAX = 1_000_000  # characters of a brief (`plan --file`); a model is shown a bounded part of it
 
 
 @dataclass(frozen=True)
@@ -153,13 +155,27 @@ class AgentService:
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
         remember: bool = True,
+        document: str = "",
+        document_name: str = "",
     ) -> Proposal:
         """Ask the planner; `project=None` starts a new project from `message` as its goal.
+
+        `document` is a written brief to plan from (`plan --file`); the message may then be empty.
 
         The exchange is kept in the project's conversation (one transaction) unless `remember` is
         False: then the caller decides, with `remember(proposal)`.
         """
         message = clean_block(message)
+        document = clean_block(document)
+        if document_name or document:
+            if not document.strip():
+                raise BadInput(f"{document_name or 'the brief'} is empty: there is nothing to plan from")
+            if len(document) > DOCUMENT_MAX:
+                raise BadInput(f"{document_name or 'the brief'} is too long ({len(document):,} characters; "
+                               f"at most {DOCUMENT_MAX:,})")
+            if mode is Mode.TASK:
+                raise BadInput("a brief plans a project: use --file without --task")
+            message = message or f"Plan the project described in {clean_line(document_name) or 'the brief'}."
         if not message:
             raise BadInput("say what you want: the message is empty")
         if len(message) > MESSAGE_MAX:
@@ -167,7 +183,7 @@ class AgentService:
         if project is None:
             if mode is Mode.TASK:
                 raise BadInput("task mode needs a project (-p) and a task (--task)")
-            new = self._new_project(message)
+            new = self._new_project(document_title(document) or message if document else message)
             tree, conversation = Tree.empty(new), ()
         else:
             new = None
@@ -177,7 +193,8 @@ class AgentService:
             self._check_focus(tree, focus)
         else:
             focus = None
-        request = PlanRequest(tree, mode, focus, message, conversation, new_project=new is not None or not len(tree))
+        request = PlanRequest(tree, mode, focus, message, conversation, new_project=new is not None or not len(tree),
+                              document=document, document_name=clean_line(document_name))
         planner = self.planner or planner_for(mode, model)
 
         def check(reply: PlanReply) -> list:

@@ -9,6 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 # (name, help, main-screen action); the screen's check decides whether the command applies now.
 COMMANDS = [
     ("New project", "Start a project from a goal", "new_project"),
+    ("New project from a file…", "Plan a new project from a Markdown or text brief (a PRD, a spec)", "new_project_from_file"),
     ("Switch project", "Open another project", "projects"),
     ("What next", "Go to the task to do next (critical path, priority, plan order), and see why", "what_next"),
     ("Approve plan", "Mark the plan approved, so tasks can be broken down", "approve"),

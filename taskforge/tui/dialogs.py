@@ -22,17 +22,21 @@ class TextPrompt(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
     ]
 
-    def __init__(self, question: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(
+        self, question: str, value: str = "", placeholder: str = "", max_length: int = TITLE_MAX, hint: str = ""
+    ) -> None:
         super().__init__()
         self.question = question
         self.value = value
         self.placeholder = placeholder
+        self.max_length = max_length
+        self.hint = hint or "enter saves · escape cancels"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(self.question, style="bold"), classes="question")
-            yield Input(value=self.value, placeholder=self.placeholder, max_length=TITLE_MAX)
-            yield Static(Text("enter saves · escape cancels", style="dim"), classes="hint")
+            yield Input(value=self.value, placeholder=self.placeholder, max_length=self.max_length)
+            yield Static(Text(self.hint, style="dim"), classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

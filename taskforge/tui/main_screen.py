@@ -23,11 +23,12 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from taskforge.core.errors import TaskforgeError
+from taskforge.core.errors import BadInput, TaskforgeError
 from taskforge.core.text import clean_block
 from taskforge.tui.chat import ChatPane, progress_text
 from taskforge.tui.messages import (
     ActionRefused,
+    BriefRead,
     Exported,
     HistoryLoaded,
     PlanningFailed,
@@ -108,6 +109,7 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._cancel: threading.Event | None = None
+        self._brief: tuple[str, str] = ("", "")  # (text, file name) of the brief the last new project came from
         self._progress: Progress | None = None
         self._started = 0.0
         self._tick = 0
@@ -484,18 +486,22 @@ class MainScreen(Screen[None]):
         self.chat.add("user", message)
         self.plan(message)
 
-    def plan(self, message: str, *, goal: str | None = None) -> None:
+    def plan(self, message: str, *, goal: str | None = None, brief: tuple[str, str] = ("", "")) -> None:
+        """Ask the planner about `message`; with `goal`, for a new project (planned from `brief`, if given)."""
         from taskforge.core.models import Mode
 
         mode = Mode.TASK if self.focus_key else Mode.PROJECT
         project = self.project_id if goal is None else None
+        if goal is not None:
+            mode = Mode.PROJECT
+        self._brief = brief
         self._cancel = threading.Event()
         self._progress = None
         self._started = time.monotonic()
         self.busy = self.cancellable = True
         self._spinner = self.set_interval(0.1, self._spin)
         self._spin()
-        self._propose(project, mode, self.focus_key, goal or message, message, self._cancel)
+        self._propose(project, mode, self.focus_key, goal or message, message, self._cancel, brief)
 
     def watch_busy(self, busy: bool) -> None:
         self.chat.busy = busy
@@ -507,7 +513,8 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="planner", exit_on_error=False)
     def _propose(
-        self, project: str | None, mode: Mode, focus: str | None, text: str, typed: str, cancel: threading.Event
+        self, project: str | None, mode: Mode, focus: str | None, text: str, typed: str, cancel: threading.Event,
+        brief: tuple[str, str] = ("", ""),
     ) -> None:
         from taskforge.agent.planner import Cancelled
 
@@ -517,7 +524,10 @@ class MainScreen(Screen[None]):
             self._progress = update  # read by the spinner on the UI thread; a plain attribute swap
 
         try:
-            proposal = self.service.propose(project, mode, focus, text, progress=progress, cancel=cancel)
+            document, name = brief
+            proposal = self.service.propose(
+                project, mode, focus, text, progress=progress, cancel=cancel, document=document, document_name=name
+            )
         except Cancelled:
             self.post_message(PlanningFailed(typed, "Cancelled: nothing was proposed.", "note"))
         except TaskforgeError as error:
@@ -570,7 +580,7 @@ class MainScreen(Screen[None]):
         if isinstance(outcome, Revise):
             self.chat.add("user", clean_block(outcome.message))
             goal = f"{proposal.message}\n{outcome.message}" if proposal.new_project is not None else None
-            self.plan(outcome.message, goal=goal)
+            self.plan(outcome.message, goal=goal, brief=self._brief if goal is not None else ("", ""))
         else:
             self.chat.add("note", REJECTED_NOTE)
 
@@ -775,6 +785,41 @@ class MainScreen(Screen[None]):
         self.show_project(None, [])
         self.chat.input.focus()
 
+    def action_new_project_from_file(self) -> None:
+        from taskforge.tui.dialogs import TextPrompt
+
+        def chosen(path: str | None) -> None:
+            if path and path.strip():
+                self._read_brief(path.strip())
+
+        prompt = TextPrompt(
+            "New project from a file: the path of a Markdown or text brief", placeholder="e.g. docs/PRD.md",
+            max_length=4_096, hint="enter plans it · escape cancels",
+        )
+        self.app.push_screen(prompt, chosen)
+
+    @work(thread=True, exclusive=True, group="brief", exit_on_error=False)
+    def _read_brief(self, path: str) -> None:
+        from taskforge.actions import read_text_file
+
+        try:
+            text = read_text_file(path)
+            if not text.strip():
+                raise BadInput(f"{path} is empty: there is nothing to plan from")
+        except TaskforgeError as error:
+            self.post_message(ActionRefused(str(error)))
+        else:
+            self.post_message(BriefRead(Path(path), text))
+
+    def on_brief_read(self, message: BriefRead) -> None:
+        if self.busy:
+            self.notify("The planner is still working on the last message (escape cancels it).", severity="warning")
+            return
+        self.show_project(None, [])
+        said = f"Plan the project described in {message.path.name}."
+        self.chat.add("user", said)
+        self.plan(said, goal=said, brief=(message.text, message.path.name))
+
     def action_export(self) -> None:
         from taskforge.tui.dialogs import Confirm
         from taskforge.tui.export_dialog import ExportDialog
@@ -958,7 +1003,7 @@ class MainScreen(Screen[None]):
             return self.focus_key is not None
         if action == "back":
             return self.focus_key is not None or (self.focused is self.chat.input and self.project_tree is not None)
-        if action in ("projects", "new_project"):
+        if action in ("projects", "new_project", "new_project_from_file"):
             return ready
         if action in ("expand_all", "collapse_all"):
             return has_project

@@ -130,6 +130,14 @@ class Exported(Message):
 
 
 @dataclass
+class BriefRead(Message):
+    """A brief the user chose for a new project was read; planning from it can start."""
+
+    path: Path
+    text: str
+
+
+@dataclass
 class ActionRefused(Message):
     """A blocking read or export the user asked for could not be done: one line, nothing changed."""
 

@@ -164,7 +164,8 @@ def test_an_unknown_task_gets_a_generic_engineering_breakdown_that_names_it():
     tree = flat_tree()
     answer = ask(tree, "break this down", Mode.TASK, "T4")
     assert titles(answer.tree, "T4") == [
-        "Clarify scope of delta", "Design delta", "Implement delta", "Test delta", "Document and release delta",
+        "Clarify the scope of the delta", "Design the delta", "Build a working version of the delta", "Test the delta",
+        "Document and release the delta",
     ]
     assert "generic engineering breakdown" in answer.rationale
 
@@ -177,8 +178,15 @@ def test_an_unknown_task_gets_a_generic_engineering_breakdown_that_names_it():
         ("Research caching options", "Frame the questions about caching options"),
         ("Deploy the billing service", "Prepare the release of the billing service"),
         ("Design the schema", "Gather the requirements for the schema"),
-        ("Implement the password hashing", "Clarify scope of the password hashing"),
-        ("API reference", "Clarify scope of API reference"),
+        ("Implement the password hashing", "Clarify the scope of the password hashing"),
+        ("API reference", "Outline the API reference"),
+        ("Admin dashboard for managing users", "Clarify the scope of the admin dashboard for managing users"),
+        ("Agree the goals and format", "Gather what is needed to agree the goals and format"),
+        ("Deploy, monitor and tune the cache", "Gather what is needed to deploy, monitor and tune the cache"),
+        ("Roll out to existing users", "Gather what is needed to roll out to existing users"),
+        ("Rate limiting", "Clarify the scope of the rate limiting"),
+        ("Documentation", "Outline the documentation"),
+        ("Racking must be installed before any stock arrives", "Agree how to meet the requirement"),
     ],
 )
 def test_the_generic_breakdown_follows_the_verb_a_title_starts_with(title, first_step):
@@ -205,7 +213,7 @@ def test_break_down_a_named_task_from_project_mode_and_its_child_from_task_mode(
     assert "Name the task to break down" in refused(tree, "break this down")
     deeper = ask(tree, "break this down", Mode.TASK, "T2").tree
     child = deeper.children["T2"][0]
-    assert len(ask(deeper, f"break down {child}", Mode.TASK, "T2").tree.children[child]) == 5
+    assert 3 <= len(ask(deeper, f"break down {child}", Mode.TASK, "T2").tree.children[child]) <= 7
 
 
 def test_decomposition_works_at_every_depth_down_to_the_limit():
@@ -236,7 +244,7 @@ def test_breaking_down_twice_adds_only_what_is_missing():
     first = tree.children["T4"][0]
     trimmed = ask(tree, f"delete {first}", Mode.TASK, "T4").tree
     again = ask(trimmed, "break this down", Mode.TASK, "T4")
-    assert len(again.ops) == 1 and titles(again.tree, "T4")[-1] == "Clarify scope of delta"
+    assert len(again.ops) == 1 and titles(again.tree, "T4")[-1] == "Clarify the scope of the delta"
 
 
 def test_sub_tasks_inherit_the_parents_priority_and_start_as_todo():
@@ -245,3 +253,43 @@ def test_sub_tasks_inherit_the_parents_priority_and_start_as_todo():
     for key in answer.tree.children["T5"]:
         assert answer.tree[key].priority == tree["T5"].priority
         assert answer.tree[key].status is Status.TODO
+
+
+def _every_playbook_title() -> list[str]:
+    from taskforge.agent.offline.playbooks import playbooks
+
+    found = []
+    for book in playbooks():
+        for task in book.tasks:
+            found += [task.title, *(step.title for step in task.steps)]
+    return list(dict.fromkeys(found))
+
+
+# What the generic breakdowns used to write: a verb glued onto a verb phrase or a preposition.
+_CLUMSY = [
+    r"^(?:Clarify the scope of|Design|Implement|Test|Document and release|Outline|Draft|Publish|Review and revise|"
+    r"Frame the questions about|Collect evidence on|Gather the requirements for|Sketch options for|"
+    r"List the cases to test for|Prepare the release of|Release|Monitor) (?:the )?(?:{verbs})(?:,| (?:the|a|an|our)\b)",
+    r"\b(?:of|for|on|about) (?:the )?(?:to|down|up|out|over|across|against|with|and)\b",
+    r"\bthe (?:the|a|an|our)\b",
+]
+
+
+def test_every_playbook_title_breaks_down_into_titles_a_person_would_write():
+    """Decompose every deliverable and step title of every shipped playbook with the generic breakdowns."""
+    import re
+
+    from taskforge.agent.offline.edits import _about
+    from taskforge.agent.offline.playbooks import ACTION_VERBS, choose_breakdown
+
+    verbs = "|".join(sorted(ACTION_VERBS | {"build", "create", "add", "implement", "develop"}))
+    clumsy = [re.compile(pattern.replace("{verbs}", verbs), re.I) for pattern in _CLUMSY]
+    bad = []
+    for title in [*_every_playbook_title(), "Agree the goals and format", "Admin dashboard for managing users",
+                  "Documentation", "Rate limiting", "Release notes", "Load testing", "Go live"]:
+        breakdown, subject = choose_breakdown(title)
+        written = [_about(step.title, subject, title) for step in breakdown.steps]
+        written = [step for step in written if step.casefold() != title.casefold()]  # decompose skips those
+        bad += [f"{title!r} → {step!r}" for step in written if any(pattern.search(step) for pattern in clumsy)]
+        assert len(written) >= 3, title
+    assert not bad, "\n".join(bad)

@@ -133,3 +133,33 @@ def test_store_failure_during_a_write(snap_compare, make_app, seeded):
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(100, 30), run_before=broken)
+
+
+def test_new_project_from_a_file_prompt(snap_compare, make_app, seeded):
+    async def prompt(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"from a file")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*"docs/PRD.md")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=prompt)
+
+
+def test_new_project_from_a_missing_file(snap_compare, make_app, seeded):
+    async def missing(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"from a file")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*"no/such/brief.md", "enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=missing)

@@ -12,7 +12,15 @@ from collections.abc import Callable
 
 from taskforge.agent.offline import edits, restructure
 from taskforge.agent.offline.common import Edit, Refusal
-from taskforge.agent.offline.language import NotAReference, Scope, clean_title, parse_duration, split_list
+from taskforge.agent.offline.language import (
+    Ambiguous,
+    NotAReference,
+    NoTitleMatch,
+    Scope,
+    clean_title,
+    parse_duration,
+    split_list,
+)
 from taskforge.core.models import Priority, Status
 
 Parser = Callable[[str, str, Scope], Edit | None]
@@ -26,10 +34,13 @@ STATUS_WORDS = {
                      "new"), Status.TODO),
 }
 STATUS_VERBS = {
-    **dict.fromkeys(("finish", "complete", "close", "resolve", "tick off", "check off"), Status.DONE),
-    **dict.fromkeys(("start", "begin", "resume", "pick up", "work on"), Status.DOING),
-    **dict.fromkeys(("block",), Status.BLOCKED),
-    **dict.fromkeys(("reopen", "unblock", "restart"), Status.TODO),
+    **dict.fromkeys(("finish", "complete", "close", "resolve", "tick off", "check off", "finished", "completed",
+                     "closed", "resolved", "ticked off", "checked off", "wrapped up", "shipped", "delivered"),
+                    Status.DONE),
+    **dict.fromkeys(("start", "begin", "resume", "pick up", "work on", "started", "began", "begun", "resumed",
+                     "picked up", "kicked off", "kick off"), Status.DOING),
+    **dict.fromkeys(("block", "blocked"), Status.BLOCKED),
+    **dict.fromkeys(("reopen", "unblock", "restart", "reopened", "unblocked", "restarted"), Status.TODO),
 }
 PRIORITY_WORDS = {
     **dict.fromkeys(("low", "lowest", "minor", "trivial"), Priority.LOW),
@@ -50,6 +61,10 @@ _PRIORITY = _alternatives(PRIORITY_WORDS)
 def _many(scope: Scope, phrase: str, **kw) -> list[str] | None:
     try:
         return scope.many(phrase, **kw)
+    except NoTitleMatch as missing:
+        if scope.unmatched is None:
+            scope.unmatched = missing.phrase
+        return None
     except NotAReference:
         return None
 
@@ -119,14 +134,24 @@ def undepend(text: str, bare: str, scope: Scope) -> Edit | None:
 _DEPEND = [
     re.compile(r"^(?:make|let|have)\s+(?P<a>.+?)\s+(?:depend|wait)\s+(?:on|for)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:depends|depend|should depend|must depend|will depend)\s+on\s+(?P<b>.+)$", re.I),
-    re.compile(r"^(?P<a>.+?)\s+(?:needs|requires|is blocked by|are blocked by|waits for|wait for|must wait for|"
+    re.compile(r"^(?P<a>.+?)\s+(?:needs|need|require|requires|is blocked by|are blocked by|waits for|wait for|must wait for|"
                r"should wait for|comes after|must come after|should come after|can only start after)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:add|set|create)\s+(?:a\s+)?dependency\s+(?:from\s+|of\s+)?(?P<a>.+?)\s+(?:on|to)\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+blocked\s+on\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:has to|have to|must|should|needs? to|can)\s+wait\s+(?:until|till|for)\s+(?P<b>.+?)"
+               r"(?:\s+(?:is|are)\s+(?:done|finished|complete|completed|over))?$", re.I),
+]
+# "do the rollout before the docs": the later one (a) waits for the earlier one (b)
+_BEFORE = [
+    re.compile(r"^(?:do|finish|complete|start)\s+(?P<b>.+?)\s+(?:before|ahead of)\s+(?:starting\s+|doing\s+)?(?P<a>.+)$",
+               re.I),
+    re.compile(r"^(?P<b>.+?)\s+(?:has to|have to|must|should|needs? to)\s+(?:happen|be done|be finished|come|finish)"
+               r"(?:\s+first)?,?\s+before\s+(?P<a>.+)$", re.I),
 ]
 
 
 def depend(text: str, bare: str, scope: Scope) -> Edit | None:
-    for pattern in _DEPEND:
+    for pattern in [*_DEPEND, *_BEFORE]:
         if match := pattern.match(bare):
             keys, needed = _many(scope, match["a"]), _many(scope, match["b"], anywhere=True)
             if keys is not None and needed is not None:
@@ -162,6 +187,8 @@ _ESTIMATE = [
     re.compile(r"^(?P<t>.+?)(?:'s estimate is|\s+estimate is|\s+will take|\s+should take|\s+takes|\s+needs|"
                r"\s+is estimated at|\s+is)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?P<t>.+?)\s*[:=]\s*(?P<d>.+)$", re.I),
+    re.compile(r"^(?:give|allow|allot|budget|plan|reserve)\s+(?P<t>.+?)\s+(?P<d>(?:about\s+|around\s+)?\S+\s+\S+)$", re.I),
+    re.compile(r"^(?:give|allow|allot|budget|plan|reserve)\s+(?P<d>.+?)\s+(?:for|to)\s+(?P<t>.+)$", re.I),
 ]
 
 
@@ -173,13 +200,18 @@ _PRIORITY_PATTERNS = [
     re.compile(rf"^(?:set|change|update|make)\s+(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
     re.compile(rf"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+priority\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
     re.compile(rf"^(?:make|set|mark|flag)\s+(?P<t>.+?)\s+(?:as\s+|to\s+)?(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})"
-               rf"(?:[\s-]+priority)?(?:\s+task)?$", re.I),
-    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|has|should be)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})(?:[\s-]+priority)?(?:\s+task)?$", re.I),
+               rf"(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
+    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|has|should be)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
     re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s+(?:is|should be|[:=])\s+(?P<p>{_PRIORITY})$", re.I),
 ]
 _PRIORITY_VERBS = [
     (re.compile(r"^(?:prioriti[sz]e|escalate|bump(?:\s+up)?|expedite)\s+(?P<t>.+)$", re.I), Priority.HIGH),
     (re.compile(r"^(?:deprioriti[sz]e|de-prioriti[sz]e)\s+(?P<t>.+)$", re.I), Priority.LOW),
+    (re.compile(r"^(?:raise|increase|up)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<t>.+)$", re.I), Priority.HIGH),
+    (re.compile(r"^(?:raise|increase|up)\s+(?P<t>.+?)(?:'s)?\s+priority$", re.I), Priority.HIGH),
+    (re.compile(r"^(?:lower|decrease|reduce|drop)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<t>.+)$", re.I), Priority.LOW),
+    (re.compile(r"^(?:lower|decrease|reduce|drop)\s+(?P<t>.+?)(?:'s)?\s+priority$", re.I), Priority.LOW),
+    (re.compile(r"^make\s+(?P<t>.+?)\s+a\s+(?:top\s+)?priority$", re.I), Priority.HIGH),
 ]
 
 
@@ -203,7 +235,10 @@ _MARK = [
     re.compile(rf"^(?P<t>.+?)\s+(?:is|are|was|were|has been|have been|is now|are now)\s+(?P<s>{_STATUS})$", re.I),
     re.compile(rf"^(?P<t>.+?)(?:'s)?\s+status\s+(?:is|should be|[:=])\s+(?P<s>{_STATUS})$", re.I),
 ]
-_STATUS_VERB = re.compile(rf"^(?P<v>{_alternatives(STATUS_VERBS)})\s+(?:on\s+)?(?P<t>.+?)(?:\s+now)?$", re.I)
+_STATUS_VERB = re.compile(rf"^(?:(?:i|we|they|you)(?:'ve|'re| have| are| just)*\s+)?(?:just\s+)?"
+                          rf"(?P<v>{_alternatives(STATUS_VERBS)})\s+(?:on\s+|with\s+)?(?P<t>.+?)(?:\s+now|\s+today)?$", re.I)
+_DONE_WITH = re.compile(r"^(?:(?:i'm|i am|we're|we are)\s+)?(?:done|finished)\s+with\s+(?P<t>.+)$", re.I)
+_BARE_STATUS = re.compile(r"^(?P<t>.+?)\s+(?P<s>done|finished|complete|completed|blocked|in progress|started)$", re.I)
 
 
 def mark(text: str, bare: str, scope: Scope) -> Edit | None:
@@ -216,11 +251,19 @@ def mark(text: str, bare: str, scope: Scope) -> Edit | None:
         keys = _many(scope, match["t"])
         if keys is not None:
             return edits.set_status(scope, keys, STATUS_VERBS[match["v"].lower()])
+    if match := _DONE_WITH.match(bare):
+        keys = _many(scope, match["t"])
+        if keys is not None:
+            return edits.set_status(scope, keys, Status.DONE)
+    if match := _BARE_STATUS.match(bare):  # "docs done", "T3 blocked"
+        keys = _many(scope, match["t"])
+        if keys is not None:
+            return edits.set_status(scope, keys, STATUS_WORDS[match["s"].lower()])
     return None
 
 
 _RENAME = [
-    re.compile(r"^(?:rename|retitle|re-title|re-name)\s+(?P<t>.+?)\s+(?:to|as|into)\s+(?P<title>.+)$", re.I),
+    re.compile(r"^(?:rename|retitle|re-title|re-name)\s+(?P<t>.+?)\s+(?:to|as|into|->|→|=>)\s+(?P<title>.+)$", re.I),
     re.compile(r"^(?:change|set|update)\s+(?:the\s+)?(?:title|name)\s+of\s+(?P<t>.+?)\s+to\s+(?P<title>.+)$", re.I),
     re.compile(r"^(?:change|set|update)\s+(?P<t>.+?)(?:'s)?\s+(?:title|name)\s+to\s+(?P<title>.+)$", re.I),
     re.compile(r"^call\s+(?P<t>.+?)\s+(?P<title>[\"“'‘].+)$", re.I),
@@ -293,7 +336,7 @@ def split(text: str, bare: str, scope: Scope) -> Edit | None:
     return restructure.split(scope, key, [title for title in titles if title])
 
 
-_MOVE_VERBS = r"(?:move|put|place|nest|reparent|drag|shift|relocate)"
+_MOVE_VERBS = r"(?:move|put|place|nest|reparent|drag|shift|relocate|push|pull|bring|slot|reorder|schedule)"
 _MOVE = [
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:under|beneath|underneath|inside|into|within|in|as\s+(?:a\s+)?"
                 rf"(?:sub-?task|child)\s+of)\s+(?P<dest>.+)$", re.I), "under"),
@@ -301,8 +344,8 @@ _MOVE = [
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:after|below|behind)\s+(?P<dest>.+)$", re.I), "after"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to|at|on|onto)\s+(?:the\s+)?(?:top|root|first|outer)[\s-]+level$", re.I), "level"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+the\s+root|out\s+of\s+(?:its|their)\s+parents?|out)$", re.I), "level"),
-    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+(?:the\s+)?(?:top|start|beginning|front)|first)$", re.I), "first"),
-    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+(?:the\s+)?(?:bottom|end|back)|last)$", re.I), "last"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:to|at)\s+(?:the\s+)?(?:top|start|beginning|front)|first)$", re.I), "first"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:to|at)\s+(?:the\s+)?(?:bottom|end|back)|last)$", re.I), "last"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+up(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "up"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+down(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "down"),
     (re.compile(r"^(?:indent|demote)\s+(?P<t>.+)$", re.I), "indent"),
@@ -326,13 +369,22 @@ def move(text: str, bare: str, scope: Scope) -> Edit | None:
     return None
 
 
-_DELETE = re.compile(r"^(?:delete|remove|drop|erase|discard|kill|scrap|cancel|get rid of|throw away|trash)\s+"
+_DELETE = re.compile(r"^(?:delete|remove|drop|erase|discard|kill|nuke|scrap|cancel|get rid of|throw away|throw out|"
+                     r"trash|take out|strike|bin|ditch)\s+"
                      r"(?P<t>.+?)(?:\s+(?:and|with)\s+(?:all\s+)?(?:its|their)\s+(?:sub-?tasks|children))?"
+                     r"(?:\s+from\s+(?:the\s+)?(?:plan|project|list|tree|board))?"
                      r"(?:\s+entirely|\s+completely|\s+altogether)?$", re.I)
+_NOT_NEEDED = [
+    re.compile(r"^(?:we|i|you)\s+(?:don'?t|do not|no longer|won'?t|will not)\s+(?:need|want|do)\s+(?P<t>.+?)"
+               r"(?:\s+(?:any ?more|after all))?$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:is|are)(?:\s+not|n't)\s+(?:needed|necessary|required|wanted)"
+               r"(?:\s+(?:any ?more|after all))?$", re.I),
+    re.compile(r"^(?:there'?s|there is)\s+no\s+need\s+for\s+(?P<t>.+)$", re.I),
+]
 
 
 def delete(text: str, bare: str, scope: Scope) -> Edit | None:
-    match = _DELETE.match(bare)
+    match = _DELETE.match(bare) or next((m for p in _NOT_NEEDED if (m := p.match(bare))), None)
     if not match:
         return None
     keys = _many(scope, match["t"])
@@ -354,6 +406,33 @@ _ADD_NOUN = re.compile(
 )
 
 
+_HEDGE = r"(?:(?:i think|i guess|i believe|i feel like|maybe|perhaps|actually|oh|oh and|and|but|hmm|ok|so)[\s,]+)*"
+_WHO = r"(?:we|you|i|the plan|the project|it|this)(?:'ll|'d|'re)?"
+_MODAL = r"(?:will|would|should|must|might|may|could|still|also|really|definitely|probably|surely)"
+_ALSO_NEED = [
+    re.compile(rf"^{_HEDGE}{_WHO}(?:\s+{_MODAL})*\s+(?:need|needs|want|wants|require|requires)\s+(?P<rest>.+)$",
+               re.I),
+    re.compile(rf"^{_HEDGE}{_WHO}(?:\s+{_MODAL})+\s+(?:have|add|include|get|build|do|plan|cover|use)\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^(?:don'?t|do not|dont)\s+forget(?:\s+about)?(?:\s+to\s+add)?\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^" + _HEDGE + r"(?:(?:we|you|i)(?:'re|'ve| are| have| were)?|the plan(?:'s| is)?|it(?:'s| is)?)\s+"
+               r"(?:also\s+|still\s+)?(?:missing|forgot(?:ten)?|left out)\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^(?P<rest>.+?)\s+(?:is|are|seems?|seem to be|seems to be)\s+(?:still\s+|also\s+)?"
+               r"(?:missing|not there|not in the plan|forgotten|left out)(?:\s+from the plan)?$", re.I),
+    re.compile(r"^(?:there should (?:also )?be|there needs to be|there must be|what about|how about|"
+               r"we should also have|also need|need)\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^(?:missing|forgot|forgotten)[:\s]+(?P<rest>.+)$", re.I),
+]
+
+
+def also_need(text: str, bare: str, scope: Scope) -> Edit | None:
+    """ "we also need X", "don't forget X", "X is missing": an addition said the way people say it."""
+    for pattern in _ALSO_NEED:
+        if match := pattern.match(bare):
+            rest = re.sub(r"^(?:to\s+(?:add\s+|have\s+)?|a way to\s+|some\s+)", "", match["rest"].strip(), flags=re.I)
+            return add(text, f"add {rest}", scope)
+    return None
+
+
 def add(text: str, bare: str, scope: Scope) -> Edit | None:
     match = _ADD.match(bare)
     if not match:
@@ -362,7 +441,12 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
     # "… under T2": the last place phrase that names a task says where; otherwise it is part of the title
     # ("add a task to write docs").
     for place in reversed(list(_ADD_PLACE_WORD.finditer(rest))):
-        destination = _one(scope, rest[place.end():])
+        # "add a task to write docs" names a title, "add a section to the docs" a place: after "to"/"in",
+        # title words count only when the phrase reads like a name ("the …").
+        target = rest[place.end():]
+        loose = place["how"].lower() in ("to", "in", "into", "inside", "within")
+        named = not loose or re.match(r"(?:the|our|my)\s", target, re.I) is not None
+        destination = _one(scope, target, words=named)
         if destination is None:
             continue
         how = place["how"].lower()
@@ -392,14 +476,28 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
 # steps" a decomposition, "remove the dependency of T7 on T6" not a deletion.
 COMMANDS: tuple[Parser, ...] = (
     decompose, undepend, depend, log_time, estimate, priority, mark, rename, describe, merge, split, move,
-    delete, add,
+    delete, add, also_need,
 )
 
 
 def interpret(text: str, bare: str, scope: Scope) -> Edit | None:
-    """The edit a message asks for, None when it is no command; raises Refusal for one that cannot be done."""
+    """The edit a message asks for, None when it is no command; raises Refusal for one that cannot be done.
+
+    A task named ambiguously ("the login": two titles say it) or by words no title has does not stop the
+    other readings: only when no command fits does the reply ask which task, or say nothing matched."""
+    unclear: Ambiguous | None = None
     for parser in COMMANDS:
-        edit = parser(text, bare, scope)
+        try:
+            edit = parser(text, bare, scope)
+        except Ambiguous as ambiguous:
+            unclear = unclear or ambiguous
+            continue
         if edit is not None:
             return edit
+    if unclear is not None:
+        raise unclear
+    if scope.unmatched is not None:
+        raise Refusal(f"no task’s title has the words “{scope.unmatched}”: {scope.titles_in_scope()}. "
+                      "Name it by key (T3) or by words from its title, or add it first (“add "
+                      f"{scope.unmatched}”); nothing was changed.")
     return None

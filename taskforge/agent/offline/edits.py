@@ -65,11 +65,11 @@ def goal_title(goal: str) -> str:
     return clean_title(short) or clean_title(text) or "New project"
 
 
-def scaffold(tree: Tree, goal: str, retitle: bool) -> Edit:
+def scaffold(tree: Tree, goal: str, retitle: bool, title: str | None = None) -> Edit:
     """3–6 root deliverables from the playbook the goal matches, with real dependencies between them."""
     goal = clean_line(goal) or tree.project.title
     book, match = choose_playbook(goal)
-    title = goal_title(goal)
+    title = title or goal_title(goal)
     ops = []
     for template in book.tasks:
         ops.append(
@@ -125,6 +125,7 @@ def decompose(scope: Scope, key: str) -> Edit:
 
     # Never suggest what is already there: decomposing twice adds only what is missing.
     taken = {tree[child].title.casefold() for child in tree.children[key]}
+    taken.add(task.title.casefold())  # "Draft the agenda" is not a step of itself
     steps = []
     for title, step in candidates[:MAX_CHILDREN]:
         if fit(title).casefold() not in taken:

@@ -10,14 +10,30 @@ from __future__ import annotations
 import re
 
 from taskforge.agent.offline.common import QUOTES, Refusal, capitalised, fit
+from taskforge.agent.offline.words import best_matches, content_words
+from taskforge.agent.offline.words import words as title_words
 from taskforge.core.limits import MINUTES_PER_DAY, MINUTES_PER_MONTH, MINUTES_PER_WEEK
 from taskforge.core.models import Mode
 from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
 
+AMBIGUOUS_SHOWN = 4  # tasks named in a "which one?" reply
+
 
 class NotAReference(Exception):
     """The phrase does not look like a reference to a task at all, so the command pattern does not apply."""
+
+
+class NoTitleMatch(NotAReference):
+    """The phrase reads like a name ("the documentation task") but no title in scope has its words."""
+
+    def __init__(self, phrase: str):
+        super().__init__(phrase)
+        self.phrase = phrase
+
+
+class Ambiguous(Refusal):
+    """The phrase names two or more tasks equally well; the reply asks which and proposes nothing."""
 
 
 # -- the message as a whole ------------------------------------------------------------------------
@@ -135,6 +151,8 @@ _NOUNS = r"(?:sub-?tasks?|tasks?|steps?|items?|deliverables?|children|child|ones
 _LEADING_FILLER = re.compile(r"^(?:the|both|all of the|all of|of|my|our)\s+")
 _LEADING_NOUN = re.compile(rf"^(?:{_NOUNS}|number|no\.|#)\s*(?=[#\d])|^#")
 _TRAILING_NOUN = re.compile(rf"\s+{_NOUNS}$")
+_NAMED = re.compile(r"^(?:the\s+)?(?:task|one|item|step|card|ticket)\s+(?:about|called|named|titled|for|on|that says)\s+",
+                    re.I)
 _PIECE_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&|plus|with)\s+")
 
 
@@ -149,6 +167,8 @@ class Scope:
         self.tree = tree
         self.task_mode = mode is Mode.TASK and focus is not None
         self.focus = focus if self.task_mode else None
+        self.unmatched: str | None = None  # the first phrase that read like a title but named no task
+        self._words_cache: dict[bool, list[tuple[str, list[str], int]]] = {}
 
     @property
     def parent(self) -> str | None:
@@ -169,24 +189,34 @@ class Scope:
 
     # -- resolving ----------------------------------------------------------------------------------
 
-    def many(self, phrase: str, *, anywhere: bool = False) -> list[str]:
-        """The keys a phrase names, in the order named; raises NotAReference or Refusal."""
-        text = clean_line(phrase).strip(QUOTES + " ")
+    def many(self, phrase: str, *, anywhere: bool = False, words: bool = True) -> list[str]:
+        """The keys a phrase names, in the order named; raises NotAReference or Refusal.
+
+        With `words`, a phrase may name a task by words of its title ("the docs"); without, only by key,
+        position or exact title."""
+        text = _NAMED.sub("", clean_line(phrase).strip(QUOTES + " ")).strip(QUOTES + " ")
         if not text:
             raise NotAReference(phrase)
         titled = self._by_title(text, anywhere)
         if titled is not None:
             return [titled]
         keys: list[str] = []
-        for piece in _PIECE_SEPARATOR.split(text.casefold()):
-            for key in self._piece(piece.strip(), anywhere):
-                if key not in keys:
-                    keys.append(key)
+        try:
+            for piece in _PIECE_SEPARATOR.split(text.casefold()):
+                for key in self._piece(piece.strip(), anywhere, words):
+                    if key not in keys:
+                        keys.append(key)
+        except NotAReference:
+            # "the login and sessions work" may be one title's words rather than a list of tasks
+            whole = self._by_words(text, anywhere) if words else None
+            if whole is None:
+                raise
+            return [whole]
         if not keys:
             raise NotAReference(phrase)
         return keys
 
-    def _piece(self, piece: str, anywhere: bool) -> list[str]:
+    def _piece(self, piece: str, anywhere: bool, words: bool = True) -> list[str]:
         if piece in _THIS or _LEADING_FILLER.sub("", piece) in _THIS:
             return [self._this()]
         while _LEADING_FILLER.match(piece):
@@ -211,6 +241,15 @@ class Scope:
         titled = self._by_title(piece, anywhere)
         if titled is not None:
             return [titled]
+        worded = self._by_words(piece, anywhere) if words else None
+        if worded is None and words and self.task_mode and not anywhere:
+            outside = self._by_words(piece, True)
+            if outside is not None:
+                return [self._key(outside, anywhere)]  # says it is outside the focus
+        if worded is not None:
+            return [worded]
+        if words and content_words(piece) and not re.search(r"\d", piece):
+            raise NoTitleMatch(piece)
         raise NotAReference(piece)
 
     def _this(self) -> str:
@@ -264,6 +303,45 @@ class Scope:
         if not count:
             return f"{owner} has no {noun}s yet"
         return f"{owner} has only {count} {noun}{'s' if count != 1 else ''} ({', '.join(listing)})"
+
+    def titles_in_scope(self, limit: int = 8) -> str:
+        """ "the tasks are T1 “Design”, T2 “Build” …", for a reply that names nothing that exists."""
+        keys = self._candidates(False)
+        if not keys:
+            return "there are no tasks yet"
+        shown = ", ".join(self.label(key) for key in keys[:limit])
+        return f"the tasks are {shown}" + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
+
+    def _title_words(self, anywhere: bool) -> list[tuple[str, list[str], int]]:
+        """(key, title words, depth) of every task a phrase may name, worked out once per message."""
+        cached = self._words_cache.get(anywhere)
+        if cached is None:
+            tree = self.tree
+            cached = [(key, title_words(tree[key].title), tree.depth(key)) for key in self._candidates(anywhere)]
+            self._words_cache[anywhere] = cached
+        return cached
+
+    def _candidates(self, anywhere: bool) -> list[str]:
+        if anywhere or not self.task_mode:
+            return list(self.tree.walk())
+        return list(self.tree.subtree(self.focus))
+
+    def _by_words(self, text: str, anywhere: bool) -> str | None:
+        """The one task whose title has the phrase's words; raises Ambiguous when several match equally."""
+        matches = best_matches(text, self._title_words(anywhere))
+        if not matches:
+            return None
+        if len(matches) > 1:
+            said = " ".join(content_words(text))
+            labels = [self.label(match.key) for match in matches[:AMBIGUOUS_SHOWN]]
+            if len(matches) > AMBIGUOUS_SHOWN:
+                labels[-1] += f" (and {len(matches) - AMBIGUOUS_SHOWN} more)"
+            choices = ", ".join(labels[:-1]) + " or " + labels[-1]
+            raise Ambiguous(
+                f"“{said}” could be {choices}. Which one? Say it again with the key, e.g. “{matches[0].key}”; "
+                "nothing was changed."
+            )
+        return matches[0].key
 
     def _by_title(self, text: str, anywhere: bool) -> str | None:
         """A task whose title is exactly `text` (ignoring case and a leading "the"/trailing "task")."""

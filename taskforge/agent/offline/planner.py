@@ -6,7 +6,8 @@ honest: every rationale starts with "Offline planner:". It does three things:
 - scaffolds a new project's goal into 3–6 deliverables from the playbooks shipped in `data/playbooks/`;
 - breaks a task down into 3–7 sub-tasks (task mode, or "break down T2"), down to the deepest level;
 - carries out a small command language (`commands`): add, rename, describe, delete, combine,
-  split, move, mark, estimate, log time, priority, dependencies.
+  split, move, mark, estimate, log time, priority, dependencies — naming tasks by key, position or the
+  words of their title (`words`), and taking additions the way people say them ("we also need X").
 
 A message it does not understand, or cannot carry out, gets a reply that says why and no patch. Every
 reply it proposes is first checked with the service's validator, so what it offers always applies.
@@ -18,9 +19,11 @@ import threading
 
 from pydantic import ValidationError
 
+from taskforge.agent.offline.brief import parse as parse_brief
+from taskforge.agent.offline.brief import plan_from_brief
 from taskforge.agent.offline.commands import interpret
 from taskforge.agent.offline.common import Edit, Refusal, capitalised, fit
-from taskforge.agent.offline.edits import scaffold
+from taskforge.agent.offline.edits import goal_title, scaffold
 from taskforge.agent.offline.language import Scope, normalize
 from taskforge.agent.offline.playbooks import load_all
 from taskforge.agent.planner import Cancelled, Check, Draft, PlanReply, PlanRequest, ProgressCallback
@@ -31,7 +34,8 @@ from taskforge.core.text import clean_line
 PREFIX = "Offline planner: "
 
 COMMAND_EXAMPLES = (
-    ("add", "“Add a task for documentation”, “add Write tests under T2”"),
+    ("add", "“Add a task for documentation”, “add Write tests under T2”, “we also need an admin dashboard”, "
+            "“don't forget rate limiting”"),
     ("rename", "“rename T3 to Login form”, “rename the first task to Design”"),
     ("describe", "“describe T3 as Handles expired sessions”"),
     ("delete", "“delete T4”, “remove the last task”"),
@@ -79,6 +83,8 @@ class OfflinePlanner:
         tree, mode = request.tree, request.mode
         if mode is Mode.TASK and (request.focus is None or request.focus not in tree):
             raise Refusal(f"task mode needs an existing task to focus on, and {request.focus} is not one.")
+        if request.document and mode is not Mode.TASK:
+            return self._from_document(request)
         text, bare = normalize(request.message)
         if mode is not Mode.TASK and not len(tree):
             brand_new = request.new_project and tree.project.version == 0
@@ -89,6 +95,21 @@ class OfflinePlanner:
         return interpret(text, bare, Scope(tree, mode, request.focus))
 
 
+    @staticmethod
+    def _from_document(request: PlanRequest) -> Edit:
+        """A brief's own structure as the plan; a brief without one is a goal for the playbooks."""
+        tree = request.tree
+        retitle = request.new_project and tree.project.version == 0
+        brief = parse_brief(request.document)
+        if brief.structured:
+            return plan_from_brief(tree, brief, retitle)
+        title = goal_title(brief.title) if brief.title else None
+        edit = scaffold(tree, fit(clean_line(request.document), 4_000), retitle, title=title)
+        edit.summary = ("the brief has no sections to follow (no headings or numbered sections), so I read it "
+                        "as a goal: " + edit.summary)
+        return edit
+
+
 def help_text(request: PlanRequest) -> str:
     """What the offline planner understands, with examples, for a message it did not."""
     said = fit(clean_line(request.message), 120)
@@ -96,7 +117,8 @@ def help_text(request: PlanRequest) -> str:
     lines = [
         f"{PREFIX}{opening} Without a model I understand these commands:",
         *(f"• {name} — {examples}" for name, examples in COMMAND_EXAMPLES),
-        "Name tasks by key (T3), title, or position: “the first two tasks”, “the last task”, “task 2”. "
+        "Name tasks by key (T3), by words of their title (“the docs”, “the rollout”), or by position: "
+        "“the first two tasks”, “the last task”, “task 2”. "
         + (
             f"In task mode positions count the sub-tasks of {request.focus}."
             if request.mode is Mode.TASK

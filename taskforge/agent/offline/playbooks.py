@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from taskforge.agent.offline.common import inline
 from taskforge.core.limits import MAX_NEW_ROOTS, TITLE_MAX
 from taskforge.core.models import Priority
 from taskforge.resources import data_file
@@ -75,6 +76,7 @@ class Playbook(_Strict):
 class Breakdown(_Strict):
     name: str
     verbs: list[str] = Field(default_factory=list)
+    nouns: list[str] = Field(default_factory=list)  # when set, the subject must name one of these
     steps: list[StepTemplate] = Field(min_length=3, max_length=7)
 
 
@@ -232,29 +234,138 @@ def templates_for(title: str, context: str) -> tuple[Playbook, list[TaskTemplate
     return (book, [best[1]]) if best else None
 
 
+# Grammar, not knowledge: enough to tell an action ("Agree the goals") from a thing ("Admin dashboard").
+ENGINEERING_VERBS = ("implement", "build", "create", "add", "develop", "integrate", "set up", "setup",
+                     "wire up", "extend")
+ACTION_VERBS = frozenset("""
+    authenticate authorise authorize distribute cache queue code program shortlist frame settle inventory alert
+    make verify reconcile archive
+    agree align allocate analyse analyze announce answer apply approve arrange ask assemble assess assign attend
+    audit automate backfill back book brief bring buy calculate call cancel capture challenge change check choose
+    clarify clean close collect communicate compare compile complete configure confirm connect consolidate
+    contact convert coordinate copy cost count create cut deal decide decommission define delete deliver deploy
+    describe design detect determine develop document do draft drive enable encrypt engage ensure enrol enroll
+    establish estimate evaluate export extract file fill finalise finalize find finish fix follow freeze gather
+    get give go grant hand handle hash hire hold host identify import improve inform install interview introduce
+    invite issue keep label launch lead learn line list load lock log look maintain manage map measure meet merge
+    migrate model monitor move negotiate notify observe onboard open order organise organize outline own pay
+    pick pilot plan populate post prepare present price prioritise prioritize print process procure produce
+    promote protect provide provision publish purchase put raise rate reach read rebuild record recruit reduce
+    refactor refine register rehearse release remove rename renew replace report request research reserve resolve
+    respond restore retire return review revise rewrite roll run sanitise save scale schedule scope script
+    secure select sell send serve set share ship show sign simplify size sketch sort source specify split
+    stabilise stand start stop store streamline submit summarise summarize supply survey switch sync take talk
+    tell test think tidy track train transfer transform translate trial triage tune turn update upgrade upload
+    validate verify visit vote watch write
+""".split())  # noqa: SIM905 - a word list reads best as words
+PARTICLES = frozenset("""
+    up down out over off in on to into onto with across against about at by for from through back away live ahead
+    forward together
+""".split())  # noqa: SIM905
+DETERMINERS = frozenset("the a an our my your their its this these those that all every each any some".split())  # noqa: SIM905
+# "Release notes", "Test plan", "Rate limiting": a verb-looking word then one of these is a thing, not an action.
+NOUN_HEADS = frozenset("""
+    notes note plan plans system systems form forms page pages log logs logging report reports suite suites case
+    cases process strategy policy team tool tools flow flows environment environments coverage checklist template
+    templates review reviews dashboard pipeline script scripts run runs window budget schedule calendar plan
+    criteria metrics record records request requests list lists sheet sheets tracker board builds build
+""".split())  # noqa: SIM905
+# Words that are as often nouns as verbs: only these, followed by a noun head, read as a thing.
+AMBIGUOUS_VERBS = frozenset("""
+    rate test release design audit load review plan report log record alert map model schedule check sign launch
+    email support code script update change order cost price process run track trial pilot survey train transfer
+    issue file label list post print store switch sync watch book call copy count draft estimate export import
+    outline present request return save scale share show sketch sort source split start stop supply wire deploy
+""".split())  # noqa: SIM905
+_MODAL = re.compile(r"\b(?:must|should|shall|will|needs? to|has to|have to|can|cannot|can't|is|are)\b", re.I)
+
+
 def choose_breakdown(title: str) -> tuple[Breakdown, str]:
     """The generic breakdown for a task, and the subject its step titles are about.
 
-    "Test the login form" → the testing breakdown about "the login form"; a title that starts with no
-    known verb gets the default engineering breakdown about the whole title.
+    "Test the login form" → the testing breakdown about "the login form"; "Admin dashboard" → the
+    engineering breakdown about "the admin dashboard"; an action no breakdown knows ("Agree the goals and
+    format", "Deploy, monitor and version the API", "Roll out to existing users") → the action breakdown,
+    whose steps name the whole title.
     """
+    named = {breakdown.name: breakdown for breakdown in breakdowns()}
+    tokens = title.split()
     first_words = words(title).split()
+    if not first_words:
+        return named["engineering"], "the task"
+    head = tokens[0].lower().strip(",;:")
+    if "-" in head and head.rsplit("-", 1)[1] in ACTION_VERBS | _ALL_VERBS():  # "Load-test", "Rate-limit"
+        return named["action"], title
+    verb = _leading_verb(first_words)
+    if verb is not None and verb in AMBIGUOUS_VERBS and len(first_words) > 1:
+        after = first_words[1]
+        if (after.endswith("ing") or after in NOUN_HEADS) and not tokens[0].endswith(","):
+            verb = None  # "Rate limiting", "Release notes": a thing named after what it does
+    if verb is None and len(first_words) > 1 and (
+        first_words[1] in DETERMINERS or (first_words[1] in ("and", "or") and len(first_words) > 2
+                                          and first_words[2] in ACTION_VERBS)
+    ):
+        return named["action"], title  # "Frame the questions", "Shortlist and visit venues": a verb we do not know
+    if verb is None and _MODAL.search(title) and len(first_words) > 3:
+        return named["requirement"], title  # "Racking must be installed …": a statement from a brief
+    if verb is None:  # a thing, not an action
+        for breakdown in breakdowns():
+            if breakdown.nouns and set(first_words) & set(breakdown.nouns):
+                return breakdown, _with_article(title)
+        return named["engineering"], _with_article(title)
+    rest = " ".join(tokens[len(verb.split()):]) if len(tokens) > len(verb.split()) else ""
+    if tokens[len(verb.split()) - 1].endswith((",", ";", ":")) or not _acts_on_a_thing(rest):
+        return named["action"], title
+    for breakdown in breakdowns():
+        if verb in breakdown.verbs and (not breakdown.nouns or set(words(rest).split()) & set(breakdown.nouns)):
+            return breakdown, rest
+    if verb in ENGINEERING_VERBS:
+        return named["engineering"], rest
+    return named["action"], title
+
+
+def _ALL_VERBS() -> frozenset[str]:  # noqa: N802 - reads as the constant it stands for
+    return frozenset(verb for breakdown in breakdowns() for verb in breakdown.verbs) | {"limit", "model"}
+
+
+def _leading_verb(first_words: list[str]) -> str | None:
+    """The verb a title starts with ("set up" counts as one), or None when it starts with a noun."""
     for breakdown in breakdowns():
         for verb in breakdown.verbs:
-            verb_words = verb.split()
-            if first_words[: len(verb_words)] == verb_words:
-                rest = title.split(None, len(verb_words))
-                subject = rest[len(verb_words)] if len(rest) > len(verb_words) else title
-                return breakdown, subject
-    default = next(breakdown for breakdown in breakdowns() if not breakdown.verbs)
-    engineering_verbs = ("implement", "build", "create", "add", "develop", "make", "integrate", "set up", "setup")
-    for verb in engineering_verbs:
-        verb_words = verb.split()
-        if first_words[: len(verb_words)] == verb_words:
-            rest = title.split(None, len(verb_words))
-            if len(rest) > len(verb_words):
-                return default, rest[len(verb_words)]
-    return default, title
+            if first_words[: len(verb.split())] == verb.split():
+                return verb
+    for verb in ENGINEERING_VERBS:
+        if first_words[: len(verb.split())] == verb.split():
+            return verb
+    return first_words[0] if first_words[0] in ACTION_VERBS else None
+
+
+def _acts_on_a_thing(rest: str) -> bool:
+    """ "the login form" is a thing to act on; "to production", ", monitor and version the API", "down the
+    goals" or "and verify passwords" are not (a preposition, a particle or a second verb follows)."""
+    if not rest or rest[0] in ",;:&/(-":
+        return False
+    rest_words = words(rest).split()
+    if not rest_words or rest_words[0] in PARTICLES or rest_words[0] in ("and", "or"):
+        return False
+    return not any(
+        match.group(1).lower() in ACTION_VERBS and _next_is_a_thing(rest, match.end())
+        for match in re.finditer(r"(?:,|\band\b|\bor\b)\s+(\w+)(?![\w'-])", rest)
+    )
+
+
+def _next_is_a_thing(text: str, end: int) -> bool:
+    """After "and <verb>": a determiner or a word follows, so <verb> really is a second action."""
+    following = words(text[end:]).split()
+    return bool(following) and (following[0] in DETERMINERS or following[0] not in ("and", "or"))
+
+
+def _with_article(subject: str) -> str:
+    """ "password reset" → "the password reset"; "the login form" and "our API" stay."""
+    first = words(subject).split()[:1]
+    if not first or first[0] in DETERMINERS:
+        return subject
+    return "the " + inline(subject)
 
 
 def choose_topic(title: str) -> Topic | None:
