@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from taskforge.core.errors import TaskforgeError, UnknownProject
+from taskforge.core.errors import BadInput, TaskforgeError, UnknownProject
 from taskforge.core.text import clean_line, unprintable
 from taskforge.export import EXPORTERS, FOLDERS, IMPORTERS
 

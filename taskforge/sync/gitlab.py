@@ -27,10 +27,10 @@ import requests
 from taskforge.sync.adapter import (
     FIELDS,
     ItemGone,
+    Remote,
     RemoteFields,
     RemoteItem,
     RemoteRequestFailed,
-    Remote,
     Reporter,
     Retry,
     RetryPolicy,

@@ -41,8 +41,8 @@ from taskforge.tui.messages import (
     PullProposed,
     Pushed,
     RemotesLoaded,
-    SyncProgress,
     Scheduled,
+    SyncProgress,
     WriteRefused,
     Written,
 )

@@ -126,7 +126,7 @@ type_text "Add a task for documentation"
 keys Enter
 wait_for "Review proposal — 1 operation" "+ new-1 → T6  Documentation"
 keys a
-wait_for "Tasks (6)" "T6 ○ Documentation" "Applied as change #2." "version 2 · draft" "35d of work left"
+wait_for "Tasks (6)" "T6 ○ Documentation" "Applied as change #2." "version 2 · draft" "37d of work left"
 
 step="approve (escape to the tree, then A)"
 keys Escape
