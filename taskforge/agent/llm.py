@@ -33,10 +33,13 @@ from taskforge.agent.planner import (
     Usage,
 )
 from taskforge.agent.reply import parse_reply
+from taskforge.agent.schema import model_schema
+from taskforge.config import ModelOptions
 from taskforge.core.patches import Problem, ProblemCode
 from taskforge.core.text import clean_line
 
 TRANSPORT_ATTEMPTS = 3
+OLLAMA_PREFIXES = ("ollama/", "ollama_chat/")
 _PREFIXES = re.compile(r"^(?:(?:litellm\.)?[A-Za-z]*(?:Error|Exception)\s*[-:]\s*)+")
 
 
@@ -71,6 +74,8 @@ class LitellmPlanner:
     timeout: float = 120.0
     backoff: float = 0.5  # seconds before the first transport retry; doubles each time
     max_ops: int | None = None
+    # Per model: response_format, max_tokens, temperature, api_base (config.Settings.options_for).
+    options: dict[str, ModelOptions] = field(default_factory=dict)
     name: str = "litellm"
 
     def plan(
@@ -154,7 +159,7 @@ class LitellmPlanner:
         if self.api_key:
             return None
         try:
-            found = litellm.validate_environment(model=model, api_base=self.api_base)
+            found = litellm.validate_environment(model=model, api_base=self._options(model).api_base)
         except Exception:  # cannot tell: let the call itself say
             return None
         missing = [name for name in found.get("missing_keys") or [] if name.endswith("_KEY")]
@@ -162,7 +167,11 @@ class LitellmPlanner:
             return f"no API key: set {' or '.join(missing)} (or TASKFORGE_API_KEY)"
         return None
 
+    def _options(self, model: str) -> ModelOptions:
+        return self.options.get(model) or ModelOptions(api_base=self.api_base)
+
     def _stream(self, litellm, model, conversation, attempt, clock, progress, cancel) -> Answer:
+        options = self._options(model)
         response = litellm.completion(
             model=model,
             messages=conversation,
@@ -170,9 +179,10 @@ class LitellmPlanner:
             stream_options={"include_usage": True},
             timeout=self.timeout,
             max_retries=0,  # retries are ours, so that they are counted and can be cancelled
-            api_base=self.api_base,
+            api_base=options.api_base,
             api_key=self.api_key,
-            **_response_format(litellm, model),
+            **_sampling(options),
+            **response_format(litellm, model, options.response_format or "auto"),
         )
         chunks = []
         received = 0
@@ -226,17 +236,44 @@ def _transient(litellm, exc: Exception) -> bool:
     return isinstance(exc, transient)
 
 
-def _response_format(litellm, model: str) -> dict[str, Any]:
-    """Structured output where the model supports a schema, JSON mode where it supports that."""
+def response_format(litellm, model: str, choice: str) -> dict[str, Any]:
+    """The `response_format` argument for `model` under the setting of that name (see config.ResponseFormat).
+
+    The schema sent is the model-facing one (agent/schema.py): engines that compile it into a grammar
+    cannot compile the full models' long bounds. litellm passes it on as OpenAI's `json_schema`, and for
+    `ollama/` and `ollama_chat/` models as Ollama's `format`.
+    """
+    if choice == "none":
+        return {}
+    if choice == "json_object":
+        return {"response_format": {"type": "json_object"}}
+    if choice == "json_schema" or (choice == "auto" and _takes_schema(litellm, model)):
+        schema = {"name": "plan_reply", "schema": model_schema()}
+        return {"response_format": {"type": "json_schema", "json_schema": schema}}
     try:
-        if litellm.supports_response_schema(model=model):
-            schema = {"name": "plan_reply", "schema": prompts.reply_schema()}
-            return {"response_format": {"type": "json_schema", "json_schema": schema}}
         if "response_format" in (litellm.get_supported_openai_params(model=model) or []):
             return {"response_format": {"type": "json_object"}}
     except Exception:  # an unmapped model: ask without, the prompt asks for JSON anyway
         pass
     return {}
+
+
+def _takes_schema(litellm, model: str) -> bool:
+    if model.startswith(OLLAMA_PREFIXES):  # Ollama has taken a JSON schema as `format` since 0.5
+        return True
+    try:
+        return bool(litellm.supports_response_schema(model=model))
+    except Exception:  # an unmapped model: litellm cannot say, so no schema unless the setting asks
+        return False
+
+
+def _sampling(options: ModelOptions) -> dict[str, Any]:
+    sampling: dict[str, Any] = {}
+    if options.max_tokens is not None:
+        sampling["max_tokens"] = options.max_tokens
+    if options.temperature is not None:
+        sampling["temperature"] = options.temperature
+    return sampling
 
 
 def _cost(litellm, response) -> float | None:
