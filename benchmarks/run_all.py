@@ -29,6 +29,7 @@ SCRIPTS = [
     "bench_prompt_size.py",
     "bench_tui_keypress.py",
     "bench_memory.py",
+    "bench_local_models.py",
 ]
 COLUMNS = ("figure", "ours", "baseline", "ratio", "target", "met")
 HEADINGS = ("figure", "ours", "baseline", "ratio", "target", "met?")

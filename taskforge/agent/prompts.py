@@ -85,7 +85,7 @@ def _fill(template: str, **values: str) -> str:
 
 
 def system_prompt(request: PlanRequest) -> str:
-    schema = json.dumps(model_schema(), separators=(",", ":"))
+    schema = json.dumps(model_schema(), separators=(",", ":"), ensure_ascii=False)
     if request.mode is Mode.TASK:
         example = json.dumps(TASK_EXAMPLE, indent=1).replace('"T3"', json.dumps(request.focus or "T3"))
         return _fill(prompt("task_mode"), schema=schema, example=example, focus=str(request.focus))

@@ -16,7 +16,7 @@ from taskforge.agent.service import AgentService
 from taskforge.core.models import Mode
 from tests.agent.test_llm_planner import GOOD, propose
 from tests.fakes.ollama_server import FakeOllama
-from tests.fakes.openai_server import FakeOpenAI, Reply
+from tests.fakes.openai_server import FakeOpenAI, Reply, Status
 
 
 def _bounds(schema) -> list[tuple[str, int]]:
@@ -145,3 +145,28 @@ def test_ollama_models_get_the_schema_as_ollamas_format(repo, sample, fake_ollam
     assert request.path == path and request.body["stream"] is True
     expected = model_schema() if sent == "schema" else sent
     assert request.body.get("format") == expected
+
+
+def test_a_server_that_takes_the_schema_only_inside_json_object_gets_it_there(repo, sample, llm_env, monkeypatch):
+    # llama-cpp-python's server refuses OpenAI's `json_schema` form with a 500 and constrains decoding to a
+    # schema given as {"type": "json_object", "schema": ...}; the next plan asks that way at once.
+    _settings(monkeypatch, response_format="json_schema")
+    llm_env.script(Status(500, "Input should be 'text' or 'json_object'"), Reply(GOOD), Reply(GOOD))
+
+    assert [e.title for e in propose(repo).entries] == ["Docs"]
+    assert [e.title for e in propose(repo).entries] == ["Docs"]
+
+    first, second, third = (r.body["response_format"] for r in llm_env.requests)
+    assert first["type"] == "json_schema"
+    assert second == third == {"type": "json_object", "schema": model_schema()}
+
+
+def test_a_server_that_refuses_both_forms_is_one_clear_error(repo, sample, llm_env, monkeypatch):
+    from taskforge.agent.planner import PlannerError
+
+    _settings(monkeypatch, response_format="json_schema")
+    llm_env.script(forever=Status(400, "response_format is not supported"))
+    with pytest.raises(PlannerError, match="response_format is not supported") as caught:
+        propose(repo)
+    assert "\n" not in str(caught.value)
+    assert [r.body["response_format"]["type"] for r in llm_env.requests] == ["json_schema", "json_object"]
