@@ -66,11 +66,12 @@ class Tally:
     seconds: list[float] = field(default_factory=list)
 
 
-def plan_all(engine: local_engine.Engine, response_format: str, goals: list[str]) -> Tally:
+def plan_all(engine: local_engine.Engine, goals: list[str]) -> dict[str, Tally]:
+    """Each goal in both formats, one after the other: the instructions stay in the engine's prompt cache
+    (they are the same for both), and a run cut short still compares the formats on the same goals."""
     os.environ.update(
         TASKFORGE_MODEL=local_engine.MODEL,
         TASKFORGE_API_BASE=engine.url,
-        TASKFORGE_RESPONSE_FORMAT=response_format,
         TASKFORGE_MAX_TOKENS=str(MAX_TOKENS),
         TASKFORGE_REQUEST_TIMEOUT="900",  # a shared two-core machine: slow is not broken
         TASKFORGE_MAX_REPAIRS="2",
@@ -82,29 +83,34 @@ def plan_all(engine: local_engine.Engine, response_format: str, goals: list[str]
     from taskforge.core.models import Mode
     from taskforge.store.repository import SqlRepository
 
-    config.settings.cache_clear()
-    tally = Tally()
+    tallies = {name: Tally() for name in FORMATS}
     with tempfile.TemporaryDirectory() as scratch:
         repo = SqlRepository.open(str(Path(scratch) / "bench.db"))
         try:
-            for goal in goals:
-                started = time.monotonic()
-                try:
-                    proposal = AgentService(repo).propose(None, Mode.PROJECT, None, goal, remember=False)
-                except PlannerError as exc:
-                    if "not a usable patch" in str(exc):
-                        tally.failed += 1
-                    else:  # the engine failed, not the model: said, and not counted as either
-                        tally.errors.append(str(exc)[:120])
-                    continue
-                finally:
+            for number, goal in enumerate(goals, 1):
+                for name in FORMATS:
+                    os.environ["TASKFORGE_RESPONSE_FORMAT"] = name
+                    config.settings.cache_clear()
+                    tally, started = tallies[name], time.monotonic()
+                    try:
+                        proposal = AgentService(repo).propose(None, Mode.PROJECT, None, goal, remember=False)
+                    except PlannerError as exc:
+                        said = str(exc)
+                        if "not a usable patch" in said:
+                            tally.failed += 1
+                        else:  # the engine failed, not the model: said, and not counted as either
+                            tally.errors.append(said[:120])
+                    else:
+                        tally.repaired += 1
+                        tally.first += proposal.usage.attempts == 1
+                        tally.with_tasks += any(e.kind == "create" for e in proposal.entries)
+                        said = f"valid after {proposal.usage.attempts} attempt(s)"
                     tally.seconds.append(time.monotonic() - started)
-                tally.repaired += 1
-                tally.first += proposal.usage.attempts == 1
-                tally.with_tasks += any(e.kind == "create" for e in proposal.entries)
+                    print(f"  {number:2}/{len(goals)} {name:11} {tally.seconds[-1]:4.0f} s  {said[:150]}",
+                          file=sys.stderr, flush=True)
         finally:
             repo.close()
-    return tally
+    return tallies
 
 
 def share(count: int, total: int) -> str:
@@ -124,7 +130,7 @@ def main() -> None:
         return
     engine = local_engine.start()
     try:
-        tallies = {name: plan_all(engine, name, goals) for name in FORMATS}
+        tallies = plan_all(engine, goals)
     finally:
         engine.stop()
     schema, plain = tallies["json_schema"], tallies["json_object"]

@@ -1,7 +1,7 @@
 """The real-engine tier: every test here talks to llama-cpp-python's server, started once per session.
 
-Where the engine or the model file is missing (CI, a fresh clone), the whole directory is skipped at
-collection, with the reason and the command that installs them; nothing is started and nothing waits.
+Where the engine or the model file is missing (CI, a fresh clone), the tests are skipped with the reason
+and the command that installs them (`local_engine` marks in the test modules); nothing starts, nothing waits.
 """
 
 from __future__ import annotations
@@ -11,16 +11,6 @@ from collections.abc import Iterator
 import pytest
 
 from tests import local_engine
-
-REASON = local_engine.missing()
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/local/" in item.nodeid:
-            item.add_marker(pytest.mark.local_engine)
-            if REASON is not None:
-                item.add_marker(pytest.mark.skip(reason=REASON))
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +30,7 @@ def local_env(engine: local_engine.Engine, monkeypatch: pytest.MonkeyPatch) -> l
     monkeypatch.setenv("TASKFORGE_RESPONSE_FORMAT", "json_schema")
     monkeypatch.setenv("TASKFORGE_TEMPERATURE", "0")  # greedy: the same reply every run
     monkeypatch.setenv("TASKFORGE_MAX_TOKENS", "1200")
+    monkeypatch.setenv("TASKFORGE_REQUEST_TIMEOUT", "600")  # a shared two-core machine: slow is not broken
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     from taskforge import config

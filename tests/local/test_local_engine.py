@@ -23,6 +23,10 @@ from taskforge.agent.service import AgentService
 from taskforge.core.models import Mode
 from tests import local_engine
 
+pytestmark = [
+    pytest.mark.local_engine,
+    pytest.mark.skipif(local_engine.missing() is not None, reason=str(local_engine.missing())),
+]
 GOAL = "Organise a team offsite for twelve people"
 
 
