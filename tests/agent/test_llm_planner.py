@@ -70,8 +70,9 @@ def test_nothing_is_written_until_the_proposal_is_accepted(repo, sample, db_path
         f"Here is the patch you asked for:\n{GOOD}",
         f"{GOOD}\nLet me know if you want changes.",
         GOOD.replace('"Docs"}}', '"Docs"},}').replace("]}", ",]}"),  # trailing commas
+        GOOD.replace("Add documentation.", "Add\ndocumentation.\t").replace('"Docs"', '"Do\x07cs"'),  # raw controls
     ],
-    ids=["fenced", "after-prose", "before-prose", "trailing-commas"],
+    ids=["fenced", "after-prose", "before-prose", "trailing-commas", "raw-control-characters"],
 )
 def test_json_wrapped_in_fences_or_prose_is_accepted_first_time(repo, sample, llm_env: FakeOpenAI, content):
     llm_env.script(Reply(content))
