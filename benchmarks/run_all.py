@@ -32,6 +32,7 @@ SCRIPTS = [
     "bench_schedule.py",
     "bench_memory.py",
     "bench_web.py",
+    "bench_local_models.py",
 ]
 COLUMNS = ("figure", "ours", "baseline", "ratio", "target", "met")
 HEADINGS = ("figure", "ours", "baseline", "ratio", "target", "met?")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -62,6 +63,25 @@ def login_name() -> str:
         return "unknown"
 
 
+# How a model is asked for JSON: `auto` picks from what litellm knows of the model (a schema where it supports
+# one, JSON mode where it supports that; Ollama models always get the schema as Ollama's `format`);
+# `json_schema` sends the reply schema for constrained decoding (LM Studio, llama.cpp's server, vLLM);
+# `json_object` plain JSON mode; `none` nothing (the prompt still asks for JSON).
+ResponseFormat = Literal["auto", "json_schema", "json_object", "none"]
+RESPONSE_FORMATS = ("auto", "json_schema", "json_object", "none")
+
+
+class ModelOptions(BaseModel):
+    """How one model is called: the settings of that name, or a `[models."provider/name"]` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    response_format: ResponseFormat | None = None
+    max_tokens: int | None = Field(None, ge=1, le=1_000_000)
+    temperature: float | None = Field(None, ge=0, le=2)
+    api_base: str | None = None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TASKFORGE_", extra="ignore")
 
@@ -72,6 +92,11 @@ class Settings(BaseSettings):
     fallback_models: list[str] = Field(default_factory=list)
     api_base: str | None = None
     api_key: str | None = Field(None, repr=False)
+    response_format: ResponseFormat = "auto"
+    max_tokens: int | None = Field(None, ge=1, le=1_000_000, description="the most tokens one reply may take")
+    temperature: float | None = Field(None, ge=0, le=2)
+    # Per model, overriding the four settings above, e.g. [models."openai/qwen2.5-7b"] response_format = "json_schema"
+    models: dict[str, ModelOptions] = Field(default_factory=dict)
     max_repairs: int = Field(2, ge=0, le=10)
     request_timeout: float = Field(120.0, gt=0)
     retry_backoff: float = Field(0.5, ge=0, le=60, description="seconds before the first transport retry")
@@ -82,6 +107,16 @@ class Settings(BaseSettings):
     user: str = Field(default_factory=login_name, min_length=1, max_length=200)
     # TUI binding id -> keys, e.g. {"app.undo": "ctrl+u", "tree.delete": "delete,x"}
     keymap: dict[str, str] = Field(default_factory=dict)
+
+    def options_for(self, model: str) -> ModelOptions:
+        """The options `model` is called with: its own table's values, else the general settings."""
+        own = self.models.get(model) or ModelOptions()
+        return ModelOptions(
+            response_format=own.response_format or self.response_format,
+            max_tokens=own.max_tokens if own.max_tokens is not None else self.max_tokens,
+            temperature=own.temperature if own.temperature is not None else self.temperature,
+            api_base=own.api_base or self.api_base,
+        )
 
     @classmethod
     def settings_customise_sources(
@@ -99,14 +134,22 @@ class Settings(BaseSettings):
 _EXPECTS = {
     "fallback_models": 'a JSON list of model names, like ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-5"]',
     "keymap": 'a JSON object of binding ids and keys, like {"app.undo": "ctrl+u"}',
+    "models": 'a JSON object of model names and their options, like {"openai/local": {"response_format": "json_schema"}}'
+    " (options: response_format, max_tokens, temperature, api_base)",
 }
+_WORDS = {"response_format": "one of " + ", ".join(RESPONSE_FORMATS)}
 
 
 def _expects(name: str) -> str:
     if name in _EXPECTS:
         return _EXPECTS[name]
+    if name in _WORDS:
+        return _WORDS[name]
     field = Settings.model_fields.get(name)
     annotation = field.annotation if field is not None else None
+    kinds = [arg for arg in getattr(annotation, "__args__", ()) if arg is not type(None)]
+    if len(kinds) == 1:  # an optional setting (`int | None`) expects what it holds when given
+        annotation = kinds[0]
     kind = {int: "a whole number", float: "a number"}.get(annotation, "text")  # type: ignore[arg-type]
     bounds = []
     for constraint in field.metadata if field is not None else ():
@@ -114,6 +157,11 @@ def _expects(name: str) -> str:
             if getattr(constraint, attr, None) is not None:
                 bounds.append(f"{word} {getattr(constraint, attr):,}")
     return kind + (f" ({', '.join(bounds)})" if bounds else "")
+
+
+def _inside(path: tuple) -> str:
+    """` (at "openai/local" → response_format)`: where in a table setting the bad value is."""
+    return " (at " + " → ".join(f'"{part}"' if "/" in str(part) else str(part) for part in path) + ")" if path else ""
 
 
 def _setting_name(name: str) -> str:
@@ -169,7 +217,8 @@ def settings() -> Settings:
         name = str(first["loc"][0]) if first["loc"] else ""
         where = ".".join(str(part) for part in first["loc"])
         raise ConfigError(
-            f"setting {_setting_name(name)}: {first['msg']}; it expects {_expects(name)}" if name in Settings.model_fields
+            f"setting {_setting_name(name)}{_inside(first['loc'][1:])}: {first['msg']}; it expects {_expects(name)}"
+            if name in Settings.model_fields
             else f"setting {where}: {first['msg']} (check TASKFORGE_* variables and {config_file()})"
         ) from None
     except SettingsError as exc:  # a value pydantic-settings could not even decode

@@ -23,6 +23,22 @@ def test_toml_file_and_environment(monkeypatch, tmp_path):
     assert config.settings().max_repairs == 1  # the environment wins over the file
 
 
+def test_per_model_options_override_the_general_ones(monkeypatch, tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'response_format = "json_object"\nmax_tokens = 2000\napi_base = "http://127.0.0.1:11434"\n'
+        '[models."openai/local"]\nresponse_format = "json_schema"\ntemperature = 0\n'
+        'api_base = "http://127.0.0.1:8080/v1"\n'
+    )
+    monkeypatch.setenv("TASKFORGE_CONFIG", str(path))
+    config.settings.cache_clear()
+    local = config.settings().options_for("openai/local")
+    assert (local.response_format, local.max_tokens, local.temperature) == ("json_schema", 2000, 0)
+    assert local.api_base == "http://127.0.0.1:8080/v1"
+    other = config.settings().options_for("ollama/llama3.1")
+    assert (other.response_format, other.temperature, other.api_base) == ("json_object", None, "http://127.0.0.1:11434")
+
+
 def test_database_setting_from_the_file_is_used(monkeypatch, tmp_path):
     path = tmp_path / "config.toml"
     path.write_text(f'db = "{tmp_path / "from-file.db"}"\n')
@@ -52,10 +68,19 @@ def test_a_broken_config_is_one_clear_error(monkeypatch, tmp_path, text):
     [
         ("TASKFORGE_FALLBACK_MODELS", "not-json", "setting TASKFORGE_FALLBACK_MODELS is not JSON: it expects a JSON list"),
         ("TASKFORGE_KEYMAP", "{", "setting TASKFORGE_KEYMAP is not JSON: it expects a JSON object"),
-        ("TASKFORGE_KEYMAP", '{"app.undo": 1}', "setting TASKFORGE_KEYMAP: Input should be a valid string"),
+        ("TASKFORGE_KEYMAP", '{"app.undo": 1}', "setting TASKFORGE_KEYMAP (at app.undo): Input should be a valid string"),
         ("TASKFORGE_MAX_REPAIRS", "many", "it expects a whole number (at least 0, at most 10)"),
         ("TASKFORGE_RETRY_BACKOFF", "soon", "setting TASKFORGE_RETRY_BACKOFF: Input should be a valid number"),
         ("TASKFORGE_MAX_INPUT_BYTES", "-5", "setting TASKFORGE_MAX_INPUT_BYTES: Input should be greater than"),
+        ("TASKFORGE_RESPONSE_FORMAT", "schema", "it expects one of auto, json_schema, json_object, none"),
+        ("TASKFORGE_MAX_TOKENS", "lots", "it expects a whole number (at least 1, at most 1,000,000)"),
+        ("TASKFORGE_MODELS", "[", "setting TASKFORGE_MODELS is not JSON: it expects a JSON object of model names"),
+        (
+            "TASKFORGE_MODELS",
+            '{"openai/local": {"response_format": "grammar"}}',
+            'setting TASKFORGE_MODELS (at "openai/local" → response_format): Input should be',
+        ),
+        ("TASKFORGE_MODELS", '{"openai/local": {"top_k": 3}}', "Extra inputs are not permitted"),
     ],
 )
 def test_every_kind_of_setting_is_named_with_what_it_expects(monkeypatch, variable, value, expected):

@@ -12,6 +12,7 @@ the exact problems, at most `max_repairs` times. Below that, each call retries t
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import os
 import re
@@ -19,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from taskforge.agent import prompts
 from taskforge.agent.planner import (
@@ -33,10 +35,16 @@ from taskforge.agent.planner import (
     Usage,
 )
 from taskforge.agent.reply import parse_reply
+from taskforge.agent.schema import model_schema
+from taskforge.config import ModelOptions
 from taskforge.core.patches import Problem, ProblemCode
 from taskforge.core.text import clean_line
 
 TRANSPORT_ATTEMPTS = 3
+OLLAMA_PREFIXES = ("ollama/", "ollama_chat/")
+# (api_base, model) pairs whose server refused OpenAI's `json_schema` form (see `_schema_refused`).
+_SCHEMA_INSIDE_JSON_OBJECT: set[tuple[str | None, str]] = set()
+LOCAL_KEY = "no-key-needed"  # what a keyless local engine is sent where the client insists on a key
 _PREFIXES = re.compile(r"^(?:(?:litellm\.)?[A-Za-z]*(?:Error|Exception)\s*[-:]\s*)+")
 
 
@@ -71,6 +79,8 @@ class LitellmPlanner:
     timeout: float = 120.0
     backoff: float = 0.5  # seconds before the first transport retry; doubles each time
     max_ops: int | None = None
+    # Per model: response_format, max_tokens, temperature, api_base (config.Settings.options_for).
+    options: dict[str, ModelOptions] = field(default_factory=dict)
     name: str = "litellm"
 
     def plan(
@@ -130,6 +140,8 @@ class LitellmPlanner:
                 except Cancelled:
                     raise
                 except Exception as exc:  # litellm maps every provider's errors onto its own classes
+                    if self._schema_refused(model, exc):
+                        continue  # asked again at once, with the schema inside `json_object`
                     reason = self._describe(exc)
                     if not _transient(litellm, exc):
                         failures.append(f"{model}: {reason}")
@@ -151,10 +163,10 @@ class LitellmPlanner:
                 "litellm cannot tell its provider; write the model as provider/name, "
                 "e.g. openai/gpt-4.1 or anthropic/claude-sonnet-4-5"
             )
-        if self.api_key:
-            return None
+        if self.api_key or on_this_machine(self._options(model).api_base):
+            return None  # a local engine (llama.cpp, LM Studio, vLLM on loopback) wants no key
         try:
-            found = litellm.validate_environment(model=model, api_base=self.api_base)
+            found = litellm.validate_environment(model=model, api_base=self._options(model).api_base)
         except Exception:  # cannot tell: let the call itself say
             return None
         missing = [name for name in found.get("missing_keys") or [] if name.endswith("_KEY")]
@@ -162,7 +174,28 @@ class LitellmPlanner:
             return f"no API key: set {' or '.join(missing)} (or TASKFORGE_API_KEY)"
         return None
 
+    def _schema_refused(self, model: str, exc: Exception) -> bool:
+        """Whether a request with OpenAI's `json_schema` form was refused, so that this model (at this
+        api_base) is asked with the schema inside `json_object` from now on: llama-cpp-python's server takes a
+        schema only that way, and answers the OpenAI form with a 500. Decided by the request's form and the
+        HTTP status, once per model and process; a refusal of the other form too is reported as it is."""
+        options = self._options(model)
+        key = (options.api_base, model)
+        if (
+            options.response_format != "json_schema"
+            or key in _SCHEMA_INSIDE_JSON_OBJECT
+            or model.startswith(OLLAMA_PREFIXES)  # litellm turns the schema into Ollama's `format` itself
+            or getattr(exc, "status_code", None) not in (400, 422, 500)
+        ):
+            return False
+        _SCHEMA_INSIDE_JSON_OBJECT.add(key)
+        return True
+
+    def _options(self, model: str) -> ModelOptions:
+        return self.options.get(model) or ModelOptions(api_base=self.api_base)
+
     def _stream(self, litellm, model, conversation, attempt, clock, progress, cancel) -> Answer:
+        options = self._options(model)
         response = litellm.completion(
             model=model,
             messages=conversation,
@@ -170,9 +203,12 @@ class LitellmPlanner:
             stream_options={"include_usage": True},
             timeout=self.timeout,
             max_retries=0,  # retries are ours, so that they are counted and can be cancelled
-            api_base=self.api_base,
-            api_key=self.api_key,
-            **_response_format(litellm, model),
+            api_base=options.api_base,
+            api_key=self.api_key or _placeholder_key(litellm, model, options.api_base),
+            **_sampling(options),
+            **response_format_for(
+                model, options, litellm, schema_inside_json_object=(options.api_base, model) in _SCHEMA_INSIDE_JSON_OBJECT
+            ),
         )
         chunks = []
         received = 0
@@ -226,17 +262,74 @@ def _transient(litellm, exc: Exception) -> bool:
     return isinstance(exc, transient)
 
 
-def _response_format(litellm, model: str) -> dict[str, Any]:
-    """Structured output where the model supports a schema, JSON mode where it supports that."""
+def response_format_for(
+    model: str, options: ModelOptions, litellm, *, schema_inside_json_object: bool = False
+) -> dict[str, Any]:
+    """The `response_format` argument for `model` under the setting of that name (see config.ResponseFormat).
+
+    The schema sent is the model-facing one (agent/schema.py): engines that compile it into a grammar
+    cannot compile the full models' long bounds. litellm passes it on as OpenAI's `json_schema`, and for
+    `ollama/` and `ollama_chat/` models as Ollama's `format`. `auto` asks litellm what the model supports.
+    """
+    choice = options.response_format or "auto"
+    if choice == "none":
+        return {}
+    if choice == "json_object":
+        return {"response_format": {"type": "json_object"}}
+    if choice == "json_schema" or (choice == "auto" and _takes_schema(litellm, model)):
+        if schema_inside_json_object:  # llama-cpp-python's own form
+            return {"response_format": {"type": "json_object", "schema": model_schema()}}
+        schema = {"name": "plan_reply", "schema": model_schema()}
+        return {"response_format": {"type": "json_schema", "json_schema": schema}}
     try:
-        if litellm.supports_response_schema(model=model):
-            schema = {"name": "plan_reply", "schema": prompts.reply_schema()}
-            return {"response_format": {"type": "json_schema", "json_schema": schema}}
         if "response_format" in (litellm.get_supported_openai_params(model=model) or []):
             return {"response_format": {"type": "json_object"}}
     except Exception:  # an unmapped model: ask without, the prompt asks for JSON anyway
         pass
     return {}
+
+
+def _takes_schema(litellm, model: str) -> bool:
+    if model.startswith(OLLAMA_PREFIXES):  # Ollama has taken a JSON schema as `format` since 0.5
+        return True
+    try:
+        return bool(litellm.supports_response_schema(model=model))
+    except Exception:  # an unmapped model: litellm cannot say, so no schema unless the setting asks
+        return False
+
+
+def on_this_machine(api_base: str | None) -> bool:
+    """Whether `api_base` is a server on this machine (localhost, 127.0.0.0/8, ::1)."""
+    if not api_base:
+        return False
+    host = urlsplit(api_base if "//" in api_base else f"//{api_base}").hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _placeholder_key(litellm, model: str, api_base: str | None) -> str | None:
+    """A stand-in key for a local engine when the provider has none: OpenAI's client refuses to start
+    without one, and the engine ignores it. A real key in the environment is used as it is."""
+    if not on_this_machine(api_base):
+        return None
+    try:
+        found = litellm.validate_environment(model=model, api_base=api_base)
+    except Exception:  # cannot tell: the provider's own variable, if any, applies
+        return None
+    return LOCAL_KEY if found.get("missing_keys") and not found.get("keys_in_environment") else None
+
+
+def _sampling(options: ModelOptions) -> dict[str, Any]:
+    sampling: dict[str, Any] = {}
+    if options.max_tokens is not None:
+        sampling["max_tokens"] = options.max_tokens
+    if options.temperature is not None:
+        sampling["temperature"] = options.temperature
+    return sampling
 
 
 def _cost(litellm, response) -> float | None:

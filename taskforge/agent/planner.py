@@ -28,9 +28,13 @@ class PlanReply(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    rationale: str = Field("", max_length=5_000)
-    meta_updates: MetaUpdates = Field(default_factory=MetaUpdates)
-    task_patches: list[TaskPatch] = Field(default_factory=list)
+    rationale: str = Field("", max_length=5_000, description="One or two sentences for the user: what this patch does and why")
+    meta_updates: MetaUpdates = Field(
+        default_factory=MetaUpdates, description="Changes to the project itself; {} when there are none"
+    )
+    task_patches: list[TaskPatch] = Field(
+        default_factory=list, description="The operations, applied in this order"
+    )
 
     @property
     def empty(self) -> bool:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 from taskforge.agent.context import user_prompt
-from taskforge.agent.planner import PlanReply, PlanRequest
+from taskforge.agent.planner import PlanRequest
+from taskforge.agent.schema import model_schema
 from taskforge.core.models import Mode
 from taskforge.core.patches import Problem
 from taskforge.resources import prompt
@@ -78,11 +78,6 @@ TASK_EXAMPLE: dict[str, Any] = {
 }
 
 
-@cache
-def reply_schema() -> dict[str, Any]:
-    return PlanReply.model_json_schema()
-
-
 def _fill(template: str, **values: str) -> str:
     for name, value in values.items():
         template = template.replace("{{" + name + "}}", value)
@@ -90,7 +85,7 @@ def _fill(template: str, **values: str) -> str:
 
 
 def system_prompt(request: PlanRequest) -> str:
-    schema = json.dumps(reply_schema(), separators=(",", ":"))
+    schema = json.dumps(model_schema(), separators=(",", ":"), ensure_ascii=False)
     if request.mode is Mode.TASK:
         example = json.dumps(TASK_EXAMPLE, indent=1).replace('"T3"', json.dumps(request.focus or "T3"))
         return _fill(prompt("task_mode"), schema=schema, example=example, focus=str(request.focus))

@@ -44,7 +44,9 @@ def extract_json(text: str) -> dict[str, Any]:
     raise Unreadable(_why_unreadable(text))
 
 
-_DECODER = json.JSONDecoder(parse_int=jsontext.bounded_int)
+# strict=False: a raw line break or tab inside a string, which JSON forbids, is the slip grammar-constrained
+# engines let through (llama.cpp's JSON grammar allows it); the models clean control characters out of text.
+_DECODER = json.JSONDecoder(parse_int=jsontext.bounded_int, strict=False)
 _STARTS_TRIED = 5
 
 

@@ -127,8 +127,10 @@ def planner_for(mode: Mode, model: str | None = None) -> Planner:
     from taskforge.agent.llm import LitellmPlanner
 
     fallbacks = [m for m in config.fallback_models if m != chosen]
+    models = [chosen, *fallbacks]
     return LitellmPlanner(
-        models=[chosen, *fallbacks],
+        models=models,
+        options={name: config.options_for(name) for name in models},
         api_base=config.api_base,
         api_key=config.api_key,
         max_repairs=config.max_repairs,

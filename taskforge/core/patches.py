@@ -55,8 +55,11 @@ def _block(limit: int):
 Title = Annotated[str, _line(TITLE_MAX)]
 Summary = Annotated[str, _block(5_000)]
 Description = Annotated[str, _block(DESCRIPTION_MAX)]
-Criterion = Annotated[str, _line(500)]
-Tag = Annotated[str, _line(50)]
+CRITERION_MAX, CRITERIA_MAX = 500, 50  # characters in one acceptance criterion, criteria per task
+TAG_MAX, TAGS_MAX = 50, 30
+DEPENDS_MAX = 100
+Criterion = Annotated[str, _line(CRITERION_MAX)]
+Tag = Annotated[str, _line(TAG_MAX)]
 Ref = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Minutes = Annotated[int, Field(ge=0, le=10_000_000)]
 # What a 64-bit integer column holds: a version or a position beyond it is refused, never overflows.
@@ -75,17 +78,31 @@ class TaskFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    parent_task_id: Ref | None = None
-    position: Count | None = None
-    title: Title | None = None
-    description: Description | None = None
-    status: Status | None = None
-    priority: Priority | None = None
-    estimate_minutes: Minutes | None = None
-    actual_minutes: Minutes | None = None
-    acceptance_criteria: Annotated[list[Criterion], Field(max_length=50)] | None = None
-    depends_on: Annotated[list[Ref], Field(max_length=100)] | None = None
-    tags: Annotated[list[Tag], Field(max_length=30)] | None = None
+    # The descriptions are written for a model filling the reply: they state the bounds in words, since the
+    # schema a decoder gets leaves the long ones out (agent/schema.py) and validation checks them afterwards.
+    parent_task_id: Ref | None = Field(
+        None, description="Key of the parent task (T1, T2, …) or a task_id created earlier in this patch; null for a top-level task"
+    )
+    position: Count | None = Field(None, description="Place among its siblings, 0 first; omit to append")
+    title: Title | None = Field(None, description=f"Short name of the task: one line, at most {TITLE_MAX} characters")
+    description: Description | None = Field(
+        None, description=f"What the task involves, a few sentences (at most {DESCRIPTION_MAX:,} characters)"
+    )
+    status: Status | None = Field(None, description="todo, doing, blocked or done")
+    priority: Priority | None = Field(None, description="low, medium, high or critical")
+    estimate_minutes: Minutes | None = Field(None, description="Estimated working time in minutes (a working day is 480)")
+    actual_minutes: Minutes | None = Field(None, description="Time already spent, in minutes")
+    acceptance_criteria: Annotated[list[Criterion], Field(max_length=CRITERIA_MAX)] | None = Field(
+        None,
+        description=f"How to tell the task is done: short checkable statements, one line of at most {CRITERION_MAX} "
+        f"characters each (at most {CRITERIA_MAX})",
+    )
+    depends_on: Annotated[list[Ref], Field(max_length=DEPENDS_MAX)] | None = Field(
+        None, description="Keys or task_ids of tasks that must be finished before this one can start"
+    )
+    tags: Annotated[list[Tag], Field(max_length=TAGS_MAX)] | None = Field(
+        None, description=f"Short labels of one or two words, at most {TAG_MAX} characters each (at most {TAGS_MAX})"
+    )
 
     def given(self) -> dict[str, Any]:
         """The fields the patch names, with their values (None where it clears one)."""
@@ -95,18 +112,21 @@ class TaskFields(BaseModel):
 class TaskPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    op: Op
-    task_id: Ref
-    body: TaskFields | None = None
-    cascade: bool = False
+    op: Op = Field(description="create a new task, update an existing one, or delete one")
+    task_id: Ref = Field(
+        description="For create: a new temporary id (n1, n2, …) that later operations may refer to; "
+        "for update and delete: the key of an existing task (T1, T2, …)"
+    )
+    body: TaskFields | None = Field(None, description="The task's fields: all that a create sets, only the changes for an update; omit for delete")
+    cascade: bool = Field(False, description="For delete: true also deletes the task's sub-tasks")
 
 
 class MetaUpdates(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: Title | None = None
-    summary: Summary | None = None
-    status: ProjectStatus | None = None
+    title: Title | None = Field(None, description=f"The project's name: one line, at most {TITLE_MAX} characters")
+    summary: Summary | None = Field(None, description="The project in a sentence or two")
+    status: ProjectStatus | None = Field(None, description="draft or active; leave it out unless asked")
 
 
 class ProjectPatch(BaseModel):

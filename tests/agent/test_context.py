@@ -10,6 +10,7 @@ import pytest
 from taskforge.agent import prompts
 from taskforge.agent.context import estimate_tokens, outline, user_prompt
 from taskforge.agent.planner import PlanReply, PlanRequest
+from taskforge.agent.schema import model_schema
 from taskforge.core.chat import ChatMessage
 from taskforge.core.models import Mode, Project
 from taskforge.core.patches import apply
@@ -79,7 +80,7 @@ def test_prompts_are_filled_and_their_examples_are_valid_replies():
         assert "{{" not in system
         blocks = re.findall(r"```json\n(.*?)\n```", system, re.DOTALL)
         schema, example = (json.loads(block) for block in blocks)
-        assert schema["title"] == "PlanReply"
+        assert schema == model_schema()  # the one a decoder gets: no long bounds, a description per field
         PlanReply.model_validate(example)
     assert "focused task `T2`" in prompts.system_prompt(PlanRequest(sample_tree(), Mode.TASK, "T2", "x"))
     assert "At most 6 root tasks" in prompts.system_prompt(PlanRequest(sample_tree(), Mode.PROJECT, None, "x"))

@@ -70,8 +70,9 @@ def test_nothing_is_written_until_the_proposal_is_accepted(repo, sample, db_path
         f"Here is the patch you asked for:\n{GOOD}",
         f"{GOOD}\nLet me know if you want changes.",
         GOOD.replace('"Docs"}}', '"Docs"},}').replace("]}", ",]}"),  # trailing commas
+        GOOD.replace("Add documentation.", "Add\ndocumentation.\t").replace('"Docs"', '"Do\x07cs"'),  # raw controls
     ],
-    ids=["fenced", "after-prose", "before-prose", "trailing-commas"],
+    ids=["fenced", "after-prose", "before-prose", "trailing-commas", "raw-control-characters"],
 )
 def test_json_wrapped_in_fences_or_prose_is_accepted_first_time(repo, sample, llm_env: FakeOpenAI, content):
     llm_env.script(Reply(content))
@@ -295,12 +296,24 @@ def test_a_refine_that_deletes_every_task_is_only_a_proposal(repo, sample, llm_e
 
 def test_a_missing_api_key_is_named_before_any_call(repo, sample, llm_env: FakeOpenAI, monkeypatch):
     monkeypatch.delenv("TASKFORGE_API_KEY")
+    monkeypatch.setenv("TASKFORGE_API_BASE", "https://models.example.org/v1")  # a hosted endpoint
     from taskforge import config
 
     config.settings.cache_clear()
     with pytest.raises(PlannerError, match=r"no usable model: openai/fake-model: no API key: set OPENAI_API_KEY"):
         propose(repo)
     assert llm_env.calls == 0
+
+
+def test_a_server_on_this_machine_needs_no_key(repo, sample, llm_env: FakeOpenAI, monkeypatch):
+    # llama.cpp's server, LM Studio and vLLM on loopback take any key; OpenAI's client insists on one.
+    monkeypatch.delenv("TASKFORGE_API_KEY")
+    from taskforge import config
+
+    config.settings.cache_clear()
+    llm_env.script(Reply(GOOD))
+    assert [e.title for e in propose(repo).entries] == ["Docs"]
+    assert llm_env.requests[0].headers["authorization"] == "Bearer no-key-needed"
 
 
 def test_an_unknown_model_name_is_one_clear_message(repo, sample, llm_env: FakeOpenAI):
