@@ -73,6 +73,8 @@ class OfflinePlanner:
             return _no_change(f"that would not be a valid change ({first['msg']}), so I left the plan unchanged.")
         if edit is None:
             return _no_change(help_text(request))
+        if _already_so(request.tree, edit):
+            return _no_change("the plan already says that, so there is nothing to change.")
         reply = PlanReply(rationale=PREFIX + edit.summary, meta_updates=edit.meta, task_patches=edit.ops)
         problems = check(reply)
         if problems:
@@ -108,6 +110,24 @@ class OfflinePlanner:
         edit.summary = ("the brief has no sections to follow (no headings or numbered sections), so I read it "
                         "as a goal: " + edit.summary)
         return edit
+
+
+def _already_so(tree, edit: Edit) -> bool:
+    """Every operation an update that sets fields to the values they have ("estimate T7 at 2 days" twice).
+
+    A reply made only of those would be an empty change in the history: the planner says so instead."""
+    if edit.meta.model_dump(exclude_none=True) or not edit.ops:
+        return False
+    for op in edit.ops:
+        if op.op.value != "update" or op.body is None or op.task_id not in tree:
+            return False
+        fields = op.body.model_dump(exclude_unset=True)
+        if not fields or "parent_task_id" in fields or "position" in fields:
+            return False
+        task = tree[op.task_id]
+        if any(getattr(task, name, object()) != value for name, value in fields.items()):
+            return False
+    return True
 
 
 def help_text(request: PlanRequest) -> str:
