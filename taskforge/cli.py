@@ -302,17 +302,25 @@ def plan_command(
         echo(applied_summary(applied))
 
 
-def _accept(service, proposal):
+def _commit(accept, retry: str):
+    """Run an accept; a version conflict (someone changed the project while the patch waited: nothing was
+    written) ends with exit 3 and the command that tries again."""
     from taskforge.core.patches import PatchError
 
     try:
-        applied = service.accept(proposal, with_exchange=True)
+        applied = accept()
     except PatchError as exc:
-        if exc.conflict:  # someone changed the project while this proposal waited: nothing was written
-            fail(f"{exc.summary()}; nothing was written: run the same `taskforge plan` again to re-plan", 3)
+        if exc.conflict:
+            fail(f"{exc.summary()}; nothing was written: {retry}", 3)
         raise
-    _state.committed = applied_summary(applied)
+    if applied is not None:
+        _state.committed = applied_summary(applied)
     return applied
+
+
+def _accept(service, proposal):
+    return _commit(lambda: service.accept(proposal, with_exchange=True),
+                   "run the same `taskforge plan` again to re-plan")
 
 
 def _propose_with_spinner(service, project, mode, task, message, model, document="", document_name=""):
@@ -734,13 +742,8 @@ def review_command(
         interactive = sys.stdin.isatty() and sys.stdout.isatty()
         if not (yes or (interactive and typer.confirm("Apply?", default=False))):
             return echo("Nothing applied; the proposal stays in the queue." + ("" if interactive else " Run again with --yes to apply."))
-        try:
-            applied = queue.accept(repo, review, None, by=current_user())
-        except PatchError as exc:
-            if exc.conflict:
-                fail(f"{exc.summary()}; nothing was written: run `taskforge review {project} {proposal_id}` again", 3)
-            raise
-    _state.committed = applied_summary(applied)
+        applied = _commit(lambda: queue.accept(repo, review, None, by=current_user()),
+                          f"run `taskforge review {project} {proposal_id}` again")
     echo(applied_summary(applied))
 
 
@@ -924,7 +927,7 @@ def pull_command(
                     default=False,
                 ):
                     kept = range(total)
-            applied = _accept_pull(accept_pull, sync, pulled, kept, project, remote)
+            applied = _commit(lambda: accept_pull(sync, pulled, kept), f"run `taskforge pull {project} {remote}` again")
         else:
             reject_pull(sync, pulled)
     if as_json:
@@ -937,18 +940,6 @@ def pull_command(
         echo(applied_summary(applied))
 
 
-def _accept_pull(accept_pull, sync, pulled, kept, project: str, remote: str):
-    from taskforge.core.patches import PatchError
-
-    try:
-        applied = accept_pull(sync, pulled, kept)
-    except PatchError as exc:
-        if exc.conflict:
-            fail(f"{exc.summary()}; nothing was written: run `taskforge pull {project} {remote}` again", 3)
-        raise
-    if applied is not None:
-        _state.committed = applied_summary(applied)
-    return applied
 @app.command("next")
 @handle_errors
 def next_command(
