@@ -23,6 +23,7 @@ import typer
 from taskforge.core.errors import BadInput, TaskforgeError, UnknownProject
 from taskforge.core.text import clean_line, unprintable
 from taskforge.export import EXPORTERS, FOLDERS, IMPORTERS
+from taskforge.output import silence_stdout
 
 if TYPE_CHECKING:
     from taskforge.store.interface import Reader
@@ -89,21 +90,11 @@ def _written(write) -> None:
         raise OutputError(exc) from None
 
 
-def _silence_stdout() -> None:
-    """Point file descriptor 1 at /dev/null, so that the flush at exit does not fail a second time."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test runner's stream)
-        pass
-
-
 def _output_failed(exc: OutputError) -> None:
     """A reader that closed the pipe (`| head`) ends the command quietly, status 0. Any other output
     error is one line and status 1, unless a change was committed: that is never reported as a failure
     (status 0, and stderr says what was written)."""
-    _silence_stdout()
+    silence_stdout()
     if isinstance(exc.error, BrokenPipeError) or exc.error.errno == errno.EPIPE:
         raise typer.Exit(0)
     if _state.committed is not None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from taskforge.core.errors import TaskforgeError
 from taskforge.core.text import clean_line, unprintable
+from taskforge.output import silence_stdout
 
 # Exporters that read tasks only through their attributes, so render the same text from plain records
 # (tests/export/test_lean_export.py checks that, format by format).
@@ -119,19 +120,9 @@ def _to_stdout(text: str) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
     except OSError as exc:
-        _silence_stdout()
+        silence_stdout()
         if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
             return 0  # a reader that closed the pipe (`| head`): quietly, as every command
         sys.stderr.write(f"taskforge: {clean_line(f'cannot write the output: {exc.strerror or exc}')}\n")
         return 1
     return 0
-
-
-def _silence_stdout() -> None:
-    """Point file descriptor 1 at /dev/null, so that the flush at exit does not fail a second time."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass
