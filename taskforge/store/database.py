@@ -197,28 +197,15 @@ def ensure_schema(engine: Engine) -> None:
         upgrade(engine)
 
 
-# Alembic's own DDL for its version table, so that a database made by create_head is the very
-# database the migrations make (tests/store/test_schema.py compares their sqlite_master).
-_VERSION_TABLE = (
-    "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\t"
-    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)"
-)
-
-
 def create_head(engine: Engine) -> None:
-    """A new SQLite database gets the head schema straight from the tables, stamped at HEAD: the
-    same tables, indexes and stamp as running every migration, without importing Alembic (a quarter
-    of a second of a first `import`)."""
-    from sqlmodel import SQLModel
-
-    from taskforge.store import tables  # noqa: F401  (registers the tables)
-
+    """A new SQLite database gets the head schema from `head.sql`, stamped at HEAD: the same tables,
+    indexes and stamp as running every migration, without importing Alembic (a quarter of a second of a
+    first `import`), and the same statements the lean import runs (`store/new_project.py`)."""
     with engine.connect().execution_options(**WRITE) as connection, connection.begin():
         if connection.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type='table'").scalar():
             return  # another process made it while we waited for the write lock
-        SQLModel.metadata.create_all(connection)
-        connection.exec_driver_sql(_VERSION_TABLE)
-        connection.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES (?)", (HEAD,))
+        for statement in schema.head_statements():
+            connection.exec_driver_sql(statement)
 
 
 def upgrade(engine: Engine) -> None:

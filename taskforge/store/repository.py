@@ -55,6 +55,7 @@ from taskforge.core.tree import Tree
 from taskforge.store import database, rows
 from taskforge.store.interface import Alongside, Applied, ChatMessage, ProjectSummary, Reader, Repository
 from taskforge.store.schema import MAX_KEY_NUMBER, stamp
+from taskforge.store.statements import INSERT_RECORD_SQL, INSERT_TASK_SQL, free_id, json_list
 from taskforge.store.tables import (
     MessageRow,
     PatchRecordRow,
@@ -406,18 +407,8 @@ def _focus_is(focus: str | None):
 
 def _free_id(connection: Connection, wanted: str) -> str:
     base = slugify(wanted)
-    taken = {
-        row[0]
-        for row in connection.execute(
-            select(project_t.c.id).where((project_t.c.id == base) | project_t.c.id.like(f"{base}-%"))
-        )
-    }
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    taken = connection.execute(select(project_t.c.id).where((project_t.c.id == base) | project_t.c.id.like(f"{base}-%")))
+    return free_id(base, {row[0] for row in taken})
 
 
 def _release(connection: Connection) -> None:
@@ -596,11 +587,7 @@ def _write_tree_changes(connection: Connection, before: Tree, result: Result, id
         connection.execute(delete(task_t).where(task_t.c.id.in_(chunk)))
 
 
-_RECORD_SQL = (
-    "INSERT INTO patch_record (project_id, seq, kind, target_seq, mode, focus, message, planner, model, usage,"
-    " patch, inverse, rejected_ops, version_before, version_after, created_at, author)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_RECORD_SQL = INSERT_RECORD_SQL
 
 
 def _insert_record(connection: Connection, project_id: str, record: PatchRecord) -> None:
@@ -631,15 +618,8 @@ _PG_RECORD_SQL = (
 )
 
 
-def _json_list(value: list) -> str:
-    return json.dumps(value) if value else "[]"
-
-
-_INSERT_SQL = (
-    "INSERT INTO task (id, project_id, key, parent_id, position, title, description, status, priority,"
-    " estimate_minutes, actual_minutes, acceptance_criteria, depends_on, tags, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_json_list = json_list
+_INSERT_SQL = INSERT_TASK_SQL
 _UPDATE_SQL = (
     "UPDATE task SET parent_id = ?, position = ?, title = ?, description = ?, status = ?, priority = ?,"
     " estimate_minutes = ?, actual_minutes = ?, acceptance_criteria = ?, depends_on = ?, tags = ?, updated_at = ?"

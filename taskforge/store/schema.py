@@ -18,6 +18,16 @@ from taskforge.core.errors import StoreError
 REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
 
+# A new SQLite database is made from this file: the head schema's DDL, as the table models describe it
+# (scripts/write_head_sql.py writes it; tests/store/test_schema.py holds it to the models and the migrations).
+HEAD_SQL = Path(__file__).with_name("head.sql")
+
+# Alembic's own DDL for its version table, so that a new database is the very database the migrations make.
+VERSION_TABLE = (
+    "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\t"
+    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)"
+)
+
 # Keys are `T<number>` in a 16-character column: the largest number a key can carry, on every database.
 MAX_KEY_NUMBER = 10**15 - 1
 
@@ -127,3 +137,11 @@ def parse_stamp(value: str) -> datetime:
     """A stored timestamp back as an aware UTC datetime, as SQLAlchemy reads it."""
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def head_statements() -> list[str]:
+    """The statements that make a new SQLite database at HEAD, stamp included, without SQLAlchemy or Alembic."""
+    text = HEAD_SQL.read_text(encoding="utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+    statements = [statement.strip() for statement in body.split(";\n") if statement.strip()]
+    return [*statements, f"INSERT INTO alembic_version (version_num) VALUES ('{HEAD}')"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect
@@ -73,6 +74,17 @@ def test_migrations_build_exactly_the_tables_the_models_describe(db_path):
         assert {tuple(i["column_names"]) for i in reference.get_indexes(table)} <= {
             tuple(i["column_names"]) for i in migrated.get_indexes(table)
         } | {tuple(u["column_names"]) for u in migrated.get_unique_constraints(table)}
+
+
+def test_head_sql_is_what_the_models_make_today(tmp_path):
+    """head.sql is generated: a table model changed without regenerating it fails here."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("write_head_sql", Path(__file__).parents[2] / "scripts/write_head_sql.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    body = schema.HEAD_SQL.read_text(encoding="utf-8").split("\n\n", 1)[1]
+    assert body == module.head_ddl(), "the tables changed: run scripts/write_head_sql.py"
 
 
 def test_head_constant_matches_the_migration_scripts():
