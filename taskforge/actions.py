@@ -26,10 +26,13 @@ from taskforge.core.patches import (
 )
 from taskforge.core.text import clean_line
 from taskforge.core.tree import Tree
-from taskforge.export import FOLDERS, IMPORTERS, folder_format, guess_import_format, importer
+from taskforge.export import FOLDERS, folder_format, import_format, importer
 from taskforge.export.files import check_export_target as check_export_target
 from taskforge.export.files import export_text as export_text
 from taskforge.export.files import write_export as write_export
+from taskforge.inputs import decoded as decoded
+from taskforge.inputs import read_bounded as read_bounded
+from taskforge.inputs import read_text_file as read_text_file
 from taskforge.store.interface import Applied, Repository
 
 
@@ -135,7 +138,7 @@ def import_file(
     repo: Repository, path: Path | None, text: str, fmt: str | None, notes: list[str] | None = None
 ) -> Applied:
     """A new project from a file, through one audited patch that can be undone; what was left out goes to `notes`."""
-    name, fmt = _import_format(path, text, fmt)
+    name, fmt = import_format(path, text, fmt)
     with gc_paused():  # tens of thousands of small objects: no point rescanning them as they pile up
         project, patch = importer(fmt).read(text, notes)
     return _create(repo, name, [(project, patch)])[0]
@@ -146,7 +149,7 @@ def import_projects(
     *, tag: str | None = None,
 ) -> list[Applied]:
     """Every project a file holds (each tag of a Task Master file, or only `tag`), one audited patch each."""
-    name, fmt = _import_format(path, text, fmt)
+    name, fmt = import_format(path, text, fmt)
     module = importer(fmt)
     if tag is not None and not hasattr(module, "read_all"):
         raise BadInput(f"--tag is for Task Master files, not {fmt}")
@@ -177,16 +180,6 @@ def export_folder(tree: Tree, fmt: str, folder: Path, task: str | None = None, n
     if notes is not None:
         notes.extend(module.losses(tree, task))
     return module.write(tree, task, folder, notes)
-
-
-def _import_format(path: Path | None, text: str, fmt: str | None) -> tuple[str, str]:
-    name = clean_line(path.name) if path else "-"  # the history keeps text, never terminal control
-    fmt = fmt or guess_import_format(name, text)
-    if fmt is None:
-        raise BadInput(f"cannot tell the format of {name}; pass --format")
-    if fmt not in IMPORTERS:
-        raise BadInput(f"cannot import {fmt} (choose from {', '.join(IMPORTERS)})")
-    return name, fmt
 
 
 def _create(repo: Repository, name: str, read: list[tuple[Project, ProjectPatch]]) -> list[Applied]:
@@ -292,53 +285,3 @@ def delete(repo: Repository, tree: Tree, key: str) -> Applied:
     ops.append({"op": "delete", "task_id": key, "cascade": len(gone) > 1})
     return _apply(repo, tree, f"delete {key}", ops)
 
-
-# -- reading a user's file -------------------------------------------------------------------------
-
-_CHUNK = 1 << 20
-
-
-def read_text_file(source: str) -> str:
-    """A UTF-8 file's text (a brief, an import), read in chunks up to the `max_input_bytes` setting."""
-    from taskforge.config import settings
-
-    limit = settings().max_input_bytes
-    path = Path(source).expanduser()
-    try:
-        with path.open("rb") as handle:
-            data = read_bounded(handle, limit, source)
-    except FileNotFoundError:
-        raise BadInput(f"no such file: {source}") from None
-    except IsADirectoryError:
-        raise BadInput(f"{source} is a directory") from None
-    except OSError as exc:
-        raise BadInput(f"cannot read {source}: {exc.strerror}") from None
-    return decoded(data, source)
-
-
-def read_bounded(stream, limit: int, name: str) -> bytes | str:
-    """At most `limit` bytes from `stream`; one more is an error, so /dev/zero ends after `limit`."""
-    chunks = []
-    size = 0
-    while True:
-        chunk = stream.read(min(_CHUNK, limit + 1 - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise BadInput(
-                f"{name} is larger than the input limit of {limit:,} bytes "
-                "(the max_input_bytes setting, TASKFORGE_MAX_INPUT_BYTES)"
-            )
-    return chunks[0][:0].join(chunks) if chunks else b""
-
-
-def decoded(data: bytes | str, name: str) -> str:
-    """UTF-8 text with its line endings made \\n, as reading in text mode would."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadInput(f"{name} is not UTF-8 text") from None
-    return data.replace("\r\n", "\n").replace("\r", "\n") if "\r" in data else data

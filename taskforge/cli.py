@@ -165,8 +165,8 @@ def echo(text: str) -> None:
 
 def read_input(source: str) -> tuple[Path | None, str]:
     """A file's text, or standard input for `-`, read in chunks up to the `max_input_bytes` setting."""
-    from taskforge.actions import decoded, read_bounded, read_text_file
     from taskforge.config import settings
+    from taskforge.inputs import decoded, read_bounded, read_text_file
 
     if source == "-":
         limit = settings().max_input_bytes

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,16 +18,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-APP_NAME = "taskforge"
-
-
-def config_file() -> Path:
-    explicit = os.environ.get("TASKFORGE_CONFIG")
-    if explicit:
-        return Path(explicit).expanduser()
-    from platformdirs import user_config_path
-
-    return user_config_path(APP_NAME) / "config.toml"
+from taskforge.config_sources import APP_NAME as APP_NAME
+from taskforge.config_sources import MAX_INPUT_BYTES, config_file, login_name
+from taskforge.config_sources import default_database_path as default_database_path
 
 
 def _check_config_file() -> None:
@@ -45,22 +37,6 @@ def _check_config_file() -> None:
         raise ConfigError(f"{origin} {path}, which is not a regular file")
     if not os.access(path, os.R_OK):
         raise ConfigError(f"cannot read the config file {path}: permission denied")
-
-
-def default_database_path() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path(APP_NAME) / "taskforge.db"
-
-
-def login_name() -> str:
-    """The operating system's login name: the author of changes when the setting `user` is not given."""
-    import getpass
-
-    try:
-        return getpass.getuser() or "unknown"
-    except Exception:  # no login name (a container without a passwd entry): getpass raises OSError or KeyError
-        return "unknown"
 
 
 # How a model is asked for JSON: `auto` picks from what litellm knows of the model (a schema where it supports
@@ -102,7 +78,7 @@ class Settings(BaseSettings):
     retry_backoff: float = Field(0.5, ge=0, le=60, description="seconds before the first transport retry")
     max_ops: int = Field(10_000, ge=1)
     # The largest file or standard input `apply` and `import` read, in bytes (64 MiB).
-    max_input_bytes: int = Field(64 * 2**20, ge=1, le=2**40)
+    max_input_bytes: int = Field(MAX_INPUT_BYTES, ge=1, le=2**40)
     # Who makes the changes this process writes: kept as the author of each history record.
     user: str = Field(default_factory=login_name, min_length=1, max_length=200)
     # TUI binding id -> keys, e.g. {"app.undo": "ctrl+u", "tree.delete": "delete,x"}

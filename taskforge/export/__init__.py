@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from importlib import import_module
+from pathlib import Path
 from types import ModuleType
 
 # format name -> module under taskforge.export; imported only when used.
@@ -74,3 +75,17 @@ def guess_import_format(filename: str, text: str) -> str | None:
     if head.startswith(("#", "- [", "* [", "+ [")):
         return "md"
     return None
+
+
+def import_format(path: Path | None, text: str, fmt: str | None) -> tuple[str, str]:
+    """The file's name as the history gives it, and its format: the one asked for, or guessed."""
+    from taskforge.core.errors import BadInput
+    from taskforge.core.text import clean_line
+
+    name = clean_line(path.name) if path else "-"  # the history keeps text, never terminal control
+    fmt = fmt or guess_import_format(name, text)
+    if fmt is None:
+        raise BadInput(f"cannot tell the format of {name}; pass --format")
+    if fmt not in IMPORTERS:
+        raise BadInput(f"cannot import {fmt} (choose from {', '.join(IMPORTERS)})")
+    return name, fmt

@@ -800,7 +800,7 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="brief", exit_on_error=False)
     def _read_brief(self, path: str) -> None:
-        from taskforge.actions import read_text_file
+        from taskforge.inputs import read_text_file
 
         try:
             text = read_text_file(path)
