@@ -61,15 +61,46 @@ def bounded_int(digits: str) -> int:
 
 
 def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
-    """`json.loads` with the nesting depth and the length of integers bounded; raises JSONDecodeError."""
+    """`json.loads` with the nesting depth and the length of integers bounded; raises JSONDecodeError.
+
+    The text is decoded first and its depth measured on what came out (a walk over the containers costs
+    far less than scanning megabytes of text); only text that is too deep, or not JSON at all, is
+    scanned for where it nests too deeply, so that depth is what its message names first.
+    """
     if isinstance(text, (bytes, bytearray)):
         text = text.decode("utf-8")
-    position = nesting_problem(text, max_depth)
-    if position is not None:
-        raise json.JSONDecodeError(f"nested more than {max_depth} levels deep", text, position)
     try:
-        return json.loads(text, parse_int=bounded_int)
+        data = json.loads(text, parse_int=bounded_int)
     except NumberTooLong as exc:
         raise json.JSONDecodeError(str(exc), text, max(text.find(exc.digits), 0)) from None
-    except RecursionError:  # a lower recursion limit than the default; the scan above makes it rare
-        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        position = nesting_problem(text, max_depth)
+        if position is not None:
+            raise json.JSONDecodeError(f"nested more than {max_depth} levels deep", text, position) from None
+        if isinstance(exc, RecursionError):  # a lower recursion limit than the default
+            raise json.JSONDecodeError("nested too deeply", text, 0) from None
+        raise
+    if _deeper_than(data, max_depth):
+        position = nesting_problem(text, max_depth)
+        raise json.JSONDecodeError(f"nested more than {max_depth} levels deep", text, position or 0)
+    return data
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether decoded JSON holds arrays or objects nested more than `limit` deep: level by level, so
+    that a level of ten thousand objects is one pass over their values (and no recursion)."""
+    level = [data] if type(data) in _CONTAINERS else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        inner: list = []
+        for value in level:
+            inner.extend([child for child in (value.values() if type(value) is dict else value)
+                          if type(child) in _CONTAINERS])
+        level = inner
+    return False
+
+
+_CONTAINERS = frozenset({dict, list})

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from taskforge.core.errors import BadInput
 from taskforge.core.limits import MAX_DEPTH, MAX_IMPORTED_KEY, TITLE_MAX
-from taskforge.core.models import KEY_PATTERN, Project, ProjectStatus, key_number, slugify
+from taskforge.core.models import Project, ProjectStatus, key_number, slugify
 from taskforge.core.patches import Op, ProjectPatch, TaskPatch
 from taskforge.core.text import clean_block, clean_line, quote
 
@@ -106,7 +106,7 @@ def build(
         notes.extend(f"{r.where}: {r.renumbered}; it became {keys[r.ref]}" for r in records if r.renumbered)
     creates = _operations([_create(record, keys) for record in ordered], ordered)
     links = _dependencies(ordered, by_ref, keys, notes if lenient else None, lenient, within)
-    highest = max((key_number(key) or 0 for key in keys.values()), default=0)
+    highest = max((int(key[1:]) for key in keys.values()), default=0)  # every key is `T<n>` by now
 
     title = clean_line(head.title)[:TITLE_MAX] or "Imported project"
     project = Project(
@@ -139,28 +139,31 @@ def _preorder(children: dict[str | None, list[Record]], records: list[Record]) -
 def _assign_keys(ordered: list[Record], notes: list[str] | None = None) -> dict[str, str]:
     """Keep the keys the file gives when they are valid and unique; number the rest after them.
 
-    A key above MAX_IMPORTED_KEY (`T9223372036854775806`) is not kept: the task is numbered like one
-    without a key, and a note says so.
+    A key above MAX_IMPORTED_KEY (`T1000000`) is not kept: the task is numbered like one without a key,
+    and a note says so.
     """
     kept: dict[str, str] = {}
-    taken: set[str] = set()
     too_large: list[Record] = []
+    highest = 0
     for record in ordered:
-        if not record.key or record.key in taken:
+        key = record.key
+        if not key or key in kept:
             continue
-        if _oversized(record.key):
+        number = key_number(key)
+        if number is not None and number <= MAX_IMPORTED_KEY:
+            kept[key] = record.ref
+            highest = max(highest, number)
+        elif _oversized(key):
             too_large.append(record)
-        elif KEY_PATTERN.fullmatch(record.key):
-            kept[record.ref] = record.key
-            taken.add(record.key)
-    following = max((key_number(key) or 0 for key in taken), default=0) + 1
+    refs = {ref: key for key, ref in kept.items()}
+    following = highest + 1
     keys: dict[str, str] = {}
     for record in ordered:
-        if record.ref in kept:
-            keys[record.ref] = kept[record.ref]
-        else:
-            keys[record.ref] = f"T{following}"
+        key = refs.get(record.ref)
+        if key is None:
+            key = f"T{following}"
             following += 1
+        keys[record.ref] = key
     if notes is not None:
         for record in too_large:
             notes.append(

@@ -215,14 +215,14 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
             records.append(groups[ref])
         return ref
 
+    others: set[str] = set()  # attributes taskforge has no field for, kept in descriptions
     for (where, data), path in zip(kept, paths, strict=True):
         parent = parent_of(path)
-        record = _record(where, data, left_out, notes)
+        record = _record(where, data, left_out, notes, others)
         record.parent = parent
         records.append(record)
     _close_finished_groups(records, groups)
-    kept_names = sorted({name for _, data in kept for name, value in data.items()
-                         if name not in _KNOWN_FIELDS and not name.startswith("taskforge_") and value not in (None, "", [])})
+    kept_names = sorted(others)
     if kept_names:
         _say(notes, f"kept {', '.join(kept_names)} in the descriptions (taskforge has no field for them)")
     return build(head, records, "a Taskwarrior export", notes=notes, lenient=True)
@@ -290,14 +290,21 @@ def _entries(text: str) -> list[tuple[str, dict[str, Any]]]:
 
 def _text(data: dict[str, Any], name: str, where: str) -> str:
     value = data.get(name, "")
+    if type(value) is str:
+        return value
     if not isinstance(value, str):
         raise BadInput(f"{where}: {name} must be text")
     return value
 
 
+_NONE: list[str] = []  # an absent list attribute (a present null is an error)
+
+
 def _strings(data: dict[str, Any], name: str, where: str) -> list[str]:
     """A list attribute, written as a JSON array or (older Taskwarrior) as one comma-separated string."""
-    value = data.get(name, [])
+    value = data.get(name, _NONE)
+    if value is _NONE:
+        return []
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -317,7 +324,9 @@ def _minutes(data: dict[str, Any], name: str, where: str) -> int | None:
     return int(text)
 
 
-def _record(where: str, data: dict[str, Any], left_out: set[str], notes: list[str] | None) -> Record:
+def _record(
+    where: str, data: dict[str, Any], left_out: set[str], notes: list[str] | None, others: set[str]
+) -> Record:
     from taskforge.export.building import Record, kept_fields, split_title
 
     title, overflow = split_title(_text(data, "description", where))
@@ -331,7 +340,9 @@ def _record(where: str, data: dict[str, Any], left_out: set[str], notes: list[st
         raise BadInput(f"{where}: annotations must be a list of {{entry, description}}")
     lines = [overflow] if overflow else []
     criteria = []
-    for annotation in sorted(annotations, key=lambda a: str(a.get("entry", ""))):
+    if len(annotations) > 1:
+        annotations = sorted(annotations, key=lambda a: str(a.get("entry", "")))
+    for annotation in annotations:
         note = annotation["description"]
         if note.startswith(ACCEPTANCE):
             criteria.append(note[len(ACCEPTANCE):])
@@ -352,7 +363,9 @@ def _record(where: str, data: dict[str, Any], left_out: set[str], notes: list[st
     dropped = [uuid for uuid in depends if uuid in left_out]
     if dropped and notes is not None:
         notes.append(f"{where}: dropped its dependency on {len(dropped)} deleted task(s)")
-    extra = kept_fields("Taskwarrior", _others(data))
+    kept = _others(data)
+    others.update(kept)
+    extra = kept_fields("Taskwarrior", kept)
     if extra:
         lines += ["", extra] if lines else [extra]
     fields: dict[str, Any] = {
