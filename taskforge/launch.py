@@ -29,6 +29,12 @@ def main() -> None:
         code = run(sys.argv[1:])
         if code is not None:
             sys.exit(code)
+    elif sys.argv[1:2] == ["import"]:  # the common import skips the parser and the ORM
+        from taskforge.export.lean_import import run
+
+        code = run(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
     from taskforge.cli import main as cli_main
 
     cli_main()

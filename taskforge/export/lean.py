@@ -28,10 +28,13 @@ _VALUES = {"--format": "fmt", "-f": "fmt", "--db": "db", "--output": "output", "
 _FLAGS = {"--force": "force"}
 
 
-def parse(args: list[str]) -> dict[str, str | bool] | None:
-    """The options of a plain `export` command line, or None for anything else (help, `--opt=value`,
-    repeated options, unknown options, values that look like options): typer parses those."""
-    if args[:1] != ["export"]:
+def parse(
+    args: list[str], command: str = "export", values: dict[str, str] = _VALUES, flags: dict[str, str] = _FLAGS,
+) -> dict[str, str | bool] | None:
+    """The options of a plain `command` line (options taking a value, flags, one positional argument),
+    or None for anything else (help, `--opt=value`, repeated options, unknown options, values that look
+    like options): typer parses those. The positional argument is returned as "argument"."""
+    if args[:1] != [command]:
         return None
     options: dict[str, str | bool] = {}
     positional: list[str] = []
@@ -39,16 +42,16 @@ def parse(args: list[str]) -> dict[str, str | bool] | None:
     index = 0
     while index < len(rest):
         arg = rest[index]
-        if arg in _VALUES:
-            name = _VALUES[arg]
+        if arg in values:
+            name = values[arg]
             if name in options or index + 1 == len(rest) or rest[index + 1].startswith("-"):
                 return None
             options[name] = rest[index + 1]
             index += 2
-        elif arg in _FLAGS:
-            if _FLAGS[arg] in options:
+        elif arg in flags:
+            if flags[arg] in options:
                 return None
-            options[_FLAGS[arg]] = True
+            options[flags[arg]] = True
             index += 1
         elif arg.startswith("-"):
             return None
@@ -57,7 +60,7 @@ def parse(args: list[str]) -> dict[str, str | bool] | None:
             index += 1
     if len(positional) != 1:
         return None
-    options["project"] = positional[0]
+    options["argument"] = positional[0]
     return options
 
 
@@ -66,6 +69,7 @@ def run(args: list[str]) -> int | None:
     options = parse(args)
     if options is None or options.get("fmt") not in PLAIN_FORMATS:
         return None
+    options["project"] = options.pop("argument")
     db = options.get("db") or os.environ.get("TASKFORGE_DB")
     config = os.environ.get("TASKFORGE_CONFIG")
     if not db or (config and not os.path.isfile(os.path.expanduser(config))) or unprintable(str(options["project"])):
@@ -80,7 +84,7 @@ def run(args: list[str]) -> int | None:
         return None
     output = options.get("output")
     if output is None:
-        return _to_stdout(text)
+        return write_stdout(text)
     from taskforge.export.files import write_export
 
     try:
@@ -115,7 +119,7 @@ def _render(db: str, options: dict[str, str | bool]) -> tuple[str | None, int]:
     return text, len(tree.subtree(str(task))) if task is not None else len(tree)
 
 
-def _to_stdout(text: str) -> int:
+def write_stdout(text: str) -> int:
     try:
         sys.stdout.write(text)
         sys.stdout.flush()

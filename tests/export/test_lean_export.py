@@ -101,9 +101,9 @@ def test_stamps_are_strftime_of_each_moment(first, offsets):
 @pytest.mark.parametrize(
     ("args", "parsed"),
     [
-        (["export", "p", "--format", "taskwarrior", "--db", "x.db"], {"project": "p", "fmt": "taskwarrior", "db": "x.db"}),
+        (["export", "p", "--format", "taskwarrior", "--db", "x.db"], {"argument": "p", "fmt": "taskwarrior", "db": "x.db"}),
         (["export", "-f", "taskwarrior", "p", "-o", "out.json", "--force", "--task", "T2"],
-         {"project": "p", "fmt": "taskwarrior", "output": "out.json", "force": True, "task": "T2"}),
+         {"argument": "p", "fmt": "taskwarrior", "output": "out.json", "force": True, "task": "T2"}),
         (["export", "p", "--format=taskwarrior"], None),  # typer's spelling: typer parses it
         (["export", "p", "--format", "taskwarrior", "--format", "json"], None),
         (["export", "p", "--help"], None),
