@@ -3,6 +3,8 @@ click, ~35 ms) loads only when there is a command to parse, so the TUI paints th
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 
 
@@ -17,6 +19,16 @@ def tui_database(args: list[str]) -> tuple[bool, str | None]:
     return False, None
 
 
+def leave(code: int) -> None:
+    """End a finished short command at once. Its work is written, closed and flushed here; what is left are
+    the hundred thousand objects of a 10k-task file, and freeing them one by one on the way out would
+    cost the process a tenth of its time."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # said already by its writer (a closed pipe, a full disk)
+            stream.flush()
+    os._exit(code)
+
+
 def main() -> None:
     tui, db = tui_database(sys.argv[1:])
     if tui:
@@ -28,13 +40,13 @@ def main() -> None:
 
         code = run(sys.argv[1:])
         if code is not None:
-            sys.exit(code)
+            leave(code)
     elif sys.argv[1:2] == ["import"]:  # the common import skips the parser and the ORM
         from taskforge.export.lean_import import run
 
         code = run(sys.argv[1:])
         if code is not None:
-            sys.exit(code)
+            leave(code)
     from taskforge.cli import main as cli_main
 
     cli_main()

@@ -30,7 +30,7 @@ _TASK_FIELDS = tuple(name for name in _FIELD_ORDER if name not in ("parent_task_
 _CLEARS_TO: dict[str, Any] = {"description": "", "acceptance_criteria": [], "tags": []}
 _NOT_NULL = frozenset({"title", "status", "priority"})
 _ENUMS = frozenset({"status", "priority"})
-_CREATE_FIELDS = frozenset(_FIELD_ORDER) - {"position", "depends_on"}
+_CREATE_FIELDS = frozenset(_FIELD_ORDER) - {"position"}  # dependencies only when empty: see first_patch
 
 
 def _dumps(document: dict[str, Any]) -> str:
@@ -91,7 +91,7 @@ def first_patch(project: Project, patch: ProjectPatch) -> FirstPatch | None:
         given = body.model_fields_set
         number = key_number(key)
         if (number is None or number >= project.next_key or key in tasks or "title" not in given
-                or not given <= _CREATE_FIELDS | {"depends_on"} or body.depends_on):
+                or not given <= _CREATE_FIELDS or body.depends_on):
             return None
         parent = body.parent_task_id
         if parent not in depth or depth[parent] >= MAX_DEPTH:

@@ -155,7 +155,7 @@ _KNOWN_STATUSES = {"pending", "waiting", "completed", "deleted", "recurring"}
 
 
 def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPatch]:
-    from taskforge.export.building import Head, Record, build, split_title
+    _load_building()
 
     entries = _entries(text)
     kept: list[tuple[str, dict[str, Any]]] = []
@@ -226,6 +226,12 @@ def read(text: str, notes: list[str] | None = None) -> tuple[Project, ProjectPat
     if kept_names:
         _say(notes, f"kept {', '.join(kept_names)} in the descriptions (taskforge has no field for them)")
     return build(head, records, "a Taskwarrior export", notes=notes, lenient=True)
+
+
+def _load_building() -> None:
+    """Bring in what builds a patch (pydantic models), once: writing never needs it (see the imports)."""
+    global Head, Record, build, kept_fields, split_title
+    from taskforge.export.building import Head, Record, build, kept_fields, split_title
 
 
 # Read into taskforge's fields, or bookkeeping Taskwarrior keeps itself (ids, urgency, entry/modified/end times).
@@ -327,8 +333,6 @@ def _minutes(data: dict[str, Any], name: str, where: str) -> int | None:
 def _record(
     where: str, data: dict[str, Any], left_out: set[str], notes: list[str] | None, others: set[str]
 ) -> Record:
-    from taskforge.export.building import Record, kept_fields, split_title
-
     title, overflow = split_title(_text(data, "description", where))
     if not title:
         raise BadInput(f"{where}: no description")

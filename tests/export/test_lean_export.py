@@ -196,8 +196,9 @@ def test_the_lean_path_loads_neither_the_parser_nor_pydantic_nor_the_orm(example
     code = (
         "import sys, json\n"
         f"sys.argv = ['taskforge', 'export', 'auth-flow', '--format', 'taskwarrior', '--db', {example_db!r}]\n"
-        "from taskforge.launch import main\n"
-        "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+        "import taskforge.launch as launch\n"
+        "launch.leave = sys.exit  # stay alive to list what was loaded\n"
+        "try:\n    launch.main()\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
         "sys.stderr.write(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)

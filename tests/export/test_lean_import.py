@@ -81,8 +81,9 @@ def test_the_lean_import_loads_neither_the_parser_nor_the_orm_nor_the_settings(f
     code = (
         "import sys, json\n"
         f"sys.argv = ['taskforge', 'import', {str(files['example'])!r}, '--db', {str(tmp_path / 'x.db')!r}]\n"
-        "from taskforge.launch import main\n"
-        "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+        "import taskforge.launch as launch\n"
+        "launch.leave = sys.exit  # stay alive to list what was loaded\n"
+        "try:\n    launch.main()\nexcept SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
         "sys.stderr.write(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))\n"
     )
     env = {name: value for name, value in os.environ.items() if name != "TASKFORGE_CONFIG"}  # no config file at all
