@@ -66,8 +66,9 @@ class FirstPatch:
 
 
 def first_patch(project: Project, patch: ProjectPatch) -> FirstPatch | None:
-    """The result of applying `patch` to `project` while it has no tasks; None when the patch is not
-    creates (with their keys) followed by dependency updates, or when the replay would refuse it."""
+    """The result of applying `patch` in import mode to `project` while it has no tasks; None when the
+    patch is not creates (with their keys) followed by dependency updates, or when the replay would
+    refuse it."""
     if patch.project_id != project.id or patch.base_version != 0 or patch.meta_updates.model_fields_set:
         return None
     tasks: dict[str, NewTask] = {}
