@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -44,7 +46,7 @@ def test_database_setting_from_the_file_is_used(monkeypatch, tmp_path):
     path.write_text(f'db = "{tmp_path / "from-file.db"}"\n')
     monkeypatch.setenv("TASKFORGE_CONFIG", str(path))
     config.settings.cache_clear()
-    example = config.Path(__file__).parent.parent / "data" / "examples" / "auth-flow.json"
+    example = Path(__file__).parent.parent / "data" / "examples" / "auth-flow.json"
     assert CliRunner().invoke(app, ["import", str(example)]).exit_code == 0
     assert (tmp_path / "from-file.db").exists()
 
