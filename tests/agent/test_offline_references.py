@@ -2,8 +2,9 @@
 
 Every phrasing runs on a fresh project from "Build a new user authentication flow" (T1 “Design the sign-up
 and login journeys”, T2 “Build account storage and password handling”, T3 “Implement login, sessions and
-logout”, T4 “Add password reset and two-factor authentication”, T5 “Security-test, monitor and roll out”)
-plus T6 “Documentation” added with "Add a task for documentation", and asserts the exact patch proposed:
+logout”, T4 “Add password reset and two-factor authentication”, T5 “Security-test, monitor and roll out”,
+T6 “Write the user and support documentation”, which waits for T3), untouched, as a new user would meet
+it, and asserts the exact patch proposed:
 each operation, its target and the fields it sets (for new tasks, the fields the user named: title and
 place; their description and criteria come from the topic library, asserted elsewhere).
 """
@@ -31,8 +32,9 @@ def _project() -> Tree:
         "Implement login, sessions and logout",
         "Add password reset and two-factor authentication",
         "Security-test, monitor and roll out",
+        "Write the user and support documentation",
     ]
-    return ask(tree, "Add a task for documentation").tree
+    return tree
 
 
 def project() -> Tree:
@@ -55,7 +57,7 @@ def proposed(message: str, tree: Tree | None = None) -> list[tuple]:
 
 
 DELETE_DOCS = [("delete", "T6", {})]
-DOCS_AFTER_ROLLOUT = [("update", "T6", {"depends_on": ["T5"]})]
+DOCS_AFTER_ROLLOUT = [("update", "T6", {"depends_on": ["T3", "T5"]})]  # it already waits for T3
 
 
 def added(title: str, parent: str | None = None, position: int | None = None) -> list[tuple]:
@@ -98,7 +100,7 @@ DELETE = [
     ("take out the documentation task", DELETE_DOCS),
     ("the docs aren't needed", DELETE_DOCS),
     ("remove the sessions task", [("update", "T4", {"depends_on": []}), ("update", "T5", {"depends_on": ["T4"]}),
-                                   ("delete", "T3", {})]),
+                                   ("update", "T6", {"depends_on": []}), ("delete", "T3", {})]),
 ]
 
 DEPEND = [
@@ -114,7 +116,7 @@ DEPEND = [
     ("docs is blocked on the rollout", DOCS_AFTER_ROLLOUT),
     ("documentation should come after the rollout", DOCS_AFTER_ROLLOUT),
     ("the rollout is blocked by the docs", [("update", "T5", {"depends_on": ["T3", "T4", "T6"]})]),
-    ("make the docs depend on the password reset and the rollout", [("update", "T6", {"depends_on": ["T4", "T5"]})]),
+    ("make the docs depend on the password reset and the rollout", [("update", "T6", {"depends_on": ["T3", "T4", "T5"]})]),
 ]
 
 MOVE = [
@@ -189,9 +191,9 @@ DESCRIBE = [
 COMBINE_AND_SPLIT = [
     ("split the docs into user guide and admin guide", [
         ("create", "part-1", {"parent_task_id": None, "position": 5, "title": "User guide", "status": "todo",
-                              "priority": "medium", "depends_on": []}),
+                              "priority": "medium", "depends_on": ["T3"]}),
         ("create", "part-2", {"parent_task_id": None, "position": 6, "title": "Admin guide", "status": "todo",
-                              "priority": "medium", "depends_on": []}),
+                              "priority": "medium", "depends_on": ["T3"]}),
         ("delete", "T6", {}),
     ]),
 ]
@@ -253,22 +255,33 @@ def test_phrasing_proposes_exactly(message, patch):
 def test_combine_by_title_words_keeps_the_later_task_in_the_first_ones_place():
     ops = proposed("combine the docs and the rollout")
     assert [(op, target) for op, target, _ in ops] == [("update", "T5"), ("delete", "T6")]
-    assert ops[0][2]["title"] == "Documentation and security-test, monitor and roll out"
+    assert ops[0][2]["title"] == "Write the user and support documentation and security-test, monitor and roll out"
     assert (ops[0][2]["parent_task_id"], ops[0][2]["position"]) == (None, 5)
 
 
 def test_merge_by_title_words_into_a_named_task():
     ops = proposed("merge the docs into the rollout")
     assert [(op, target) for op, target, _ in ops] == [("update", "T5"), ("delete", "T6")]
-    assert ops[0][2]["title"] == "Security-test, monitor and roll out and documentation"
+    assert ops[0][2]["title"] == "Security-test, monitor and roll out and write the user and support documentation"
 
 
-def test_the_issue_examples_on_the_untouched_project_say_what_matched_nothing():
+def test_the_issue_examples_one_after_another_on_the_untouched_project():
     tree = scaffolded(GOAL)
-    reply = refused(tree, "remove the documentation task")
-    assert "“documentation”" in reply and "T5 “Security-test, monitor and roll out”" in reply
+    assert proposed("remove the documentation task", tree) == DELETE_DOCS
+    tree = ask(tree, "make documentation depend on the rollout").tree
+    assert tree["T6"].depends_on == ["T3", "T5"]
+    tree = ask(tree, "I think we also need an admin dashboard for managing users").tree
+    assert tree["T7"].title == "Admin dashboard for managing users"
+    tree = ask(tree, "push T4 after T5").tree
+    assert tree.roots == ["T1", "T2", "T3", "T5", "T4", "T6", "T7"]
+    tree = ask(tree, "remove the documentation task").tree
+    assert "T6" not in tree and tree.roots == ["T1", "T2", "T3", "T5", "T4", "T7"]
+
+
+def test_a_name_that_matches_no_task_says_so_and_lists_the_tasks():
+    reply = refused(project(), "remove the marketing task")
+    assert "“marketing”" in reply and "T6 “Write the user and support documentation”" in reply
     assert "Without a model I understand" not in reply  # not the list of commands
-    assert proposed("push T4 after T5", tree) == [("update", "T4", {"parent_task_id": None, "position": 4})]
 
 
 # -- ambiguity: ask, naming both, propose nothing ---------------------------------------------------
@@ -292,9 +305,12 @@ def test_two_equally_good_matches_ask_which(message, keys):
 
 
 def test_the_closer_match_wins_over_a_partial_one():
-    tree = ask(project(), "add Write API documentation").tree  # T7 also says “documentation”
-    assert proposed("remove the documentation task", tree) == DELETE_DOCS
+    tree = ask(project(), "add Write API documentation").tree  # T7 also says “write” and “documentation”
+    assert proposed("remove the user documentation", tree) == DELETE_DOCS
     assert proposed("delete the API documentation", tree) == [("delete", "T7", {})]
+    tree = ask(project(), "Add a task for documentation").tree  # T7 “Documentation” is named in full
+    assert proposed("remove the documentation task", tree) == [("delete", "T7", {})]
+    assert proposed("delete the support docs", tree) == DELETE_DOCS
 
 
 def test_words_in_task_mode_stay_inside_the_focus():
