@@ -367,3 +367,11 @@ def test_saying_what_the_plan_already_says_changes_nothing() -> None:
     again = ask(tree, "estimate the docs at 3 days")
     assert not again.understood and not again.ops
     assert "already says that" in again.rationale
+
+
+def test_a_need_a_title_already_names_is_still_added_and_the_reply_points_at_that_task() -> None:
+    answer = ask(project(), "we also need documentation")
+    assert proposed("we also need documentation") == added("Documentation")
+    assert "already has T6 “Write the user and support documentation”" in answer.rationale
+    assert "already has" not in ask(project(), "I think we also need an admin dashboard for managing users").rationale
+    assert "already has" not in ask(project(), "Add a task for documentation").rationale  # said outright: no note

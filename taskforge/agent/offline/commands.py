@@ -435,12 +435,27 @@ _ALSO_NEED = [
 
 
 def also_need(text: str, bare: str, scope: Scope) -> Edit | None:
-    """ "we also need X", "don't forget X", "X is missing": an addition said the way people say it."""
+    """ "we also need X", "don't forget X", "X is missing": an addition said the way people say it.
+
+    When a task's title already names X, the new task is still proposed (the user asked for it and reviews
+    it), and the reply points at that task, so a duplicate is a choice rather than an accident."""
     for pattern in _ALSO_NEED:
         if match := pattern.match(bare):
             rest = re.sub(r"^(?:to\s+(?:add\s+|have\s+)?|a way to\s+|some\s+)", "", match["rest"].strip(), flags=re.I)
-            return add(text, f"add {rest}", scope)
+            edit = add(text, f"add {rest}", scope)
+            if edit is not None and (key := _already_there(scope, rest)) is not None:
+                edit.summary = f"{edit.summary.rstrip('.')} (the plan already has {scope.label(key)}: reject this if that covers it)."
+            return edit
     return None
+
+
+def _already_there(scope: Scope, phrase: str) -> str | None:
+    """The one task whose title names the whole phrase, if there is exactly one."""
+    try:
+        keys = scope.many(phrase)
+    except (NotAReference, Refusal):  # no task, or two equally good: nothing to point at
+        return None
+    return keys[0] if len(keys) == 1 else None
 
 
 def add(text: str, bare: str, scope: Scope) -> Edit | None:
