@@ -2,8 +2,9 @@
 
 Every phrasing runs on a fresh project from "Build a new user authentication flow" (T1 “Design the sign-up
 and login journeys”, T2 “Build account storage and password handling”, T3 “Implement login, sessions and
-logout”, T4 “Add password reset and two-factor authentication”, T5 “Security-test, monitor and roll out”)
-plus T6 “Documentation” added with "Add a task for documentation", and asserts the exact patch proposed:
+logout”, T4 “Add password reset and two-factor authentication”, T5 “Security-test, monitor and roll out”,
+T6 “Write the user and support documentation”, which waits for T3), untouched, as a new user would meet
+it, and asserts the exact patch proposed:
 each operation, its target and the fields it sets (for new tasks, the fields the user named: title and
 place; their description and criteria come from the topic library, asserted elsewhere).
 """
@@ -31,8 +32,9 @@ def _project() -> Tree:
         "Implement login, sessions and logout",
         "Add password reset and two-factor authentication",
         "Security-test, monitor and roll out",
+        "Write the user and support documentation",
     ]
-    return ask(tree, "Add a task for documentation").tree
+    return tree
 
 
 def project() -> Tree:
@@ -55,7 +57,7 @@ def proposed(message: str, tree: Tree | None = None) -> list[tuple]:
 
 
 DELETE_DOCS = [("delete", "T6", {})]
-DOCS_AFTER_ROLLOUT = [("update", "T6", {"depends_on": ["T5"]})]
+DOCS_AFTER_ROLLOUT = [("update", "T6", {"depends_on": ["T3", "T5"]})]  # it already waits for T3
 
 
 def added(title: str, parent: str | None = None, position: int | None = None) -> list[tuple]:
@@ -97,8 +99,16 @@ DELETE = [
     ("drop documentation from the plan", DELETE_DOCS),
     ("take out the documentation task", DELETE_DOCS),
     ("the docs aren't needed", DELETE_DOCS),
+    ("delete the docs", DELETE_DOCS),
+    ("remove docs", DELETE_DOCS),
+    ("remove the user documentation", DELETE_DOCS),
+    ("we don't need documentation", DELETE_DOCS),
+    ("skip the documentation", DELETE_DOCS),
+    ("we can skip the docs", DELETE_DOCS),
+    ("leave out the docs", DELETE_DOCS),
+    ("we can do without documentation", DELETE_DOCS),
     ("remove the sessions task", [("update", "T4", {"depends_on": []}), ("update", "T5", {"depends_on": ["T4"]}),
-                                   ("delete", "T3", {})]),
+                                   ("update", "T6", {"depends_on": []}), ("delete", "T3", {})]),
 ]
 
 DEPEND = [
@@ -113,8 +123,26 @@ DEPEND = [
     ("the docs have to wait until the rollout is done", DOCS_AFTER_ROLLOUT),
     ("docs is blocked on the rollout", DOCS_AFTER_ROLLOUT),
     ("documentation should come after the rollout", DOCS_AFTER_ROLLOUT),
+    ("the docs should come after the rollout", DOCS_AFTER_ROLLOUT),
+    ("the docs should come after the rollout is done", DOCS_AFTER_ROLLOUT),
+    ("make docs depend on rollout", DOCS_AFTER_ROLLOUT),
+    ("the docs depend on the rollout", DOCS_AFTER_ROLLOUT),
+    ("documentation is blocked by the rollout", DOCS_AFTER_ROLLOUT),
+    ("T6 depends on T5", DOCS_AFTER_ROLLOUT),
+    ("docs need to wait for T5", DOCS_AFTER_ROLLOUT),
+    ("docs can't start until the rollout is done", DOCS_AFTER_ROLLOUT),
+    ("documentation can't start before the rollout", DOCS_AFTER_ROLLOUT),
+    ("the docs cannot begin until the rollout has been completed", DOCS_AFTER_ROLLOUT),
+    ("we can't start the docs until the rollout is done", DOCS_AFTER_ROLLOUT),
+    ("docs should be done after the rollout", DOCS_AFTER_ROLLOUT),
+    ("the documentation should happen after rollout", DOCS_AFTER_ROLLOUT),
+    ("docs should start after the rollout is finished", DOCS_AFTER_ROLLOUT),
+    ("docs should wait until after the rollout", DOCS_AFTER_ROLLOUT),
+    ("make documentation dependent on the rollout", DOCS_AFTER_ROLLOUT),
+    ("documentation is dependent on the rollout", DOCS_AFTER_ROLLOUT),
+    ("the rollout can't start until the docs are done", [("update", "T5", {"depends_on": ["T3", "T4", "T6"]})]),
     ("the rollout is blocked by the docs", [("update", "T5", {"depends_on": ["T3", "T4", "T6"]})]),
-    ("make the docs depend on the password reset and the rollout", [("update", "T6", {"depends_on": ["T4", "T5"]})]),
+    ("make the docs depend on the password reset and the rollout", [("update", "T6", {"depends_on": ["T3", "T4", "T5"]})]),
 ]
 
 MOVE = [
@@ -123,6 +151,9 @@ MOVE = [
     ("move docs under the rollout", [("update", "T6", {"parent_task_id": "T5", "position": 0})]),
     ("move the docs after the password reset", [("update", "T6", {"parent_task_id": None, "position": 4})]),
     ("move the rollout up", [("update", "T5", {"parent_task_id": None, "position": 3})]),
+    ("push T4 below T5", [("update", "T4", {"parent_task_id": None, "position": 4})]),
+    ("push T4 after the rollout", [("update", "T4", {"parent_task_id": None, "position": 4})]),
+    ("move T4 after T5", [("update", "T4", {"parent_task_id": None, "position": 4})]),
     ("put documentation at the top", [("update", "T6", {"parent_task_id": None, "position": 0})]),
     ("move the docs to the top.", [("update", "T6", {"parent_task_id": None, "position": 0})]),
     ("Could you move the documentation task before the rollout?",
@@ -189,9 +220,9 @@ DESCRIBE = [
 COMBINE_AND_SPLIT = [
     ("split the docs into user guide and admin guide", [
         ("create", "part-1", {"parent_task_id": None, "position": 5, "title": "User guide", "status": "todo",
-                              "priority": "medium", "depends_on": []}),
+                              "priority": "medium", "depends_on": ["T3"]}),
         ("create", "part-2", {"parent_task_id": None, "position": 6, "title": "Admin guide", "status": "todo",
-                              "priority": "medium", "depends_on": []}),
+                              "priority": "medium", "depends_on": ["T3"]}),
         ("delete", "T6", {}),
     ]),
 ]
@@ -253,22 +284,33 @@ def test_phrasing_proposes_exactly(message, patch):
 def test_combine_by_title_words_keeps_the_later_task_in_the_first_ones_place():
     ops = proposed("combine the docs and the rollout")
     assert [(op, target) for op, target, _ in ops] == [("update", "T5"), ("delete", "T6")]
-    assert ops[0][2]["title"] == "Documentation and security-test, monitor and roll out"
+    assert ops[0][2]["title"] == "Write the user and support documentation and security-test, monitor and roll out"
     assert (ops[0][2]["parent_task_id"], ops[0][2]["position"]) == (None, 5)
 
 
 def test_merge_by_title_words_into_a_named_task():
     ops = proposed("merge the docs into the rollout")
     assert [(op, target) for op, target, _ in ops] == [("update", "T5"), ("delete", "T6")]
-    assert ops[0][2]["title"] == "Security-test, monitor and roll out and documentation"
+    assert ops[0][2]["title"] == "Security-test, monitor and roll out and write the user and support documentation"
 
 
-def test_the_issue_examples_on_the_untouched_project_say_what_matched_nothing():
+def test_the_issue_examples_one_after_another_on_the_untouched_project():
     tree = scaffolded(GOAL)
-    reply = refused(tree, "remove the documentation task")
-    assert "“documentation”" in reply and "T5 “Security-test, monitor and roll out”" in reply
+    assert proposed("remove the documentation task", tree) == DELETE_DOCS
+    tree = ask(tree, "make documentation depend on the rollout").tree
+    assert tree["T6"].depends_on == ["T3", "T5"]
+    tree = ask(tree, "I think we also need an admin dashboard for managing users").tree
+    assert tree["T7"].title == "Admin dashboard for managing users"
+    tree = ask(tree, "push T4 after T5").tree
+    assert tree.roots == ["T1", "T2", "T3", "T5", "T4", "T6", "T7"]
+    tree = ask(tree, "remove the documentation task").tree
+    assert "T6" not in tree and tree.roots == ["T1", "T2", "T3", "T5", "T4", "T7"]
+
+
+def test_a_name_that_matches_no_task_says_so_and_lists_the_tasks():
+    reply = refused(project(), "remove the marketing task")
+    assert "“marketing”" in reply and "T6 “Write the user and support documentation”" in reply
     assert "Without a model I understand" not in reply  # not the list of commands
-    assert proposed("push T4 after T5", tree) == [("update", "T4", {"parent_task_id": None, "position": 4})]
 
 
 # -- ambiguity: ask, naming both, propose nothing ---------------------------------------------------
@@ -292,9 +334,12 @@ def test_two_equally_good_matches_ask_which(message, keys):
 
 
 def test_the_closer_match_wins_over_a_partial_one():
-    tree = ask(project(), "add Write API documentation").tree  # T7 also says “documentation”
-    assert proposed("remove the documentation task", tree) == DELETE_DOCS
+    tree = ask(project(), "add Write API documentation").tree  # T7 also says “write” and “documentation”
+    assert proposed("remove the user documentation", tree) == DELETE_DOCS
     assert proposed("delete the API documentation", tree) == [("delete", "T7", {})]
+    tree = ask(project(), "Add a task for documentation").tree  # T7 “Documentation” is named in full
+    assert proposed("remove the documentation task", tree) == [("delete", "T7", {})]
+    assert proposed("delete the support docs", tree) == DELETE_DOCS
 
 
 def test_words_in_task_mode_stay_inside_the_focus():
@@ -322,3 +367,11 @@ def test_saying_what_the_plan_already_says_changes_nothing() -> None:
     again = ask(tree, "estimate the docs at 3 days")
     assert not again.understood and not again.ops
     assert "already says that" in again.rationale
+
+
+def test_a_need_a_title_already_names_is_still_added_and_the_reply_points_at_that_task() -> None:
+    answer = ask(project(), "we also need documentation")
+    assert proposed("we also need documentation") == added("Documentation")
+    assert "already has T6 “Write the user and support documentation”" in answer.rationale
+    assert "already has" not in ask(project(), "I think we also need an admin dashboard for managing users").rationale
+    assert "already has" not in ask(project(), "Add a task for documentation").rationale  # said outright: no note

@@ -33,7 +33,7 @@ def story(repo):
         applied = repo.undo(pid) if undo else repo.redo(pid)
         snapshots[applied.record.version_after] = repo.load(pid).snapshot()
 
-    send(create("n1", "Draft the API docs", parent_task_id="T4"), create("n2", "Review them", parent_task_id="n1"))  # T6, T7
+    send(create("n1", "Draft the API docs", parent_task_id="T4"), create("n2", "Review them", parent_task_id="n1"))  # T7, T8 (T6 is the plan's documentation)
     send(update("T3", title="Login form", status="doing"))
     send(update("T5", parent_task_id="T4", position=0))
     send(delete("T4", cascade=True))
@@ -88,10 +88,10 @@ def test_creates_keep_the_keys_they_received(story):
     repo, pid, _ = story
     found = record_entries(repo.history(pid), repo.load(pid), 2)
     assert [(e.kind, e.task_id, e.key, e.title) for e in found] == [
-        ("create", "T6", "T6", "Draft the API docs"),
-        ("create", "T7", "T7", "Review them"),
+        ("create", "T7", "T7", "Draft the API docs"),
+        ("create", "T8", "T8", "Review them"),
     ]
-    assert FieldChange("parent", "", "under T6 #1") in found[1].changes
+    assert FieldChange("parent", "", "under T7 #1") in found[1].changes
 
 
 def test_a_move_its_undo_and_its_redo(story):
@@ -109,14 +109,14 @@ def test_a_cascading_delete_and_its_undo_bring_back_the_same_keys(story):
     repo, pid, _ = story
     records, current = repo.history(pid), repo.load(pid)
     [gone] = record_entries(records, current, 5)
-    assert (gone.kind, gone.key, gone.removed) == ("delete", "T4", ("T4", "T5", "T6", "T7"))
+    assert (gone.kind, gone.key, gone.removed) == ("delete", "T4", ("T4", "T5", "T7", "T8"))
     back = record_entries(records, current, 6)
     created = [(e.key, e.title) for e in back if e.kind == "create"]
     assert created == [
         ("T4", "Add password reset and two-factor authentication"),
         ("T5", "Security-test, monitor and roll out"),
-        ("T6", "Draft the API docs"),
-        ("T7", "Review them"),
+        ("T7", "Draft the API docs"),
+        ("T8", "Review them"),
     ]
     assert all(e.task_id == e.key for e in back)
     restored_dependencies = {e.key: changes_of(e)["depends_on"] for e in back if e.kind == "update"}

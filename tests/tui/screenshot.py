@@ -27,7 +27,7 @@ async def main(folder_out: Path) -> None:
     with tempfile.TemporaryDirectory() as folder, SqlRepository.open(str(Path(folder) / "shot.db")) as repo:
         service = AgentService(repo, OfflinePlanner())
         pid = service.accept(service.propose(None, Mode.PROJECT, None, "Build a new user authentication flow")).tree.project.id
-        service.accept(service.propose(pid, Mode.PROJECT, None, "Add a task for documentation"))
+        service.accept(service.propose(pid, Mode.PROJECT, None, "make documentation depend on the rollout"))
         actions.approve(repo, pid)
         first = repo.load(pid).roots[0]
         service.accept(service.propose(pid, Mode.TASK, first, "Break this down"))

@@ -25,7 +25,7 @@ async def test_first_run_a_goal_becomes_a_project_through_the_review(make_app, r
         assert not isinstance(app.screen, DiffReview)
         [summary] = repo.projects()
         tree = repo.load(summary.id)
-        assert len(tree) == 5
+        assert len(tree) == 6
         shown = root_titles(app)
         titles = [label.split(" ", 2)[2].removeprefix("◆ ").split("  ")[0] for label in shown]  # ◆: critical path
         assert [tree[k].title for k in tree.roots] == titles
@@ -44,7 +44,7 @@ async def test_refine_combines_the_first_two_tasks_in_place(make_app, repo, seed
         await pilot.press("a")
         await settle(pilot)
         after = repo.load(seeded)
-        assert len(after.roots) == 4
+        assert len(after.roots) == 5
         assert [node.data for node in app.main_screen.task_tree.root.children] == after.roots
         # the patch did not touch the last task: its node is the same object, not a rebuilt one
         assert app.main_screen.task_tree._task_nodes[before.roots[4]] is untouched
@@ -61,7 +61,7 @@ async def test_turning_one_operation_off_writes_the_rest_and_records_the_rejecti
         await pilot.press("enter")
         await settle(pilot)
         [summary] = repo.projects()
-        assert summary.tasks == 4
+        assert summary.tasks == 5
         [record] = repo.history(summary.id)
         assert len(record.rejected_ops) == 1
 
@@ -126,15 +126,15 @@ async def test_undo_and_redo_work_from_the_chat_input(make_app, repo, seeded):
         await say(pilot, "Combine the first two tasks")
         await pilot.press("a")
         await settle(pilot)
-        assert len(repo.load(seeded).roots) == 4
+        assert len(repo.load(seeded).roots) == 5
         app.main_screen.chat.input.focus()
         await pilot.press("ctrl+z")
         await settle(pilot)
-        assert len(repo.load(seeded).roots) == 5
-        assert len(app.main_screen.task_tree.root.children) == 5
+        assert len(repo.load(seeded).roots) == 6
+        assert len(app.main_screen.task_tree.root.children) == 6
         await pilot.press("ctrl+y")
         await settle(pilot)
-        assert len(repo.load(seeded).roots) == 4
+        assert len(repo.load(seeded).roots) == 5
         assert [node.data for node in app.main_screen.task_tree.root.children] == repo.load(seeded).roots
         assert app.main_screen.chat.input.value == ""  # the keys did not type into the input
 
@@ -165,7 +165,7 @@ async def test_a_version_conflict_is_shown_in_the_modal_and_nothing_is_written(m
         assert isinstance(app.screen, DiffReview)
         assert "conflict" in _screen_text(app).lower()
         assert repo.load(seeded).project.version == version
-        assert not any("documentation" in task.title.lower() for task in repo.load(seeded).tasks.values())
+        assert not any(task.title == "Documentation" for task in repo.load(seeded).tasks.values())
 
 
 async def test_a_planner_error_is_one_line_and_the_message_stays(make_app, repo, seeded):

@@ -89,7 +89,7 @@ async def test_a_accepts_every_operation(service: AgentService):
     app = Host(service, proposal)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        assert "Review proposal — 5 operations" in app.screen.query_one("#review-title", Static).content.plain
+        assert "Review proposal — 6 operations" in app.screen.query_one("#review-title", Static).content.plain
         assert "[x] #1  + new-journeys → T1  Design the sign-up and login journeys" in list_text(app)
         await pilot.press("a")
         await settle(pilot)
@@ -97,7 +97,7 @@ async def test_a_accepts_every_operation(service: AgentService):
     [outcome] = app.outcomes
     assert isinstance(outcome, Accepted)
     tree = service.repo.load(outcome.applied.tree.project.id)
-    assert len(tree) == 5
+    assert len(tree) == 6
     assert service.repo.history(tree.project.id)[-1].rejected_ops == []
 
 
@@ -106,20 +106,20 @@ async def test_turning_a_create_off_drags_what_needs_it_and_enter_writes_the_res
     app = Host(service, proposal)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.press("down", "down", "down", "space")  # row 0 is the project's metadata: this is #3
-        assert "Turned off #3 and 2 operations that need it: #4, #5" in status(app)
-        assert "2 of 5 operations kept" in status(app)
+        assert "Turned off #3 and 3 operations that need it: #4, #5, #6" in status(app)
+        assert "2 of 6 operations kept" in status(app)
         await pilot.press("space")  # the highlight is still on #3: on again, and only #3
-        assert "Turned on #3" in status(app) and "5 of 5" not in status(app)
+        assert "Turned on #3" in status(app) and "6 of 6" not in status(app)
         await pilot.press("j", "j", "space")  # #5 needs #4: turning it on brings #4 back too
         assert "Turned on #5 and 1 operation it needs: #4" in status(app)
-        await pilot.press("k", "k", "space", "enter")  # off again: #3, #4, #5
+        await pilot.press("k", "k", "space", "enter")  # off again: #3, #4, #5, #6
         await settle(pilot)
     [outcome] = app.outcomes
     assert isinstance(outcome, Accepted)
     project_id = outcome.applied.tree.project.id
     titles = [task.title for task in service.repo.load(project_id).tasks.values()]
     assert titles == ["Design the sign-up and login journeys", "Build account storage and password handling"]
-    assert [op.index for op in service.repo.history(project_id)[-1].rejected_ops] == [2, 3, 4]
+    assert [op.index for op in service.repo.history(project_id)[-1].rejected_ops] == [2, 3, 4, 5]
 
 
 async def test_turning_off_a_parent_turns_off_its_children(service: AgentService, project: str):
@@ -132,7 +132,7 @@ async def test_turning_off_a_parent_turns_off_its_children(service: AgentService
         await pilot.press("space")
         assert "Turned off #1 and 2 operations that need it: #2, #3" in status(app)
         lines = list_text(app)
-        assert "[ ] #1  + n1 → T6  Parent" in lines and "[ ] #3" in lines and "[x] #4" in lines
+        assert "[ ] #1  + n1 → T7  Parent" in lines and "[ ] #3" in lines and "[x] #4" in lines
         await pilot.press("enter")
         await settle(pilot)
     assert isinstance(app.outcomes[0], Accepted)
@@ -213,7 +213,7 @@ async def test_hostile_titles_show_literally_and_do_nothing(service: AgentServic
     app = Host(service, proposal)
     async with app.run_test(size=(120, 32)) as pilot:
         await pilot.pause()
-        assert f"+ new-1 → T6  {HOSTILE}" in list_text(app)
+        assert f"+ new-1 → T7  {HOSTILE}" in list_text(app)
         assert HOSTILE in app.screen.query_one("#review-rationale", Static).content.plain
         await pilot.click(OperationList, offset=(39, 0))  # on the title's "x": toggles the row, nothing else
         await pilot.click("#review-rationale", offset=(35, 0))

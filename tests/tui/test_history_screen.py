@@ -67,7 +67,7 @@ async def test_rows_are_newest_first_with_their_counts(project):
             ("4", "apply", "edit", "+0 −0 ~1"),
             ("3", "apply", "project", "+0 −0 ~1"),
             ("2", "apply", "project", "+0 −1 ~1"),
-            ("1", "apply", "project", "+5 −0 ~0"),
+            ("1", "apply", "project", "+6 −0 ~0"),
         ]
         assert [row[7] for row in table] == ["undo", "litellm · openai/gpt-4o", "offline", "offline", "offline"]
         assert all(row[6] for row in table)  # who made each change (the OS login in these tests)

@@ -55,8 +55,8 @@ async def test_the_tree_marks_the_critical_path_and_the_bar_says_the_work_left(m
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        assert _marked(app) == {"T1", "T2", "T3", "T4", "T5"}  # the playbook's plan is one chain
-        assert "35d of work left" in _bar(app)
+        assert _marked(app) == {"T1", "T2", "T3", "T4", "T5"}  # one chain; T6, the docs, waits only for T3
+        assert "40d of work left (35d on the critical path)" in _bar(app)
 
 
 async def test_w_moves_to_the_next_task_and_says_why(make_app, seeded):
@@ -84,7 +84,7 @@ async def test_marks_and_bar_follow_every_patch_in_place(make_app, seeded):
         await settle(pilot)
         assert app.main_screen.project_tree["T1"].status == "done"
         assert _marked(app) == {"T2", "T3", "T4", "T5"}
-        assert "30d of work left" in _bar(app)
+        assert "35d of work left (30d on the critical path)" in _bar(app)
         assert tree.root.children[0] is first  # relabelled, not rebuilt
         await pilot.press("w")
         await settle(pilot)
@@ -93,7 +93,7 @@ async def test_marks_and_bar_follow_every_patch_in_place(make_app, seeded):
         await pilot.press("ctrl+z")  # undo brings the mark back
         await settle(pilot)
         assert _marked(app) == {"T1", "T2", "T3", "T4", "T5"}
-        assert "35d of work left" in _bar(app)
+        assert "40d of work left (35d on the critical path)" in _bar(app)
 
 
 async def test_w_opens_the_way_down_to_a_sub_task(make_app, repo):
@@ -166,4 +166,4 @@ async def test_a_change_made_elsewhere_moves_the_marks(make_app, seeded, tmp_pat
             await asyncio.sleep(0.05)
             await pilot.pause()
         assert app.main_screen.project_tree.project.version == version
-        assert "22d of work left" in _bar(app)
+        assert "27d of work left (22d on the critical path)" in _bar(app)

@@ -114,19 +114,19 @@ step="goal"
 type_text "Build a new user authentication flow"
 wait_for "Build a new user authentication flow"  # echoed in the input before enter
 keys Enter
-wait_for "Review proposal — 5 operations for a new project" "[x] #1  + new-journeys → T1"
+wait_for "Review proposal — 6 operations for a new project" "[x] #1  + new-journeys → T1"
 
 step="accept the plan (a)"
 keys a
-wait_for "Tasks (5)" "version 1 · draft" "T1 ○ ◆ Design the sign-up and login journeys" "Applied as change #1."
+wait_for "Tasks (6)" "version 1 · draft" "T1 ○ ◆ Design the sign-up and login journeys" "Applied as change #1."
 absent "Review proposal"
 
 step="refine"
 type_text "Add a task for documentation"
 keys Enter
-wait_for "Review proposal — 1 operation" "+ new-1 → T6  Documentation"
+wait_for "Review proposal — 1 operation" "+ new-1 → T7  Documentation"
 keys a
-wait_for "Tasks (6)" "T6 ○ Documentation" "Applied as change #2." "version 2 · draft" "37d of work left"
+wait_for "Tasks (7)" "T7 ○ Documentation" "Applied as change #2." "version 2 · draft" "42d of work left"
 
 step="approve (escape to the tree, then A)"
 keys Escape
@@ -139,14 +139,14 @@ keys d
 wait_for "task T1: Design the sign-up and login journeys" "Chat · task T1"
 type_text "Break this down"
 keys Enter
-wait_for "Review proposal — 4 operations" "→ T7  Map the sign-up"
+wait_for "Review proposal — 4 operations" "→ T8  Map the sign-up"
 keys a
-wait_for "Tasks (10)" "▼ T1 ○ ◆ Design the sign-up" "T7 ○ ◆ Map the sign-up" "Applied as change #4." "version 4 · active"
+wait_for "Tasks (11)" "▼ T1 ○ ◆ Design the sign-up" "T8 ○ ◆ Map the sign-up" "Applied as change #4." "version 4 · active"
 
 step="undo (ctrl+z)"
 keys C-z
-wait_for "Undid change #4." "Tasks (6)" "version 5 · active"
-absent "T7 ○" "Tasks (10)"
+wait_for "Undid change #4." "Tasks (7)" "version 5 · active"
+absent "T8 ○" "Tasks (11)"
 
 step="quit (ctrl+q)"
 keys C-q
@@ -159,7 +159,7 @@ projects=$(env -u TASKFORGE_DB -u TASKFORGE_MODEL HOME="$work/home" TASKFORGE_CO
 "$python" - "$projects" <<'EOF' || fail "the database does not hold what the screen showed"
 import json, sys
 [project] = json.loads(sys.argv[1])
-expected = {"status": "active", "version": 5, "tasks": 6, "done": 0}
+expected = {"status": "active", "version": 5, "tasks": 7, "done": 0}
 got = {key: project[key] for key in expected}
 if got != expected:
     sys.exit(f"expected {expected}, the database has {got}")

@@ -131,6 +131,7 @@ def undepend(text: str, bare: str, scope: Scope) -> Edit | None:
     return None
 
 
+_FINISHED = r"(?:\s+(?:is|are|has been|have been)\s+(?:done|finished|complete|completed|over))?"
 _DEPEND = [
     re.compile(r"^(?:make|let|have)\s+(?P<a>.+?)\s+(?:depend|wait)\s+(?:on|for)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:depends|depend|should depend|must depend|will depend)\s+on\s+(?P<b>.+)$", re.I),
@@ -138,8 +139,16 @@ _DEPEND = [
                r"should wait for|comes after|must come after|should come after|can only start after)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:add|set|create)\s+(?:a\s+)?dependency\s+(?:from\s+|of\s+)?(?P<a>.+?)\s+(?:on|to)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+blocked\s+on\s+(?P<b>.+)$", re.I),
-    re.compile(r"^(?P<a>.+?)\s+(?:has to|have to|must|should|needs? to|can)\s+wait\s+(?:until|till|for)\s+(?P<b>.+?)"
-               r"(?:\s+(?:is|are)\s+(?:done|finished|complete|completed|over))?$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:has to|have to|must|should|needs? to|can)\s+wait\s+(?:until|till|for)\s+(?:after\s+)?"
+               rf"(?P<b>.+?){_FINISHED}$", re.I),
+    # "docs can't start until the rollout is done": nothing of a may happen before b
+    re.compile(r"^(?P<a>.+?)\s+(?:can't|cannot|can not|mustn't|must not|shouldn't|should not|won't|will not)\s+"
+               rf"(?:start|begin|happen|go ahead)\s+(?:until|till|before)\s+(?P<b>.+?){_FINISHED}$", re.I),
+    re.compile(r"^(?:we|i|you)\s+(?:can't|cannot|can not|mustn't|must not|shouldn't|should not|won't|will not)\s+"
+               rf"(?:start|begin|do|work on)\s+(?P<a>.+?)\s+(?:until|till|before)\s+(?P<b>.+?){_FINISHED}$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:has to|have to|must|should|needs? to|can only|will)\s+"
+               rf"(?:start|begin|happen|be done|come|go)\s+after\s+(?P<b>.+?){_FINISHED}$", re.I),
+    re.compile(r"^(?:make\s+)?(?P<a>.+?)\s+(?:(?:is|are)\s+)?(?:dependent|contingent)\s+(?:on|upon)\s+(?P<b>.+)$", re.I),
 ]
 # "do the rollout before the docs": the later one (a) waits for the earlier one (b)
 _BEFORE = [
@@ -370,7 +379,7 @@ def move(text: str, bare: str, scope: Scope) -> Edit | None:
 
 
 _DELETE = re.compile(r"^(?:delete|remove|drop|erase|discard|kill|nuke|scrap|cancel|get rid of|throw away|throw out|"
-                     r"trash|take out|strike|bin|ditch)\s+"
+                     r"trash|take out|strike|bin|ditch|skip|leave out)\s+"
                      r"(?P<t>.+?)(?:\s+(?:and|with)\s+(?:all\s+)?(?:its|their)\s+(?:sub-?tasks|children))?"
                      r"(?:\s+from\s+(?:the\s+)?(?:plan|project|list|tree|board))?"
                      r"(?:\s+entirely|\s+completely|\s+altogether)?$", re.I)
@@ -380,6 +389,7 @@ _NOT_NEEDED = [
     re.compile(r"^(?P<t>.+?)\s+(?:is|are)(?:\s+not|n't)\s+(?:needed|necessary|required|wanted)"
                r"(?:\s+(?:any ?more|after all))?$", re.I),
     re.compile(r"^(?:there'?s|there is)\s+no\s+need\s+for\s+(?P<t>.+)$", re.I),
+    re.compile(r"^(?:we|i|you)\s+can\s+(?:skip|drop|leave out|do without)\s+(?P<t>.+)$", re.I),
 ]
 
 
@@ -425,12 +435,27 @@ _ALSO_NEED = [
 
 
 def also_need(text: str, bare: str, scope: Scope) -> Edit | None:
-    """ "we also need X", "don't forget X", "X is missing": an addition said the way people say it."""
+    """ "we also need X", "don't forget X", "X is missing": an addition said the way people say it.
+
+    When a task's title already names X, the new task is still proposed (the user asked for it and reviews
+    it), and the reply points at that task, so a duplicate is a choice rather than an accident."""
     for pattern in _ALSO_NEED:
         if match := pattern.match(bare):
             rest = re.sub(r"^(?:to\s+(?:add\s+|have\s+)?|a way to\s+|some\s+)", "", match["rest"].strip(), flags=re.I)
-            return add(text, f"add {rest}", scope)
+            edit = add(text, f"add {rest}", scope)
+            if edit is not None and (key := _already_there(scope, rest)) is not None:
+                edit.summary = f"{edit.summary.rstrip('.')} (the plan already has {scope.label(key)}: reject this if that covers it)."
+            return edit
     return None
+
+
+def _already_there(scope: Scope, phrase: str) -> str | None:
+    """The one task whose title names the whole phrase, if there is exactly one."""
+    try:
+        keys = scope.many(phrase)
+    except (NotAReference, Refusal):  # no task, or two equally good: nothing to point at
+        return None
+    return keys[0] if len(keys) == 1 else None
 
 
 def add(text: str, bare: str, scope: Scope) -> Edit | None:
