@@ -142,16 +142,12 @@ def refuse_foreign_file(path: Path) -> None:
     except sqlite3.Error:
         return
     try:
-        names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        revision = None
-        if "alembic_version" in names:
-            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-            revision = row[0] if row else None
+        revision, has_tables = schema.sqlite_revision(connection)
     except sqlite3.Error:
         return
     finally:
         connection.close()
-    schema.check_revision(revision, bool(names), str(path))
+    schema.check_revision(revision, has_tables, str(path))
 
 
 def _make_parent(path: Path) -> None:

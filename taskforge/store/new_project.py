@@ -87,12 +87,8 @@ def _connect(path: Path) -> sqlite3.Connection | None:
     try:
         connection.execute("PRAGMA busy_timeout=15000")
         if exists:  # read before the journal mode changes, which would rewrite a foreign file's header
-            names = {row[0] for row in connection.execute(schema.SQLITE_TABLES_SQL)}
-            revision = None
-            if "alembic_version" in names:
-                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-                revision = row[0] if row else None
-            if names and not schema.check_revision(revision, True, str(path)):
+            revision, has_tables = schema.sqlite_revision(connection)
+            if has_tables and not schema.check_revision(revision, True, str(path)):
                 connection.close()
                 return None
         connection.execute("PRAGMA foreign_keys=ON")

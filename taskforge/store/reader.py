@@ -78,12 +78,8 @@ class SqliteReader:
             raise StoreError(f"cannot open {path}: {schema.reason(str(exc))}") from None
         try:
             connection.execute("PRAGMA busy_timeout=15000")
-            names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            revision = None
-            if "alembic_version" in names:
-                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-                revision = row[0] if row else None
-            current = schema.check_revision(revision, bool(names), str(path))
+            revision, has_tables = schema.sqlite_revision(connection)
+            current = schema.check_revision(revision, has_tables, str(path))
         except sqlite3.Error as exc:
             connection.close()
             raise StoreError(f"cannot open {path}: {schema.reason(str(exc))}") from None

@@ -101,6 +101,15 @@ def plain_sqlite_file(url: str) -> Path | None:
     return Path(rest)
 
 
+def sqlite_revision(connection) -> tuple[str | None, bool]:
+    """(the revision stamped in a SQLite database, whether it has any tables at all), on a stdlib connection."""
+    names = {row[0] for row in connection.execute(SQLITE_TABLES_SQL)}
+    if "alembic_version" not in names:
+        return None, bool(names)
+    row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    return (row[0] if row else None), True
+
+
 def check_revision(revision: str | None, has_tables: bool, where: str) -> bool:
     """True when the stored schema is the current one, False when an upgrade is due; raises when
     the database is not taskforge's or was written by a newer taskforge."""
