@@ -277,7 +277,7 @@ def _push(sync: Sync, report: PushReport, dry_run: bool) -> None:
             theirs = current.get(link.remote_id, link.remote)
             in_remote_space = dict(wanted)
             push_now, agreed, conflicts = _compare(
-                relation_fields, mine, link, theirs, lambda name, value: in_remote_space[name]
+                relation_fields, mine, link, theirs, lambda name, value, mapped=in_remote_space: mapped[name]
             )
             if conflicts:
                 _merge_conflict(report, key, link, {n: (theirs.get(n), mine[n]) for n in conflicts})

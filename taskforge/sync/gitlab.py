@@ -15,6 +15,7 @@ Every request goes through `call_with_retries` with python-gitlab's own retries 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -188,11 +189,9 @@ class GitLabAdapter:
                 fallback.append(iid)
         for iid in sorted(set(have) - wanted, key=int):
             link_id = have[iid]["issue_link_id"]
-            try:
+            with contextlib.suppress(_NotFound):
                 self._call(name, lambda link_id=link_id: self.gl.http_delete(
                     f"{self._path}/issues/{remote_id}/links/{link_id}", **_NO_RETRY))
-            except _NotFound:
-                pass
         if fallback:
             self.reporter.note(
                 f"GitLab has no blocking links here (a paid tier): {key}'s dependencies are written as a "

@@ -454,10 +454,7 @@ class FakeGitLab:
 def _labels(value: Any) -> list[str]:
     if value is None:
         return []
-    if isinstance(value, list):
-        items = value
-    else:
-        items = str(value).split(",")
+    items = value if isinstance(value, list) else str(value).split(",")
     return [item.strip() for item in items if str(item).strip()]
 
 
