@@ -27,7 +27,7 @@ from taskforge.agent.planner import (
 from taskforge.core.diff import DiffEntry, entries
 from taskforge.core.errors import BadInput, UnknownTask
 from taskforge.core.history import Provenance
-from taskforge.core.limits import MAX_DEPTH, TITLE_MAX
+from taskforge.core.limits import MAX_DEPTH, MESSAGE_MAX, TITLE_MAX
 from taskforge.core.models import Mode, Project, slugify
 from taskforge.core.patches import Limits, PatchError, ProjectPatch, replay
 from taskforge.core.selection import subset
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from taskforge.store.repository import Applied, Repository
 
 CONVERSATION_LIMIT = 12
-MESSAGE_MAX = 10_000
 DOCUMENT_MAX = 1_000_000  # characters of a brief (`plan --file`); a model is shown a bounded part of it
 
 

@@ -9,6 +9,7 @@ MAX_NEW_ROOTS = 6  # new top-level tasks per project-mode patch: a plan is a few
 MAX_DEPTH = 5  # levels of tasks below the project: deeper trees stop being readable in one pane
 MAX_KEY_NUMBER = 999_999_999  # task keys go up to T999999999: far beyond any plan, an int everywhere
 MAX_IMPORTED_KEY = 1_000_000  # the highest key a file brings in as it is: room left for the creates after it
+MESSAGE_MAX = 10_000  # characters of one chat message to the planner: a request, not a document (see `plan --file`)
 
 # Estimates are in working time, so a "day" is a working day, not 24 hours.
 HOURS_PER_DAY = 8  # a working day

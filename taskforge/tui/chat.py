@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 
 from taskforge.present import message_text
 from taskforge.present import progress_text as progress_text  # re-exported: tui/app.py imports it from here
+from taskforge.tui.message_input import MessageInput
 
 if TYPE_CHECKING:
     from taskforge.core.chat import ChatMessage
@@ -83,7 +84,7 @@ class ChatPane(Vertical):
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="chat-log")
         yield Static("", id="chat-status")
-        yield Input(placeholder="Describe a goal…", id="chat-input", select_on_focus=False)
+        yield MessageInput(placeholder="Describe a goal…", id="chat-input", select_on_focus=False)
 
     @property
     def input(self) -> Input:

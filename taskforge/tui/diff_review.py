@@ -26,6 +26,7 @@ from taskforge.present import append_entry
 from taskforge.present import numbered as _numbers  # the status line's words, shared with the CLI
 from taskforge.present import plural as _plural
 from taskforge.store.interface import Applied
+from taskforge.tui.message_input import MessageInput
 from taskforge.tui.messages import WriteRefused, Written
 from taskforge.tui.writes import WriteJob, WriteQueue
 
@@ -141,7 +142,7 @@ class DiffReview(ModalScreen[ReviewOutcome]):
             yield OperationList(len(self.proposal.entries), self._row, id="review-ops")
             yield Static(id="review-status")
             yield Static(id="review-error")
-            yield Input(placeholder="How should the agent revise this?", id="review-followup")
+            yield MessageInput(placeholder="How should the agent revise this?", id="review-followup")
             yield Footer()
 
     def on_mount(self) -> None:

@@ -97,6 +97,19 @@ def test_planner_error(snap_compare, make_app, seeded):
     assert snap_compare(make_app(planner=FailingPlanner()), terminal_size=(100, 30), run_before=fail)
 
 
+def test_a_paste_longer_than_a_message(snap_compare, make_app, seeded):
+    async def paste(pilot) -> None:
+        from textual import events
+
+        await settle(pilot)
+        chat = pilot.app.main_screen.chat
+        chat.input.focus()
+        chat.input.post_message(events.Paste("word " * 3_000))
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=paste)
+
+
 def test_version_conflict_in_review(snap_compare, make_app, repo, seeded):
     async def conflict(pilot) -> None:
         await settle(pilot)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from taskforge.agent.planner import PlannerError
+from taskforge.core.limits import MESSAGE_MAX
 from taskforge.tui.diff_review import DiffReview
 
-from .conftest import WaitingPlanner, settle
+from .conftest import WaitingPlanner, notifications, settle
 
 
 async def test_keys_typed_right_after_enter_start_the_next_message(make_app, repo, seeded):
@@ -93,3 +96,18 @@ async def test_a_project_with_every_task_undone_is_still_the_project(make_app, r
         await pilot.press("ctrl+y")  # redo is refused (a new change came after the undo), and says so
         await settle(pilot)
         assert len(repo.projects()) == 1
+
+
+async def test_a_paste_longer_than_a_message_is_refused_as_it_arrives_and_says_so(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chat = app.main_screen.chat
+        chat.input.focus()
+        chat.input.post_message(events.Paste("word " * 200_000))  # a megabyte, as a browser tab sends it
+        await settle(pilot)
+        assert chat.input.value == ""
+        assert any(f"at most {MESSAGE_MAX:,} characters" in note for note in notifications(app))
+        chat.input.post_message(events.Paste("Add a task for documentation"))
+        await settle(pilot)
+        assert chat.input.value == "Add a task for documentation"
