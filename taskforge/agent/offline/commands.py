@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from taskforge.agent.offline import edits, restructure
+from taskforge.agent.offline.details import criteria, no_estimate, question, tags
 from taskforge.agent.offline.common import Edit, Refusal
 from taskforge.agent.offline.language import (
     Ambiguous,
@@ -19,6 +20,8 @@ from taskforge.agent.offline.language import (
     Scope,
     clean_title,
     parse_duration,
+    resolve_many as _many,
+    resolve_one as _one,
     split_list,
 )
 from taskforge.core.models import Priority, Status
@@ -58,26 +61,6 @@ _STATUS = _alternatives(STATUS_WORDS)
 _PRIORITY = _alternatives(PRIORITY_WORDS)
 
 
-def _many(scope: Scope, phrase: str, **kw) -> list[str] | None:
-    try:
-        return scope.many(phrase, **kw)
-    except NoTitleMatch as missing:
-        if scope.unmatched is None:
-            scope.unmatched = missing.phrase
-        return None
-    except NotAReference:
-        return None
-
-
-def _one(scope: Scope, phrase: str, **kw) -> str | None:
-    keys = _many(scope, phrase, **kw)
-    if keys is None:
-        return None
-    if len(keys) != 1:
-        raise Refusal(f"that names {len(keys)} tasks ({', '.join(keys)}); name just one.")
-    return keys[0]
-
-
 def _this_or(scope: Scope, phrase: str | None) -> str | None:
     """The task a decomposition is about: the named one, or the focus when none is named."""
     if phrase and phrase.strip().lower() not in ("this", "it", "this task", "this one"):
@@ -113,16 +96,44 @@ def decompose(text: str, bare: str, scope: Scope) -> Edit | None:
     return None
 
 
+_NO_MORE = r"(?:\s+(?:any\s?more|any\s+longer|now|after\s+all))?"
 _UNDEPEND = [
-    re.compile(r"^(?P<a>.+?)\s+(?:no longer|does not|doesn't|should not|shouldn't|need not|needn't)\s+"
-               r"(?:depends?|wait)\s+(?:on|for)\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:no longer|does not|doesn't|do not|don't|should not|shouldn't|need not|needn't|"
+               r"can't|cannot)\s+(?:need\s+to\s+|have\s+to\s+)?(?:depends?|wait|waits)\s+(?:on|for)\s+(?P<b>.+?)"
+               rf"{_NO_MORE}$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:can|could|may)\s+(?:start|begin|go ahead|happen|run)\s+without\s+(?:waiting\s+for\s+)?"
+               r"(?P<b>.+)$", re.I),
+    re.compile(r"^(?:remove|drop|delete|clear)\s+(?P<a>.+?)(?:'s|’s)\s+dependency\s+on\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:remove|drop|delete|clear)\s+(?:the\s+)?dependency\s+(?:of\s+)?(?P<a>.+?)\s+on\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:remove|drop|delete)\s+(?P<b>.+?)\s+from\s+(?P<a>.+?)(?:'s)?\s+dependencies$", re.I),
-    re.compile(r"^(?:make\s+)?(?P<a>.+?)\s+(?:independent\s+of|not\s+depend\s+on)\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?:make\s+)?(?P<a>.+?)\s+(?:(?:is|are|should be|can be)\s+)?(?:independent\s+(?:of|from)|"
+               r"not\s+depend\s+on)\s+(?P<b>.+)$", re.I),
+]
+_BETWEEN = [
+    re.compile(r"^(?:remove|drop|delete|clear|break|cut)\s+(?:the\s+|any\s+)?(?:dependency|dependencies|link|links)\s+"
+               r"between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?:unlink|decouple|untangle)\s+(?P<a>.+?)\s+(?:and|from)\s+(?P<b>.+)$", re.I),
+    re.compile(rf"^(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+(?:are|should be)\s+(?:independent|unrelated|not linked){_NO_MORE}$", re.I),
+]
+_NO_DEPENDENCIES = [
+    re.compile(r"^(?:remove|drop|delete|clear)\s+(?:all\s+)?(?:the\s+)?dependencies\s+(?:of|for|on|from)\s+(?P<a>.+)$", re.I),
+    re.compile(r"^(?:remove|drop|delete|clear)\s+(?:all\s+(?:of\s+)?)?(?P<a>.+?)(?:'s|’s)\s+dependencies$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:has|have|needs|need)\s+no\s+dependencies(?:\s+any\s?more)?$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:does not|doesn't|do not|don't)\s+depend\s+on\s+anything(?:\s+any\s?more)?$", re.I),
 ]
 
 
 def undepend(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _BETWEEN:
+        if match := pattern.match(bare):
+            first, second = _many(scope, match["a"], anywhere=True), _many(scope, match["b"], anywhere=True)
+            if first is not None and second is not None:
+                return edits.remove_dependencies_between(scope, first, second)
+    for pattern in _NO_DEPENDENCIES:
+        if match := pattern.match(bare):
+            keys = _many(scope, match["a"])
+            if keys is not None:
+                return edits.clear_dependencies(scope, keys)
     for pattern in _UNDEPEND:
         if match := pattern.match(bare):
             keys, dropped = _many(scope, match["a"]), _many(scope, match["b"], anywhere=True)
@@ -202,7 +213,9 @@ _PRIORITY_PATTERNS = [
     re.compile(rf"^(?:make|set|mark|flag)\s+(?P<t>.+?)\s+(?:as\s+|to\s+)?(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})"
                rf"(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
     re.compile(rf"^(?P<t>.+?)\s+(?:is|are|has|should be)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
-    re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s+(?:is|should be|[:=])\s+(?P<p>{_PRIORITY})$", re.I),
+    re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s*(?:is|should be|[:=]|)\s+(?P<p>{_PRIORITY})$", re.I),
+    re.compile(rf"^(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:is|should be|[:=])\s+(?P<p>{_PRIORITY})$", re.I),
+    re.compile(rf"^(?:give|assign)\s+(?P<t>.+?)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})\s+(?:priority|prio)$", re.I),
 ]
 _PRIORITY_VERBS = [
     (re.compile(r"^(?:prioriti[sz]e|escalate|bump(?:\s+up)?|expedite)\s+(?P<t>.+)$", re.I), Priority.HIGH),
@@ -235,13 +248,38 @@ _MARK = [
     re.compile(rf"^(?P<t>.+?)\s+(?:is|are|was|were|has been|have been|is now|are now)\s+(?P<s>{_STATUS})$", re.I),
     re.compile(rf"^(?P<t>.+?)(?:'s)?\s+status\s+(?:is|should be|[:=])\s+(?P<s>{_STATUS})$", re.I),
 ]
-_STATUS_VERB = re.compile(rf"^(?:(?:i|we|they|you)(?:'ve|'re| have| are| just)*\s+)?(?:just\s+)?"
+_STATUS_VERB = re.compile(rf"^(?:(?:i|we|they|you)(?:'ve|'re|'m| have| are| am| just)*\s+)?(?:just\s+)?"
                           rf"(?P<v>{_alternatives(STATUS_VERBS)})\s+(?:on\s+|with\s+)?(?P<t>.+?)(?:\s+now|\s+today)?$", re.I)
+_WORKING_ON = re.compile(r"^(?:i'm|i am|im|we're|we are|were|i've|we've|i have|we have)\s+(?:now\s+|just\s+)?"
+                         r"(?:working on|started(?: on)?|starting(?: on)?|begun|beginning|on|doing|tackling|"
+                         r"picked up|picking up|taken|taking)\s+(?P<t>.+?)(?:\s+now|\s+today)?$", re.I)
+_UNBLOCK = [
+    re.compile(r"^(?:unblock|unstick|unpause)\s+(?P<t>.+)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:is|are)\s+(?:not|no\s+longer)\s+(?:blocked|stuck|on hold|waiting)"
+               r"(?:\s+any\s?more|\s+any\s+longer|\s+now)?$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:isn't|aren't)\s+(?:blocked|stuck|on hold)(?:\s+any\s?more|\s+any\s+longer|\s+now)?$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:is|are)\s+unblocked(?:\s+now)?$", re.I),
+]
+_NOT_DONE = re.compile(r"^(?P<t>.+?)\s+(?:isn't|aren't|is not|are not|wasn't|was not)\s+(?:done|finished|complete|completed)"
+                       r"(?:\s+yet|\s+after all|\s+really)?$", re.I)
 _DONE_WITH = re.compile(r"^(?:(?:i'm|i am|we're|we are)\s+)?(?:done|finished)\s+with\s+(?P<t>.+)$", re.I)
 _BARE_STATUS = re.compile(r"^(?P<t>.+?)\s+(?P<s>done|finished|complete|completed|blocked|in progress|started)$", re.I)
 
 
 def mark(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _UNBLOCK:  # only a blocked task goes back to todo: "unblock T3" never resets work in progress
+        if match := pattern.match(bare):
+            keys = _many(scope, match["t"])
+            if keys is not None:
+                return edits.unblock(scope, keys)
+    if match := _WORKING_ON.match(bare):
+        keys = _many(scope, match["t"])
+        if keys is not None:
+            return edits.set_status(scope, keys, Status.DOING)
+    if match := _NOT_DONE.match(bare):
+        keys = _many(scope, match["t"])
+        if keys is not None:
+            return edits.set_status(scope, keys, Status.TODO)
     for pattern in _MARK:
         if match := pattern.match(bare):
             keys = _many(scope, match["t"])
@@ -267,7 +305,13 @@ _RENAME = [
     re.compile(r"^(?:change|set|update)\s+(?:the\s+)?(?:title|name)\s+of\s+(?P<t>.+?)\s+to\s+(?P<title>.+)$", re.I),
     re.compile(r"^(?:change|set|update)\s+(?P<t>.+?)(?:'s)?\s+(?:title|name)\s+to\s+(?P<title>.+)$", re.I),
     re.compile(r"^call\s+(?P<t>.+?)\s+(?P<title>[\"“'‘].+)$", re.I),
+    re.compile(r"^(?:rename|retitle|re-title|re-name)\s+(?P<t>.+?)\s*[:=]\s*(?P<title>.+)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:should be|is now|will be|must be|is to be)\s+(?:called|named|titled|renamed(?:\s+to)?)\s+"
+               r"(?P<title>.+)$", re.I),
 ]
+# "call T2 Accounts", "rename the rollout Launch": no word between the task and its new title, so the
+# shortest leading phrase that names a task is the task (people name the task first).
+_RENAME_BARE = re.compile(r"^(?:rename|retitle|call|name)\s+(?P<rest>.+)$", re.I)
 
 
 def rename(text: str, bare: str, scope: Scope) -> Edit | None:
@@ -279,6 +323,17 @@ def rename(text: str, bare: str, scope: Scope) -> Edit | None:
                 if not title:
                     raise Refusal(f"the new title is empty: say “rename {key} to …”.")
                 return edits.rename(scope, key, title)
+    if match := _RENAME_BARE.match(bare):
+        words = match["rest"].split()
+        for cut in range(1, len(words)):
+            try:
+                keys = scope.many(" ".join(words[:cut]))
+            except Refusal:  # ambiguous, or outside the focus: a longer phrase may still be clear
+                continue
+            except NotAReference:
+                continue
+            if len(keys) == 1 and (title := clean_title(" ".join(words[cut:]))):
+                return edits.rename(scope, keys[0], title)
     return None
 
 
@@ -348,6 +403,13 @@ _MOVE = [
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:to|at)\s+(?:the\s+)?(?:bottom|end|back)|last)$", re.I), "last"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+up(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "up"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+down(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "down"),
+    (re.compile(r"^(?:make|turn)\s+(?P<t>.+?)\s+(?:into\s+)?(?:an?\s+)?(?:sub-?tasks?|child(?:\s+tasks?)?|children|"
+                r"sub-?items?|steps?|parts?)\s+(?:of|under|in|for|inside|below)\s+(?P<dest>.+)$", re.I), "under"),
+    (re.compile(r"^(?P<t>.+?)\s+(?:should\s+be|should\s+go|goes|belongs|must\s+be|is|are|should\s+live|lives)\s+"
+                r"(?:an?\s+|the\s+)?(?:under|beneath|underneath|inside|within|(?:sub-?tasks?|child|children|part|"
+                r"a\s+part)\s+of)\s+(?P<dest>.+)$", re.I), "under"),
+    (re.compile(r"^(?:make|turn)\s+(?P<t>.+?)\s+(?:into\s+)?(?:an?\s+)?(?:top[\s-]+level|root|main)(?:\s+tasks?)?$",
+                re.I), "level"),
     (re.compile(r"^(?:indent|demote)\s+(?P<t>.+)$", re.I), "indent"),
     (re.compile(r"^(?:outdent|dedent|unindent|promote|unnest)\s+(?P<t>.+)$", re.I), "outdent"),
 ]
@@ -367,6 +429,23 @@ def move(text: str, bare: str, scope: Scope) -> Edit | None:
                 continue
         return restructure.move(scope, keys, how, destination)
     return None
+
+
+_SWAP = re.compile(r"^(?:swap|switch|exchange|flip|trade|interchange)\s+(?:the\s+)?(?:(?:order|places|positions|spots)\s+"
+                   r"of\s+)?(?P<t>.+?)(?:\s+around|\s+round|\s+over|\s+places)?$", re.I)
+
+
+def swap(text: str, bare: str, scope: Scope) -> Edit | None:
+    match = _SWAP.match(bare)
+    if not match:
+        return None
+    keys = _many(scope, match["t"])
+    if keys is None:
+        return None
+    if len(keys) != 2:
+        raise Refusal(f"a swap needs two tasks, and that names {len(keys)} ({', '.join(keys)}): "
+                      "say “swap T2 and T3”. Nothing was changed.")
+    return restructure.swap(scope, *keys)
 
 
 _DELETE = re.compile(r"^(?:delete|remove|drop|erase|discard|kill|nuke|scrap|cancel|get rid of|throw away|throw out|"
@@ -433,6 +512,35 @@ def also_need(text: str, bare: str, scope: Scope) -> Edit | None:
     return None
 
 
+_ADD_CHILD = [
+    # "add a subtask to T2 called Hash passwords", "add a sub-task under the accounts task: Hash passwords"
+    re.compile(r"^(?:add|create|insert|append|new|put|make)\s+(?:(?:a|an|another|one more|some|two|three|new|more|extra)\s+)*"
+               r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?|items?|todos?|children|child)|sub-?items?)\s+"
+               r"(?:to|under|for|in|into|inside|beneath|underneath|below|within|of|on)\s+(?P<p>.+?)"
+               r"(?:\s+(?:called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+)(?P<title>.+)$", re.I),
+    # "give T2 a subtask called Hash passwords", "T2 needs a subtask: Hash passwords"
+    re.compile(r"^(?:give\s+(?P<p>.+?)|(?P<q>.+?)\s+(?:needs|gets|should have|must have))\s+(?:(?:a|an|another|one more|new)\s+)+"
+               r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?)|sub-?items?|child)"
+               r"(?:\s+(?:called|named|titled|for|saying)\s+|\s*:\s*|\s+[—–-]\s+)(?P<title>.+)$", re.I),
+]
+
+
+def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
+    """A sub-task with its parent named before its title, which the general `add` would read as the title."""
+    for pattern in _ADD_CHILD:
+        if not (match := pattern.match(bare)):
+            continue
+        parent = _one(scope, match["p"] or match["q"])
+        if parent is None:
+            continue
+        several = match["noun"].lower().endswith(("s", "children")) and not match["noun"].lower().endswith("ss")
+        titles = [clean_title(name) for name in (split_list(match["title"]) if several else [match["title"]])]
+        titles = [title for title in titles if title]
+        if titles:
+            return edits.add(scope, titles, parent, None)
+    return None
+
+
 def add(text: str, bare: str, scope: Scope) -> Edit | None:
     match = _ADD.match(bare)
     if not match:
@@ -475,8 +583,8 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
 # Most specific first: "add 2 hours to T3" is logged time, "mark T3 high" is a priority, "split T3 into
 # steps" a decomposition, "remove the dependency of T7 on T6" not a deletion.
 COMMANDS: tuple[Parser, ...] = (
-    decompose, undepend, depend, log_time, estimate, priority, mark, rename, describe, merge, split, move,
-    delete, add, also_need,
+    question, decompose, criteria, tags, no_estimate, undepend, depend, log_time, estimate, priority, mark, rename,
+    describe, merge, split, swap, move, delete, add_child, add, also_need,
 )
 
 

@@ -357,3 +357,29 @@ class Scope:
             if self.tree[key].title.casefold() in wanted:
                 return key
         return None
+
+
+# -- resolving inside a command pattern ------------------------------------------------------------
+
+
+def resolve_many(scope: Scope, phrase: str, **kw) -> list[str] | None:
+    """The keys a phrase names; None when it names no task (a phrase that reads like a title is remembered
+    for the reply), so that the pattern at hand gives way to the next."""
+    try:
+        return scope.many(phrase, **kw)
+    except NoTitleMatch as missing:
+        if scope.unmatched is None:
+            scope.unmatched = missing.phrase
+        return None
+    except NotAReference:
+        return None
+
+
+def resolve_one(scope: Scope, phrase: str, **kw) -> str | None:
+    """The one key a phrase names; None as for `resolve_many`, Refusal when it names several."""
+    keys = resolve_many(scope, phrase, **kw)
+    if keys is None:
+        return None
+    if len(keys) != 1:
+        raise Refusal(f"that names {len(keys)} tasks ({', '.join(keys)}); name just one.")
+    return keys[0]

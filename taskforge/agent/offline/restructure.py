@@ -382,3 +382,26 @@ def _repoint_dependents(
         ops.append(update(key, depends_on=new))
         changed.append(key)
     return ops, changed
+
+
+def swap(scope: Scope, first: str, second: str) -> Edit:
+    """Two siblings trade places; tasks under different parents are not swapped (that would re-nest them)."""
+    tree = scope.tree
+    if first == second:
+        raise Refusal(f"{first} cannot swap with itself: name two tasks.")
+    _refuse_focus(scope, [first, second], "moved")
+    parent = tree[first].parent_key
+    if tree[second].parent_key != parent:
+        where = {key: f"under {tree[key].parent_key}" if tree[key].parent_key else "at the top level"
+                 for key in (first, second)}
+        raise Refusal(
+            f"{first} is {where[first]} and {second} is {where[second]}, so swapping them would move them between "
+            f"levels; say where each goes instead (“move {first} under …”). Nothing was changed."
+        )
+    scratch = tree.copy()
+    there, here = tree.position(second), tree.position(first)
+    scratch.move(first, parent, there)
+    ops = [update(first, parent_task_id=parent, position=scratch.position(first))]
+    scratch.move(second, parent, here)
+    ops.append(update(second, parent_task_id=parent, position=scratch.position(second)))
+    return Edit(f"swapped {scope.label(first)} and {scope.label(second)}.", ops)
