@@ -20,6 +20,7 @@ from taskforge.agent.offline.language import (
     Scope,
     clean_title,
     parse_duration,
+    resolve_certain,
     resolve_many as _many,
     resolve_one as _one,
     split_list,
@@ -328,10 +329,10 @@ def rename(text: str, bare: str, scope: Scope) -> Edit | None:
         for cut in range(1, len(words)):
             try:
                 keys = scope.many(" ".join(words[:cut]))
-            except Refusal:  # ambiguous, or outside the focus: a longer phrase may still be clear
+            except NotAReference:  # "the", "the roll": a longer phrase may still name a task
                 continue
-            except NotAReference:
-                continue
+            except Ambiguous as ambiguous:  # a longer phrase would eat the new title's words to decide
+                raise Refusal(str(ambiguous)) from None
             if len(keys) == 1 and (title := clean_title(" ".join(words[cut:]))):
                 return edits.rename(scope, keys[0], title)
     return None
@@ -508,7 +509,7 @@ def also_need(text: str, bare: str, scope: Scope) -> Edit | None:
     for pattern in _ALSO_NEED:
         if match := pattern.match(bare):
             rest = re.sub(r"^(?:to\s+(?:add\s+|have\s+)?|a way to\s+|some\s+)", "", match["rest"].strip(), flags=re.I)
-            return add(text, f"add {rest}", scope)
+            return add_child(text, f"add {rest}", scope) or add(text, f"add {rest}", scope)
     return None
 
 
@@ -530,9 +531,7 @@ def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
     for pattern in _ADD_CHILD:
         if not (match := pattern.match(bare)):
             continue
-        parent = _one(scope, match["p"] or match["q"])
-        if parent is None:
-            continue
+        parent = resolve_certain(scope, match["p"] or match["q"], one=True)[0]
         several = match["noun"].lower().endswith(("s", "children")) and not match["noun"].lower().endswith("ss")
         titles = [clean_title(name) for name in (split_list(match["title"]) if several else [match["title"]])]
         titles = [title for title in titles if title]

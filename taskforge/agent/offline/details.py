@@ -10,7 +10,7 @@ import re
 
 from taskforge.agent.offline import edits
 from taskforge.agent.offline.common import QUOTES, Edit, Refusal, capitalised
-from taskforge.agent.offline.language import Scope, resolve_many, resolve_one, split_list
+from taskforge.agent.offline.language import Scope, resolve_certain, split_list
 from taskforge.core.models import Status
 from taskforge.core.patches import CRITERION_MAX, TAG_MAX
 from taskforge.core.text import clean_line
@@ -42,9 +42,7 @@ _CRITERIA = [
 def criteria(text: str, bare: str, scope: Scope) -> Edit | None:
     for pattern in _CRITERIA:
         if match := pattern.match(bare):
-            key = resolve_one(scope, match["t"])
-            if key is None:
-                continue
+            key = resolve_certain(scope, match["t"], one=True)[0]
             items = [_criterion(item) for item in _criteria_items(match["c"])]
             items = [item for item in items if item]
             if not items:
@@ -96,15 +94,12 @@ def tags(text: str, bare: str, scope: Scope) -> Edit | None:
     for patterns, make in ((_UNTAG, edits.remove_tags), (_TAG, edits.add_tags)):
         for pattern in patterns:
             if match := pattern.match(bare):
-                keys = resolve_many(scope, match["t"])
                 names = _tag_names(match["tags"])
-                if keys is not None and names:
-                    return make(scope, keys, names)
+                if names:
+                    return make(scope, resolve_certain(scope, match["t"]), names)
     for pattern in _UNTAG_ALL:
         if match := pattern.match(bare):
-            keys = resolve_many(scope, match["t"])
-            if keys is not None:
-                return edits.remove_tags(scope, keys, None)
+            return edits.remove_tags(scope, resolve_certain(scope, match["t"]), None)
     return None
 
 
@@ -138,9 +133,7 @@ _NO_ESTIMATE = [
 def no_estimate(text: str, bare: str, scope: Scope) -> Edit | None:
     for pattern in _NO_ESTIMATE:
         if match := pattern.match(bare):
-            keys = resolve_many(scope, match["t"])
-            if keys is not None:
-                return edits.clear_estimate(scope, keys)
+            return edits.clear_estimate(scope, resolve_certain(scope, match["t"]))
     return None
 
 
