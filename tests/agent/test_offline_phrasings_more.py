@@ -169,15 +169,24 @@ TAGS = [
 # -- 7. swapping siblings ----------------------------------------------------------------------------------------
 
 SWAP = [
-    ("swap T2 and T3", [("update", "T2", {"parent_task_id": None, "position": 2}),
-                        ("update", "T3", {"parent_task_id": None, "position": 1})]),
-    ("swap the first two tasks", [("update", "T1", {"parent_task_id": None, "position": 1}),
-                                  ("update", "T2", {"parent_task_id": None, "position": 0})]),
-    ("swap the journeys with the rollout", [("update", "T1", {"parent_task_id": None, "position": 4}),
-                                            ("update", "T5", {"parent_task_id": None, "position": 0})]),
-    ("switch T5 and T4 around", [("update", "T5", {"parent_task_id": None, "position": 3}),
-                                 ("update", "T4", {"parent_task_id": None, "position": 4})]),
+    ("swap T2 and T3", [("update", "T2", {"parent_task_id": None, "position": 2})]),
+    ("swap the first two tasks", [("update", "T1", {"parent_task_id": None, "position": 1})]),
+    ("swap the journeys with the rollout", [("update", "T5", {"parent_task_id": None, "position": 0}),
+                                            ("update", "T1", {"parent_task_id": None, "position": 4})]),
+    ("switch T5 and T4 around", [("update", "T4", {"parent_task_id": None, "position": 4})]),
+    ("swap T4 and the second task", [("update", "T4", {"parent_task_id": None, "position": 1}),
+                                     ("update", "T2", {"parent_task_id": None, "position": 3})]),
 ]
+
+
+@pytest.mark.parametrize(("message", "order"), [
+    ("swap T2 and T3", ["T1", "T3", "T2", "T4", "T5"]),
+    ("swap T5 and T1", ["T5", "T2", "T3", "T4", "T1"]),
+    ("swap T2 and T4", ["T1", "T4", "T3", "T2", "T5"]),
+])
+def test_a_swap_trades_exactly_two_places(message, order):
+    assert after(message).roots == order
+
 
 # -- 8. no estimate ----------------------------------------------------------------------------------------------
 

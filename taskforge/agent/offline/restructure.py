@@ -398,10 +398,14 @@ def swap(scope: Scope, first: str, second: str) -> Edit:
             f"{first} is {where[first]} and {second} is {where[second]}, so swapping them would move them between "
             f"levels; say where each goes instead (“move {first} under …”). Nothing was changed."
         )
-    scratch = tree.copy()
-    there, here = tree.position(second), tree.position(first)
-    scratch.move(first, parent, there)
-    ops = [update(first, parent_task_id=parent, position=scratch.position(first))]
-    scratch.move(second, parent, here)
-    ops.append(update(second, parent_task_id=parent, position=scratch.position(second)))
+    early, late = sorted((first, second), key=tree.position)
+    here, there = tree.position(early), tree.position(late)
+    if there - here == 1:  # neighbours: one move says it all ("T2 #2 → #3"), the other follows
+        ops = [update(early, parent_task_id=parent, position=there)]
+    else:  # the later one takes the earlier's place, then the earlier one takes the later's
+        scratch = tree.copy()
+        scratch.move(late, parent, here)
+        scratch.move(early, parent, there)
+        ops = [update(late, parent_task_id=parent, position=here),
+               update(early, parent_task_id=parent, position=scratch.position(early))]
     return Edit(f"swapped {scope.label(first)} and {scope.label(second)}.", ops)
