@@ -216,8 +216,37 @@ MORE = [
 ]
 
 
+def _t1_criteria(*kept: int) -> list[tuple]:
+    current = _fresh()["T1"].acceptance_criteria
+    return [("update", "T1", {"acceptance_criteria": [current[n] for n in kept]})]
+
+
+# -- and what probing turned up -----------------------------------------------------------------------------------
+
+PROBED = [
+    ("add a subtask to T2 for hashing passwords", added("Hashing passwords", parent="T2")),
+    ("add to T2 a subtask called Hash passwords", added("Hash passwords", parent="T2")),
+    ("add 2 subtasks to T2: Hash passwords and Rate limit logins",
+     added("Hash passwords", "Rate limit logins", parent="T2")),
+    ("add a criterion to T1 that designs are approved", criteria_of("T1", "Designs are approved")),
+    ("T1 should be done when designs are approved", criteria_of("T1", "Designs are approved")),
+    ("remove the criterion “Product signs off the copy” from T1", _t1_criteria(0, 1)),
+    ("remove criterion 2 from the first task", _t1_criteria(0, 2)),
+    ("drop the last criterion from the journeys", _t1_criteria(0, 1)),
+    ("clear the acceptance criteria of T1", _t1_criteria()),
+    ("set the tags of T2 to api, db", tags_of("T2", ["api", "db"])),
+    ("the accounts task's tags are api and db", tags_of("T2", ["api", "db"])),
+    ("T2 depends on nothing", T2_FREED),
+    ("make T4 depend on T2 instead of T3", [("update", "T4", {"depends_on": ["T2"]})]),
+    ("make the rollout depend on T2 instead of the fourth task", [("update", "T5", {"depends_on": ["T3", "T2"]})]),
+    ("estimate for T2: 3 days", [("update", "T2", {"estimate_minutes": 1440})]),
+    ("begin work on T2", T2_STARTED),
+    ("the rollout should start after the second task", [("update", "T5", {"depends_on": ["T3", "T4", "T2"]})]),
+]
+
+
 @pytest.mark.parametrize(("message", "expected"),
-                         [*SUBTASKS, *CRITERIA, *UNDEPEND, *NEST, *STARTED, *TAGS, *SWAP, *NO_ESTIMATE, *MORE])
+                         [*SUBTASKS, *CRITERIA, *UNDEPEND, *NEST, *STARTED, *TAGS, *SWAP, *NO_ESTIMATE, *MORE, *PROBED])
 def test_phrasing_proposes_the_exact_patch(message, expected):
     assert proposed(message) == expected
 
@@ -234,6 +263,15 @@ def test_reopening_a_done_task(message):
                                      "unblock the third task", "the login sessions are unblocked"])
 def test_unblocking_a_blocked_task(message):
     assert proposed(message, after("mark T3 blocked")) == [("update", "T3", {"status": "todo"})]
+
+
+def test_stopping_work_puts_a_task_back_to_todo():
+    assert proposed("stop working on T2", after("start T2")) == [("update", "T2", {"status": "todo"})]
+
+
+def test_a_criterion_that_is_not_there_is_listed_with_the_others():
+    reply = refused(fresh(), "remove the criterion nonsense from T1")
+    assert "T1 has no acceptance criterion “Nonsense”" in reply and "2. Threat model reviewed by security" in reply
 
 
 def test_unblocking_a_task_in_progress_leaves_it_alone():

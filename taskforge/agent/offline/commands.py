@@ -42,9 +42,12 @@ STATUS_VERBS = {
                      "closed", "resolved", "ticked off", "checked off", "wrapped up", "shipped", "delivered"),
                     Status.DONE),
     **dict.fromkeys(("start", "begin", "resume", "pick up", "work on", "started", "began", "begun", "resumed",
+                     "start work on", "begin work on", "started work on", "began work on", "get started on",
+                     "got started on", "start working on", "started working on", "begin working on",
                      "picked up", "kicked off", "kick off"), Status.DOING),
     **dict.fromkeys(("block", "blocked"), Status.BLOCKED),
-    **dict.fromkeys(("reopen", "unblock", "restart", "reopened", "unblocked", "restarted"), Status.TODO),
+    **dict.fromkeys(("reopen", "unblock", "restart", "reopened", "unblocked", "restarted", "stop working on",
+                     "stopped working on", "stop work on", "stopped work on"), Status.TODO),
 }
 PRIORITY_WORDS = {
     **dict.fromkeys(("low", "lowest", "minor", "trivial"), Priority.LOW),
@@ -121,10 +124,20 @@ _NO_DEPENDENCIES = [
     re.compile(r"^(?:remove|drop|delete|clear)\s+(?:all\s+(?:of\s+)?)?(?P<a>.+?)(?:'s|’s)\s+dependencies$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:has|have|needs|need)\s+no\s+dependencies(?:\s+any\s?more)?$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:does not|doesn't|do not|don't)\s+depend\s+on\s+anything(?:\s+any\s?more)?$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:depends|depend|should depend|waits|waits for)\s+(?:on\s+)?nothing(?:\s+now)?$", re.I),
 ]
 
 
+_INSTEAD = re.compile(r"^(?:make\s+)?(?P<a>.+?)\s+(?:should\s+)?(?:depends?|wait)\s+(?:on|for)\s+(?P<b>.+?)\s+"
+                      r"(?:instead\s+of|rather\s+than|not)\s+(?P<c>.+)$", re.I)
+
+
 def undepend(text: str, bare: str, scope: Scope) -> Edit | None:
+    if match := _INSTEAD.match(bare):  # "make T4 depend on T2 instead of T3"
+        keys = _many(scope, match["a"])
+        new, old = _many(scope, match["b"], anywhere=True), _many(scope, match["c"], anywhere=True)
+        if keys is not None and new is not None and old is not None:
+            return edits.replace_dependencies(scope, keys, old, new)
     for pattern in _BETWEEN:
         if match := pattern.match(bare):
             first, second = _many(scope, match["a"], anywhere=True), _many(scope, match["b"], anywhere=True)
@@ -150,6 +163,8 @@ _DEPEND = [
                r"should wait for|comes after|must come after|should come after|can only start after)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:add|set|create)\s+(?:a\s+)?dependency\s+(?:from\s+|of\s+)?(?P<a>.+?)\s+(?:on|to)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+blocked\s+on\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:should|must|has to|have to|needs? to|can only|will|can)\s+(?:happen|start|begin|"
+               r"be done|run|go)\s+(?:only\s+)?after\s+(?P<b>.+?)(?:\s+(?:is|are)\s+(?:done|finished))?$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:has to|have to|must|should|needs? to|can)\s+wait\s+(?:until|till|for)\s+(?P<b>.+?)"
                r"(?:\s+(?:is|are)\s+(?:done|finished|complete|completed|over))?$", re.I),
 ]
@@ -195,6 +210,7 @@ def log_time(text: str, bare: str, scope: Scope) -> Edit | None:
 _ESTIMATE = [
     re.compile(r"^(?:estimate|size|budget|timebox)\s+(?P<t>.+?)\s+(?:at|as|to be|to|for)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?:set|change|update|make)\s+(?:the\s+)?estimate\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|at)\s+(?P<d>.+)$", re.I),
+    re.compile(r"^(?:the\s+)?estimate\s+(?:of|for|on)\s+(?P<t>.+?)\s*(?:[:=]|\s+is|\s+should be)\s*(?P<d>.+)$", re.I),
     re.compile(r"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+estimate\s+(?:to|at)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?P<t>.+?)(?:'s estimate is|\s+estimate is|\s+will take|\s+should take|\s+takes|\s+needs|"
                r"\s+is estimated at|\s+is)\s+(?P<d>.+)$", re.I),
@@ -513,12 +529,19 @@ def also_need(text: str, bare: str, scope: Scope) -> Edit | None:
     return None
 
 
+_HOW_MANY = r"(?:(?:a|an|another|one more|some|\d+|two|three|four|five|new|more|extra|couple of|few)\s+)*"
+_CHILD_NOUN = r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?|items?|todos?|children|child)|sub-?items?)"
+_REFERENCE_LIKE = re.compile(r"^(?:(?:the|this|our|my)\s|t\d+\b|task\s+\d)", re.I)
 _ADD_CHILD = [
     # "add a subtask to T2 called Hash passwords", "add a sub-task under the accounts task: Hash passwords"
-    re.compile(r"^(?:add|create|insert|append|new|put|make)\s+(?:(?:a|an|another|one more|some|two|three|new|more|extra)\s+)*"
-               r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?|items?|todos?|children|child)|sub-?items?)\s+"
+    re.compile(rf"^(?:add|create|insert|append|new|put|make)\s+{_HOW_MANY}{_CHILD_NOUN}\s+"
                r"(?:to|under|for|in|into|inside|beneath|underneath|below|within|of|on)\s+(?P<p>.+?)"
-               r"(?:\s+(?:called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+)(?P<title>.+)$", re.I),
+               r"(?:\s+(?:called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+|\s+(?P<loose>for|about|to)\s+)"
+               r"(?P<title>.+)$", re.I),
+    # "add to T2 a subtask called Hash passwords"
+    re.compile(rf"^(?:add|create|insert|append|put)\s+(?:to|under|in|into)\s+(?P<p>.+?)\s+{_HOW_MANY}{_CHILD_NOUN}"
+               r"(?:\s+(?:called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+|\s+(?P<loose>for|about|to)\s+)"
+               r"(?P<title>.+)$", re.I),
     # "give T2 a subtask called Hash passwords", "T2 needs a subtask: Hash passwords"
     re.compile(r"^(?:give\s+(?P<p>.+?)|(?P<q>.+?)\s+(?:needs|gets|should have|must have))\s+(?:(?:a|an|another|one more|new)\s+)+"
                r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?)|sub-?items?|child)"
@@ -531,7 +554,15 @@ def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
     for pattern in _ADD_CHILD:
         if not (match := pattern.match(bare)):
             continue
-        parent = resolve_certain(scope, match["p"] or match["q"], one=True)[0]
+        phrase = match["p"] or match["q"]
+        if match.groupdict().get("loose") and not _REFERENCE_LIKE.match(phrase):
+            # "add a task for writing docs for admins": "for" may be part of the title, so only a phrase that
+            # names a task makes this a sub-task; anything else is left to the general add
+            parent = _one(scope, phrase)
+            if parent is None:
+                continue
+        else:
+            parent = resolve_certain(scope, phrase, one=True)[0]
         several = match["noun"].lower().endswith(("s", "children")) and not match["noun"].lower().endswith("ss")
         titles = [clean_title(name) for name in (split_list(match["title"]) if several else [match["title"]])]
         titles = [title for title in titles if title]

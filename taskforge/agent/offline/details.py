@@ -19,7 +19,7 @@ from taskforge.core.text import clean_line
 
 _CRITERION = r"(?:acceptance\s+criteri(?:on|a)|criteri(?:on|a)|done\s+criteri(?:on|a)|definition\s+of\s+done|" \
              r"acceptance\s+(?:check|test|condition)s?|ac)"
-_SAYING = r"(?:\s*[:—–]\s*|\s+-\s+|\s+(?:saying|that says|which says|reading)\s+)"
+_SAYING = r"(?:\s*[:—–]\s*|\s+-\s+|\s+(?:saying|that says|which says|reading|that)\s+)"
 _CRITERIA = [
     # "add acceptance criterion to T1: Designs approved", "add a criterion to the rollout: no one locked out"
     re.compile(rf"^(?:add|append|include|set|give)\s+(?:(?:an?|another|the|one more|new)\s+)*(?:new\s+)?"
@@ -33,13 +33,45 @@ _CRITERIA = [
     re.compile(rf"^(?:new\s+|another\s+)?{_CRITERION}\s+(?:for|of|on)\s+(?P<t>.+?){_SAYING}(?P<c>.+)$", re.I),
     # "T1 is done when designs are approved"
     re.compile(r"^(?P<t>.+?)\s+(?:is|are|will be|counts as|can be called|only counts as|should be considered|"
-               r"is only)\s+(?:done|finished|complete)\s+(?:when|once|if|only when|only if|as soon as)\s+(?P<c>.+)$",
+               r"is only|should be|must be|is considered|are considered)\s+(?:done|finished|complete)\s+(?:when|once|if|only when|only if|as soon as)\s+(?P<c>.+)$",
                re.I),
     re.compile(r"^(?P<t>.+?)(?:'s|’s)?\s+(?:definition of done|done condition)\s*(?:is|:)\s*(?P<c>.+)$", re.I),
 ]
 
 
+_CLEAR_CRITERIA = [
+    re.compile(rf"^(?:clear|remove|drop|delete|reset)\s+(?:all\s+)?(?:of\s+)?(?:the\s+)?{_CRITERION}\s+(?:of|from|for|on)\s+(?P<t>.+)$",
+               re.I),
+    re.compile(rf"^(?:clear|remove|drop|delete|reset)\s+(?:all\s+(?:of\s+)?)?(?P<t>.+?)(?:'s|’s)\s+{_CRITERION}$", re.I),
+]
+_DROP_CRITERION = [
+    re.compile(rf"^(?:remove|drop|delete|strike|scrap)\s+(?:the\s+)?(?P<c>first|second|third|fourth|fifth|last)\s+"
+               rf"{_CRITERION}\s+(?:from|of|on)\s+(?P<t>.+)$", re.I),
+    re.compile(rf"^(?:remove|drop|delete|strike|scrap)\s+(?:the\s+)?{_CRITERION}\s+(?P<c>.+?)\s+(?:from|of|on)\s+(?P<t>.+)$",
+               re.I),
+    re.compile(rf"^(?:remove|drop|delete|strike|scrap)\s+(?P<c>.+?)\s+from\s+(?P<t>.+?)(?:'s|’s)\s+{_CRITERION}$", re.I),
+    re.compile(rf"^(?:remove|drop|delete|strike|scrap)\s+(?P<c>.+?)\s+from\s+(?:the\s+)?{_CRITERION}\s+(?:of|for|on)\s+(?P<t>.+)$",
+               re.I),
+]
+_NUMBERED = re.compile(r"^(?:number\s+|no\.?\s*|#)?(?P<n>\d+)$|^(?:the\s+)?(?P<o>first|second|third|fourth|fifth|last)(?:\s+one)?$",
+                       re.I)
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+
+
 def criteria(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _CLEAR_CRITERIA:
+        if match := pattern.match(bare):
+            return edits.set_criteria(scope, resolve_certain(scope, match["t"], one=True)[0], [], "removed all the")
+    for pattern in _DROP_CRITERION:
+        if match := pattern.match(bare):
+            key = resolve_certain(scope, match["t"], one=True)[0]
+            current = scope.tree[key].acceptance_criteria
+            gone = _which_criterion(match["c"], current)
+            if gone is None:
+                shown = "; ".join(f"{n}. {c}" for n, c in enumerate(current, 1)) or "none"
+                raise Refusal(f"{key} has no acceptance criterion “{_criterion(match['c'])}” (its criteria: {shown}). "
+                              f"Name it by its words or its number (“remove criterion 2 from {key}”); nothing was changed.")
+            return edits.set_criteria(scope, key, [c for c in current if c != gone], f"removed “{gone}” from the")
     for pattern in _CRITERIA:
         if match := pattern.match(bare):
             key = resolve_certain(scope, match["t"], one=True)[0]
@@ -49,6 +81,16 @@ def criteria(text: str, bare: str, scope: Scope) -> Edit | None:
                 raise Refusal(f"what should the criterion say? “add acceptance criterion to {key}: …”.")
             return edits.add_criteria(scope, key, items)
     return None
+
+
+def _which_criterion(said: str, current: list[str]) -> str | None:
+    """The criterion a phrase names: its number ("2", "the second"), or its text (case and final stop aside)."""
+    if match := _NUMBERED.match(said.strip()):
+        index = int(match["n"]) - 1 if match["n"] else _ORDINAL[match["o"].lower()]
+        index = index if index >= 0 else len(current) + index
+        return current[index] if 0 <= index < len(current) else None
+    wanted = _criterion(said).casefold()
+    return next((c for c in current if c.rstrip(".").casefold() == wanted), None)
 
 
 def _criteria_items(said: str) -> list[str]:
@@ -83,6 +125,11 @@ _UNTAG = [
                r"(?P<tags>.+?)(?:\s+any\s?more|\s+any longer)?$", re.I),
     re.compile(r"^(?:untag|unlabel)\s+(?P<t>.+?)\s+(?P<tags>[#\w-]+)$", re.I),
 ]
+_SET_TAGS = [
+    re.compile(rf"^(?:set|change|replace|make)\s+(?:the\s+)?{_TAG_NOUN}\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|with)\s+(?P<tags>.+)$", re.I),
+    re.compile(rf"^(?:set|change|replace|make)\s+(?P<t>.+?)(?:'s|’s)\s+{_TAG_NOUN}\s+(?:to|with)\s+(?P<tags>.+)$", re.I),
+    re.compile(rf"^(?P<t>.+?)(?:'s|’s)?\s+{_TAG_NOUN}\s*(?:are|should be|[:=])\s*(?P<tags>.+)$", re.I),
+]
 _UNTAG_ALL = [
     re.compile(rf"^(?:untag|unlabel)\s+(?P<t>.+)$", re.I),
     re.compile(rf"^(?:remove|drop|delete|clear|strip)\s+(?:all\s+)?(?:the\s+)?{_TAG_NOUN}\s+(?:from|of|on)\s+(?P<t>.+)$", re.I),
@@ -91,7 +138,7 @@ _UNTAG_ALL = [
 
 
 def tags(text: str, bare: str, scope: Scope) -> Edit | None:
-    for patterns, make in ((_UNTAG, edits.remove_tags), (_TAG, edits.add_tags)):
+    for patterns, make in ((_SET_TAGS, edits.set_tags), (_UNTAG, edits.remove_tags), (_TAG, edits.add_tags)):
         for pattern in patterns:
             if match := pattern.match(bare):
                 names = _tag_names(match["tags"])

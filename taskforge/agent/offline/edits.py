@@ -399,3 +399,36 @@ def remove_tags(scope: Scope, keys: list[str], tags: list[str] | None) -> Edit:
         raise Refusal(f"{listed(keys)} {'has' if len(keys) == 1 else 'have'} {what}.")
     what = "every tag" if tags is None else f"the tag{'s' if len(tags) > 1 else ''} {listed(tags)}"
     return Edit(f"removed {what} from {listed(changed)}.", ops)
+
+
+def replace_dependencies(scope: Scope, keys: list[str], old: list[str], new: list[str]) -> Edit:
+    """ "make T4 depend on T2 instead of T3": the old dependencies out, the new ones in their place."""
+    ops, said = [], []
+    for key in keys:
+        if key in new:
+            raise Refusal(f"{key} cannot depend on itself.")
+        current = scope.tree[key].depends_on
+        if not any(dep in current for dep in old):
+            raise Refusal(f"{key} does not depend on {listed(old)}; say “{key} depends on {listed(new)}” to add it.")
+        replaced: list[str] = []
+        for dep in current:
+            for value in (new if dep in old else [dep]):
+                if value not in replaced:
+                    replaced.append(value)
+        ops.append(update(key, depends_on=replaced))
+        said.append(f"{scope.label(key)} now depends on {listed(new)} instead of {listed(old)}")
+    return Edit("; ".join(said) + ".", ops)
+
+
+def set_criteria(scope: Scope, key: str, criteria: list[str], done: str) -> Edit:
+    """`done` begins the summary: "removed every" (acceptance criteria of …), "removed “X” from the"."""
+    if criteria == scope.tree[key].acceptance_criteria:
+        raise Refusal(f"{key} has no acceptance criteria to remove.")
+    return Edit(f"{done} acceptance criteria of {scope.label(key)}.", [update(key, acceptance_criteria=criteria)])
+
+
+def set_tags(scope: Scope, keys: list[str], tags: list[str]) -> Edit:
+    return Edit(
+        f"set the tags of {listed(scope.label(key) for key in keys)} to {listed(tags)}.",
+        [update(key, tags=list(tags)) for key in keys],
+    )
