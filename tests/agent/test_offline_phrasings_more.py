@@ -241,6 +241,18 @@ PROBED = [
     ("make the rollout depend on T2 instead of the fourth task", [("update", "T5", {"depends_on": ["T3", "T2"]})]),
     ("estimate for T2: 3 days", [("update", "T2", {"estimate_minutes": 1440})]),
     ("begin work on T2", T2_STARTED),
+    ("T2 needs a subtask to hash passwords", added("Hash passwords", parent="T2")),
+    ("add to T1's acceptance criteria: Designs approved", criteria_of("T1", "Designs approved")),
+    ("T1 needs an acceptance criterion: Designs approved", criteria_of("T1", "Designs approved")),
+    ("the journeys' criteria should include designs approved", criteria_of("T1", "Designs approved")),
+    ("T1 acceptance criteria: designs approved", criteria_of("T1", "Designs approved")),
+    ("drop the dependency T2 → T1", T2_FREED),
+    ("delete the link from the accounts task to the journeys", T2_FREED),
+    ("T2 doesn't need T1 anymore", T2_FREED),
+    ("working on the second task", T2_STARTED),
+    ("T2 should have the tag api", tags_of("T2", ["backend", "security", "api"])),
+    ("T2 and T3 should swap places", [("update", "T2", {"parent_task_id": None, "position": 2})]),
+    ("T5: no estimate", NO_ESTIMATE_T5),
     ("the rollout should start after the second task", [("update", "T5", {"depends_on": ["T3", "T4", "T2"]})]),
 ]
 

@@ -108,6 +108,10 @@ _UNDEPEND = [
     re.compile(r"^(?P<a>.+?)\s+(?:can|could|may)\s+(?:start|begin|go ahead|happen|run)\s+without\s+(?:waiting\s+for\s+)?"
                r"(?P<b>.+)$", re.I),
     re.compile(r"^(?:remove|drop|delete|clear)\s+(?P<a>.+?)(?:'s|’s)\s+dependency\s+on\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?:remove|drop|delete|clear|cut)\s+(?:the\s+)?(?:dependency|link|arrow)\s+(?:from\s+)?(?P<a>.+?)"
+               r"\s*(?:→|->|=>|\s+to\s+)\s*(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:no longer|does not|doesn't|do not|don't)\s+(?:needs?|requires?)\s+(?P<b>.+?)"
+               rf"{_NO_MORE}$", re.I),
     re.compile(r"^(?:remove|drop|delete|clear)\s+(?:the\s+)?dependency\s+(?:of\s+)?(?P<a>.+?)\s+on\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:remove|drop|delete)\s+(?P<b>.+?)\s+from\s+(?P<a>.+?)(?:'s)?\s+dependencies$", re.I),
     re.compile(r"^(?:make\s+)?(?P<a>.+?)\s+(?:(?:is|are|should be|can be)\s+)?(?:independent\s+(?:of|from)|"
@@ -270,6 +274,8 @@ _STATUS_VERB = re.compile(rf"^(?:(?:i|we|they|you)(?:'ve|'re|'m| have| are| am| 
 _WORKING_ON = re.compile(r"^(?:i'm|i am|im|we're|we are|were|i've|we've|i have|we have)\s+(?:now\s+|just\s+)?"
                          r"(?:working on|started(?: on)?|starting(?: on)?|begun|beginning|on|doing|tackling|"
                          r"picked up|picking up|taken|taking)\s+(?P<t>.+?)(?:\s+now|\s+today)?$", re.I)
+_WORKING = re.compile(r"^(?:now\s+|currently\s+)?(?:working on|started on|starting on|busy with|busy on)\s+(?P<t>.+?)"
+                      r"(?:\s+now|\s+today)?$", re.I)
 _UNBLOCK = [
     re.compile(r"^(?:unblock|unstick|unpause)\s+(?P<t>.+)$", re.I),
     re.compile(r"^(?P<t>.+?)\s+(?:is|are)\s+(?:not|no\s+longer)\s+(?:blocked|stuck|on hold|waiting)"
@@ -289,7 +295,7 @@ def mark(text: str, bare: str, scope: Scope) -> Edit | None:
             keys = _many(scope, match["t"])
             if keys is not None:
                 return edits.unblock(scope, keys)
-    if match := _WORKING_ON.match(bare):
+    if match := _WORKING_ON.match(bare) or _WORKING.match(bare):
         keys = _many(scope, match["t"])
         if keys is not None:
             return edits.set_status(scope, keys, Status.DOING)
@@ -452,8 +458,12 @@ _SWAP = re.compile(r"^(?:swap|switch|exchange|flip|trade|interchange)\s+(?:the\s
                    r"of\s+)?(?P<t>.+?)(?:\s+around|\s+round|\s+over|\s+places)?$", re.I)
 
 
+_SWAP_PLACES = re.compile(r"^(?P<t>.+?)\s+(?:should\s+|must\s+|can\s+)?(?:swap|switch|trade|exchange)\s+"
+                          r"(?:places|positions|spots|order)$", re.I)
+
+
 def swap(text: str, bare: str, scope: Scope) -> Edit | None:
-    match = _SWAP.match(bare)
+    match = _SWAP.match(bare) or _SWAP_PLACES.match(bare)
     if not match:
         return None
     keys = _many(scope, match["t"])
@@ -545,7 +555,7 @@ _ADD_CHILD = [
     # "give T2 a subtask called Hash passwords", "T2 needs a subtask: Hash passwords"
     re.compile(r"^(?:give\s+(?P<p>.+?)|(?P<q>.+?)\s+(?:needs|gets|should have|must have))\s+(?:(?:a|an|another|one more|new)\s+)+"
                r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?)|sub-?items?|child)"
-               r"(?:\s+(?:called|named|titled|for|saying)\s+|\s*:\s*|\s+[—–-]\s+)(?P<title>.+)$", re.I),
+               r"(?:\s+(?:called|named|titled|for|saying|to)\s+|\s*:\s*|\s+[—–-]\s+)(?P<title>.+)$", re.I),
 ]
 
 

@@ -36,6 +36,15 @@ _CRITERIA = [
                r"is only|should be|must be|is considered|are considered)\s+(?:done|finished|complete)\s+(?:when|once|if|only when|only if|as soon as)\s+(?P<c>.+)$",
                re.I),
     re.compile(r"^(?P<t>.+?)(?:'s|’s)?\s+(?:definition of done|done condition)\s*(?:is|:)\s*(?P<c>.+)$", re.I),
+    # "add to T1's acceptance criteria: X", "add to the criteria of T1: X"
+    re.compile(rf"^(?:add|append)\s+to\s+(?P<t>.+?)(?:'s|’s)\s+{_CRITERION}{_SAYING}(?P<c>.+)$", re.I),
+    re.compile(rf"^(?:add|append)\s+to\s+(?:the\s+)?{_CRITERION}\s+(?:of|for|on)\s+(?P<t>.+?){_SAYING}(?P<c>.+)$", re.I),
+    # "T1 needs an acceptance criterion: X", "T1's criteria should include X", "T1 acceptance criteria: X"
+    re.compile(rf"^(?P<t>.+?)\s+(?:needs|gets|should have|must have|also needs)\s+(?:(?:an?|another|one more)\s+)?(?:new\s+)?"
+               rf"{_CRITERION}{_SAYING}(?P<c>.+)$", re.I),
+    re.compile(rf"^(?P<t>.+?)(?:'s|’s)?\s+{_CRITERION}\s+(?:should|must|need to|needs to)\s+(?:also\s+)?"
+               r"(?:include|say|contain|have|cover)\s+(?P<c>.+)$", re.I),
+    re.compile(rf"^(?P<t>.+?)(?:'s|’s)?\s+{_CRITERION}\s*[:—–]\s*(?P<c>.+)$", re.I),
 ]
 
 
@@ -115,6 +124,7 @@ _TAG = [
     re.compile(rf"^(?:add|put|attach|apply)\s+(?:an?\s+|the\s+)?(?P<tags>.+?)\s+{_TAG_NOUN}\s+(?:to|on)\s+(?P<t>.+)$", re.I),
     re.compile(rf"^give\s+(?P<t>.+?)\s+(?:the\s+|a\s+)?{_TAG_NOUN}\s+(?P<tags>.+)$", re.I),
     re.compile(r"^(?P<t>.+?)\s+(?:is|are|should be)\s+tagged\s+(?:with\s+|as\s+)?(?P<tags>.+)$", re.I),
+    re.compile(rf"^(?P<t>.+?)\s+(?:should have|needs|gets|should get)\s+(?:the\s+|a\s+)?{_TAG_NOUN}\s+(?P<tags>.+)$", re.I),
     re.compile(r"^(?:tag|label)\s+(?P<t>.+?)\s+(?P<tags>[#\w-]+)$", re.I),
 ]
 _UNTAG = [
@@ -174,6 +184,7 @@ _NO_ESTIMATE = [
     re.compile(r"^(?P<t>.+?)\s+(?:is|are)\s+(?:not\s+|un)estimated$", re.I),
     re.compile(r"^(?P<t>.+?)(?:'s|’s)?\s+estimate\s*(?:is|:|=)?\s*(?:none|nothing|unknown|empty|blank|tbd|n/a)$", re.I),
     re.compile(r"^no\s+estimates?\s+(?:for|on)\s+(?P<t>.+)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s*[:—–]\s*no\s+estimates?$", re.I),
 ]
 
 
