@@ -10,7 +10,7 @@ import re
 
 from taskforge.agent.offline import edits
 from taskforge.agent.offline.common import QUOTES, Edit, Refusal, capitalised
-from taskforge.agent.offline.language import Scope, resolve_certain, split_list
+from taskforge.agent.offline.language import Scope, resolve_certain, resolve_many, split_list
 from taskforge.core.models import Status
 from taskforge.core.patches import CRITERION_MAX, TAG_MAX
 from taskforge.core.text import clean_line
@@ -150,10 +150,13 @@ _UNTAG_ALL = [
 def tags(text: str, bare: str, scope: Scope) -> Edit | None:
     for patterns, make in ((_SET_TAGS, edits.set_tags), (_UNTAG, edits.remove_tags), (_TAG, edits.add_tags)):
         for pattern in patterns:
-            if match := pattern.match(bare):
-                names = _tag_names(match["tags"])
-                if names:
-                    return make(scope, resolve_certain(scope, match["t"]), names)
+            if (match := pattern.match(bare)) and (names := _tag_names(match["tags"])):
+                if pattern is _SET_TAGS[-1]:  # "price tags: …" may be anything: only a task's name makes it this
+                    keys = resolve_many(scope, match["t"])
+                    if keys is None:
+                        continue
+                    return make(scope, keys, names)
+                return make(scope, resolve_certain(scope, match["t"]), names)
     for pattern in _UNTAG_ALL:
         if match := pattern.match(bare):
             return edits.remove_tags(scope, resolve_certain(scope, match["t"]), None)
