@@ -253,6 +253,8 @@ PROBED = [
     ("T2 should have the tag api", tags_of("T2", ["backend", "security", "api"])),
     ("T2 and T3 should swap places", [("update", "T2", {"parent_task_id": None, "position": 2})]),
     ("T5: no estimate", NO_ESTIMATE_T5),
+    ("add a subtask to the rollout for a canary release", added("A canary release", parent="T5")),
+    ("the rollout is blocked until the second task is done", [("update", "T5", {"depends_on": ["T3", "T4", "T2"]})]),
     ("the rollout should start after the second task", [("update", "T5", {"depends_on": ["T3", "T4", "T2"]})]),
 ]
 
@@ -358,6 +360,12 @@ def test_a_name_matching_nothing_says_so(message):
                                      "I'm working on T9", "T9 has no estimate"])
 def test_a_key_that_does_not_exist_says_so(message):
     assert "There is no task T9" in refused(fresh(), message)
+
+
+@pytest.mark.parametrize(("message", "title"), [("add a task to write docs: overview", "Write docs: overview"),
+                                                ("add a task for writing docs for admins", "Writing docs for admins")])
+def test_a_plain_task_whose_title_reads_like_a_place_is_still_a_title(message, title):
+    assert proposed(message) == added(title)
 
 
 # -- questions: answered, nothing proposed ----------------------------------------------------------------------

@@ -167,6 +167,8 @@ _DEPEND = [
                r"should wait for|comes after|must come after|should come after|can only start after)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:add|set|create)\s+(?:a\s+)?dependency\s+(?:from\s+|of\s+)?(?P<a>.+?)\s+(?:on|to)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+blocked\s+on\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+(?:blocked|on hold|waiting)\s+(?:until|till|for)\s+(?P<b>.+?)"
+               r"(?:\s+(?:is|are)\s+(?:done|finished|complete|completed|over))?$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:should|must|has to|have to|needs? to|can only|will|can)\s+(?:happen|start|begin|"
                r"be done|run|go)\s+(?:only\s+)?after\s+(?P<b>.+?)(?:\s+(?:is|are)\s+(?:done|finished))?$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:has to|have to|must|should|needs? to|can)\s+wait\s+(?:until|till|for)\s+(?P<b>.+?)"
@@ -565,7 +567,9 @@ def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
         if not (match := pattern.match(bare)):
             continue
         phrase = match["p"] or match["q"]
-        if match.groupdict().get("loose") and not _REFERENCE_LIKE.match(phrase):
+        # a sub-task or a step always has a parent; "add a task to write docs: overview" may be a title
+        certain = re.match(r"sub|child|step", match["noun"], re.I) and not match.groupdict().get("loose")
+        if not certain and not _REFERENCE_LIKE.match(phrase):
             # "add a task for writing docs for admins": "for" may be part of the title, so only a phrase that
             # names a task makes this a sub-task; anything else is left to the general add
             parent = _one(scope, phrase)
