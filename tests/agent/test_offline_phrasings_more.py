@@ -255,6 +255,13 @@ PROBED = [
     ("T5: no estimate", NO_ESTIMATE_T5),
     ("add a subtask to the rollout for a canary release", added("A canary release", parent="T5")),
     ("the rollout is blocked until the second task is done", [("update", "T5", {"depends_on": ["T3", "T4", "T2"]})]),
+    ("add criterion Designs approved to T1", criteria_of("T1", "Designs approved")),
+    ("T1 acceptance: designs approved", criteria_of("T1", "Designs approved")),
+    ("under T2, add Hash passwords", added("Hash passwords", parent="T2")),
+    ("in the rollout add a subtask called Canary release", added("Canary release", parent="T5")),
+    ("T2 should have a subtask Hash passwords", added("Hash passwords", parent="T2")),
+    ("put a new subtask Hash passwords under T2", added("Hash passwords", parent="T2")),
+    ("remove T2 dependency on T1", T2_FREED),
     ("the rollout should start after the second task", [("update", "T5", {"depends_on": ["T3", "T4", "T2"]})]),
 ]
 
@@ -370,7 +377,8 @@ def test_a_plain_task_whose_title_reads_like_a_place_is_still_a_title(message, t
 
 # -- questions: answered, nothing proposed ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("message", ["what's left", "What is left?", "what remains", "status"])
+@pytest.mark.parametrize("message", ["what's left", "What is left?", "what remains", "status",
+                                     "what do we have left", "how are we doing?", "show me the plan"])
 def test_whats_left_lists_the_open_tasks(message):
     reply = refused(after("mark T1 done"), message)
     assert "4 of 5 tasks are not done" in reply and "T2 “Build account storage and password handling” (todo)" in reply

@@ -107,7 +107,7 @@ _UNDEPEND = [
                rf"{_NO_MORE}$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:can|could|may)\s+(?:start|begin|go ahead|happen|run)\s+without\s+(?:waiting\s+for\s+)?"
                r"(?P<b>.+)$", re.I),
-    re.compile(r"^(?:remove|drop|delete|clear)\s+(?P<a>.+?)(?:'s|’s)\s+dependency\s+on\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?:remove|drop|delete|clear)\s+(?P<a>.+?)(?:'s|’s)?\s+dependency\s+on\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:remove|drop|delete|clear|cut)\s+(?:the\s+)?(?:dependency|link|arrow)\s+(?:from\s+)?(?P<a>.+?)"
                r"\s*(?:→|->|=>|\s+to\s+)\s*(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:no longer|does not|doesn't|do not|don't)\s+(?:needs?|requires?)\s+(?P<b>.+?)"
@@ -557,12 +557,22 @@ _ADD_CHILD = [
     # "give T2 a subtask called Hash passwords", "T2 needs a subtask: Hash passwords"
     re.compile(r"^(?:give\s+(?P<p>.+?)|(?P<q>.+?)\s+(?:needs|gets|should have|must have))\s+(?:(?:a|an|another|one more|new)\s+)+"
                r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?)|sub-?items?|child)"
-               r"(?:\s+(?:called|named|titled|for|saying|to)\s+|\s*:\s*|\s+[—–-]\s+)(?P<title>.+)$", re.I),
+               r"(?:\s+(?:called|named|titled|for|saying|to)\s+|\s*:\s*|\s+[—–-]\s+|\s+)(?P<title>.+)$", re.I),
+    # "put a new subtask Hash passwords under T2"
+    re.compile(rf"^put\s+{_HOW_MANY}{_CHILD_NOUN}\s+(?:(?:called|named|titled)\s+)?(?P<title>.+?)\s+"
+               r"(?:under|in|into|inside|beneath|underneath)\s+(?P<p>.+)$", re.I),
 ]
+# "under T2, add Hash passwords": the place first, then what goes there
+_PLACE_FIRST = re.compile(r"^(?P<how>under|inside|within|in|into|for|to|before|after)\s+(?P<p>.+?)\s*,?\s+"
+                          r"(?:(?:please|also|then)\s+)?(?P<rest>(?:add|create|insert|put|new)\s+.+)$", re.I)
 
 
 def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
     """A sub-task with its parent named before its title, which the general `add` would read as the title."""
+    if (match := _PLACE_FIRST.match(bare)) and _one(scope, match["p"]) is not None:
+        how = "under" if match["how"].lower() in ("in", "into", "inside", "within", "for", "to") else match["how"]
+        rest = re.sub(r"^put\s+", "add ", match["rest"], flags=re.I)
+        return add(text, f"{rest} {how} {match['p']}", scope)
     for pattern in _ADD_CHILD:
         if not (match := pattern.match(bare)):
             continue

@@ -24,6 +24,9 @@ _CRITERIA = [
     # "add acceptance criterion to T1: Designs approved", "add a criterion to the rollout: no one locked out"
     re.compile(rf"^(?:add|append|include|set|give)\s+(?:(?:an?|another|the|one more|new)\s+)*(?:new\s+)?"
                rf"{_CRITERION}\s+(?:to|for|on|of)\s+(?P<t>.+?){_SAYING}(?P<c>.+)$", re.I),
+    # "add criterion Designs approved to T1"
+    re.compile(rf"^(?:add|append)\s+(?:(?:an?|the|another|one more|new)\s+)*{_CRITERION}\s+(?P<c>.+?)\s+(?:to|for|on)\s+"
+               r"(?P<t>.+)$", re.I),
     # "add 'Designs approved' as a criterion for T1", "add X to the criteria of T1"
     re.compile(rf"^(?:add|append|include)\s+(?P<c>.+?)\s+(?:as|to)\s+(?:(?:an?|the|another)\s+)?(?:new\s+)?"
                rf"{_CRITERION}\s+(?:of|for|on|to)\s+(?P<t>.+)$", re.I),
@@ -44,7 +47,7 @@ _CRITERIA = [
                rf"{_CRITERION}{_SAYING}(?P<c>.+)$", re.I),
     re.compile(rf"^(?P<t>.+?)(?:'s|’s)?\s+{_CRITERION}\s+(?:should|must|need to|needs to)\s+(?:also\s+)?"
                r"(?:include|say|contain|have|cover)\s+(?P<c>.+)$", re.I),
-    re.compile(rf"^(?P<t>.+?)(?:'s|’s)?\s+{_CRITERION}\s*[:—–]\s*(?P<c>.+)$", re.I),
+    re.compile(rf"^(?P<t>.+?)(?:'s|’s)?\s+(?:{_CRITERION}|acceptance)\s*[:—–]\s*(?P<c>.+)$", re.I),
 ]
 
 
@@ -203,7 +206,9 @@ def no_estimate(text: str, bare: str, scope: Scope) -> Edit | None:
 _LEFT = re.compile(
     r"^(?:what(?:'s| is| are)?\s+(?:still\s+)?(?:left|remaining|open|outstanding|not done|undone|unfinished|pending)"
     r"(?:\s+to\s+do)?|what\s+remains|what\s+still\s+needs\s+doing|what(?:'s| is)\s+still\s+to\s+do|"
-    r"what\s+(?:do|have)\s+(?:we|i)\s+(?:still\s+)?(?:got\s+)?(?:left|to do)|how\s+much\s+is\s+left|"
+    r"what\s+(?:do|have|did)\s+(?:we|i)\s+(?:still\s+)?(?:(?:got|have|need)\s+)?(?:left|to do|to finish)|"
+    r"how\s+much\s+is\s+(?:still\s+)?left|how\s+(?:are\s+we|am\s+i|is\s+it|is\s+the\s+project)\s+(?:doing|going)|"
+    r"(?:show|give)\s+(?:me\s+|us\s+)?(?:the\s+)?(?:plan|status|progress|overview)|"
     r"what(?:'s| is)\s+the\s+status|where\s+are\s+we|status|progress|(?:show|list)\s+(?:me\s+)?(?:the\s+)?"
     r"(?:open|remaining|unfinished)?\s*tasks)(?:\s+(?:now|today|then))?$",
     re.I,
