@@ -262,6 +262,9 @@ PROBED = [
     ("T2 should have a subtask Hash passwords", added("Hash passwords", parent="T2")),
     ("put a new subtask Hash passwords under T2", added("Hash passwords", parent="T2")),
     ("remove T2 dependency on T1", T2_FREED),
+    ("set the acceptance criteria of T1 to Designs approved; Copy reviewed",
+     [("update", "T1", {"acceptance_criteria": ["Designs approved", "Copy reviewed"]})]),
+    ("give T2 the tag api", tags_of("T2", ["backend", "security", "api"])),
     ("the rollout should start after the second task", [("update", "T5", {"depends_on": ["T3", "T4", "T2"]})]),
 ]
 

@@ -56,6 +56,11 @@ _CLEAR_CRITERIA = [
                re.I),
     re.compile(rf"^(?:clear|remove|drop|delete|reset)\s+(?:all\s+(?:of\s+)?)?(?P<t>.+?)(?:'s|’s)\s+{_CRITERION}$", re.I),
 ]
+_SET_CRITERIA = [
+    re.compile(rf"^(?:set|change|replace|make)\s+(?:the\s+)?{_CRITERION}\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|with)\s+(?P<c>.+)$",
+               re.I),
+    re.compile(rf"^(?:set|change|replace|make)\s+(?P<t>.+?)(?:'s|’s)\s+{_CRITERION}\s+(?:to|with)\s+(?P<c>.+)$", re.I),
+]
 _DROP_CRITERION = [
     re.compile(rf"^(?:remove|drop|delete|strike|scrap)\s+(?:the\s+)?(?P<c>first|second|third|fourth|fifth|last)\s+"
                rf"{_CRITERION}\s+(?:from|of|on)\s+(?P<t>.+)$", re.I),
@@ -74,6 +79,12 @@ def criteria(text: str, bare: str, scope: Scope) -> Edit | None:
     for pattern in _CLEAR_CRITERIA:
         if match := pattern.match(bare):
             return edits.set_criteria(scope, resolve_certain(scope, match["t"], one=True)[0], [], "removed all the")
+    for pattern in _SET_CRITERIA:
+        if match := pattern.match(bare):
+            key = resolve_certain(scope, match["t"], one=True)[0]
+            items = [item for item in (_criterion(said) for said in _criteria_items(match["c"])) if item]
+            if items:
+                return edits.set_criteria(scope, key, list(dict.fromkeys(items)), "set the")
     for pattern in _DROP_CRITERION:
         if match := pattern.match(bare):
             key = resolve_certain(scope, match["t"], one=True)[0]

@@ -423,7 +423,8 @@ def replace_dependencies(scope: Scope, keys: list[str], old: list[str], new: lis
 def set_criteria(scope: Scope, key: str, criteria: list[str], done: str) -> Edit:
     """`done` begins the summary: "removed every" (acceptance criteria of …), "removed “X” from the"."""
     if criteria == scope.tree[key].acceptance_criteria:
-        raise Refusal(f"{key} has no acceptance criteria to remove.")
+        raise Refusal(f"{key} has no acceptance criteria to remove." if not criteria
+                      else f"{key} already has exactly those acceptance criteria.")
     return Edit(f"{done} acceptance criteria of {scope.label(key)}.", [update(key, acceptance_criteria=criteria)])
 
 
