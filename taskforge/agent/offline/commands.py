@@ -11,19 +11,22 @@ import re
 from collections.abc import Callable
 
 from taskforge.agent.offline import edits, restructure
-from taskforge.agent.offline.details import criteria, no_estimate, question, tags
 from taskforge.agent.offline.common import Edit, Refusal
+from taskforge.agent.offline.details import criteria, no_estimate, question, tags
 from taskforge.agent.offline.language import (
     Ambiguous,
     NotAReference,
-    NoTitleMatch,
     Scope,
     clean_title,
     parse_duration,
     resolve_certain,
-    resolve_many as _many,
-    resolve_one as _one,
     split_list,
+)
+from taskforge.agent.offline.language import (
+    resolve_many as _many,
+)
+from taskforge.agent.offline.language import (
+    resolve_one as _one,
 )
 from taskforge.core.models import Priority, Status
 

@@ -142,7 +142,7 @@ _TAG = [
     re.compile(r"^(?:tag|label)\s+(?P<t>.+?)\s+(?P<tags>[#\w-]+)$", re.I),
 ]
 _UNTAG = [
-    re.compile(rf"^(?:untag|unlabel)\s+(?P<tags>.+?)\s+(?:from|on)\s+(?P<t>.+)$", re.I),
+    re.compile(r"^(?:untag|unlabel)\s+(?P<tags>.+?)\s+(?:from|on)\s+(?P<t>.+)$", re.I),
     re.compile(rf"^(?:remove|drop|delete|take|clear|strip)\s+(?:the\s+)?{_TAG_NOUN}\s+(?P<tags>.+?)\s+(?:off\s+|from\s+|of\s+|on\s+)+(?P<t>.+)$", re.I),
     re.compile(rf"^(?:remove|drop|delete|take|strip)\s+(?:the\s+)?(?P<tags>.+?)\s+{_TAG_NOUN}\s+(?:off\s+|from\s+|of\s+|on\s+)+(?P<t>.+)$", re.I),
     re.compile(r"^(?P<t>.+?)\s+(?:is not|isn't|are not|aren't|should not be|shouldn't be)\s+tagged\s+(?:with\s+|as\s+)?"
@@ -155,7 +155,7 @@ _SET_TAGS = [
     re.compile(rf"^(?P<t>.+?)(?:'s|’s)?\s+{_TAG_NOUN}\s*(?:are|should be|[:=])\s*(?P<tags>.+)$", re.I),
 ]
 _UNTAG_ALL = [
-    re.compile(rf"^(?:untag|unlabel)\s+(?P<t>.+)$", re.I),
+    re.compile(r"^(?:untag|unlabel)\s+(?P<t>.+)$", re.I),
     re.compile(rf"^(?:remove|drop|delete|clear|strip)\s+(?:all\s+)?(?:the\s+)?{_TAG_NOUN}\s+(?:from|of|on)\s+(?P<t>.+)$", re.I),
     re.compile(rf"^(?:remove|drop|delete|clear|strip)\s+(?P<t>.+?)(?:'s|’s)\s+{_TAG_NOUN}$", re.I),
 ]
