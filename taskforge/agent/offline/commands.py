@@ -170,10 +170,6 @@ _DEPEND = [
                r"should wait for|comes after|must come after|should come after|can only start after)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:add|set|create)\s+(?:a\s+)?dependency\s+(?:from\s+|of\s+)?(?P<a>.+?)\s+(?:on|to)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+blocked\s+on\s+(?P<b>.+)$", re.I),
-    re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+(?:blocked|on hold|waiting)\s+(?:until|till|for)\s+(?P<b>.+?)"
-               r"(?:\s+(?:is|are)\s+(?:done|finished|complete|completed|over))?$", re.I),
-    re.compile(r"^(?P<a>.+?)\s+(?:should|must|has to|have to|needs? to|can only|will|can)\s+(?:happen|start|begin|"
-               r"be done|run|go)\s+(?:only\s+)?after\s+(?P<b>.+?)(?:\s+(?:is|are)\s+(?:done|finished))?$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:has to|have to|must|should|needs? to|can)\s+wait\s+(?:until|till|for)\s+(?P<b>.+?)"
                r"(?:\s+(?:is|are)\s+(?:done|finished|complete|completed|over))?$", re.I),
 ]
@@ -186,8 +182,17 @@ _BEFORE = [
 ]
 
 
+# "T5 is blocked until T2 is done", "T5 should start after T4"
+_DEPEND_MORE = [
+    re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+(?:blocked|on hold|waiting)\s+(?:until|till|for)\s+(?P<b>.+?)"
+               r"(?:\s+(?:is|are)\s+(?:done|finished|complete|completed|over))?$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:should|must|has to|have to|needs? to|can only|will|can)\s+(?:happen|start|begin|"
+               r"be done|run|go)\s+(?:only\s+)?after\s+(?P<b>.+?)(?:\s+(?:is|are)\s+(?:done|finished))?$", re.I),
+]
+
+
 def depend(text: str, bare: str, scope: Scope) -> Edit | None:
-    for pattern in [*_DEPEND, *_BEFORE]:
+    for pattern in [*_DEPEND, *_DEPEND_MORE, *_BEFORE]:
         if match := pattern.match(bare):
             keys, needed = _many(scope, match["a"]), _many(scope, match["b"], anywhere=True)
             if keys is not None and needed is not None:
@@ -540,8 +545,49 @@ def also_need(text: str, bare: str, scope: Scope) -> Edit | None:
     for pattern in _ALSO_NEED:
         if match := pattern.match(bare):
             rest = re.sub(r"^(?:to\s+(?:add\s+|have\s+)?|a way to\s+|some\s+)", "", match["rest"].strip(), flags=re.I)
-            return add_child(text, f"add {rest}", scope) or add(text, f"add {rest}", scope)
+            return add(text, f"add {rest}", scope)
     return None
+
+
+def add(text: str, bare: str, scope: Scope) -> Edit | None:
+    if (child := add_child(text, bare, scope)) is not None:  # "add a subtask to T2 called X"
+        return child
+    match = _ADD.match(bare)
+    if not match:
+        return None
+    rest, parent, position, where = match["rest"], scope.parent, None, ""
+    # "… under T2": the last place phrase that names a task says where; otherwise it is part of the title
+    # ("add a task to write docs").
+    for place in reversed(list(_ADD_PLACE_WORD.finditer(rest))):
+        # "add a task to write docs" names a title, "add a section to the docs" a place: after "to"/"in",
+        # title words count only when the phrase reads like a name ("the …").
+        target = rest[place.end():]
+        loose = place["how"].lower() in ("to", "in", "into", "inside", "within")
+        named = not loose or re.match(r"(?:the|our|my)\s", target, re.I) is not None
+        destination = _one(scope, target, words=named)
+        if destination is None:
+            continue
+        how = place["how"].lower()
+        rest = rest[: place.start()]
+        if how in ("before", "above", "after", "below"):
+            if scope.task_mode and destination == scope.focus:
+                raise Refusal(f"new tasks go under {scope.focus} in task mode; say “add … under {scope.focus}”.")
+            parent = scope.tree[destination].parent_key
+            before = how in ("before", "above")
+            position = scope.tree.position(destination) + (0 if before else 1)
+            where = f"{'before' if before else 'after'} {scope.label(destination)}"
+        else:
+            parent = destination
+        break
+    rest = _ADD_ARTICLE.sub("", rest)
+    noun = _ADD_NOUN.match(rest)
+    names = rest[noun.end():] if noun else rest
+    several = bool(noun and noun["plural"])
+    titles = [clean_title(name) for name in (split_list(names) if several else [names])]
+    titles = [title for title in titles if title]
+    if not titles:
+        raise Refusal("what should the new task be called? Say “add a task for documentation” or “add Write tests under T2”.")
+    return edits.add(scope, titles, parent, position, where)
 
 
 _HOW_MANY = r"(?:(?:a|an|another|one more|some|\d+|two|three|four|five|new|more|extra|couple of|few)\s+)*"
@@ -598,50 +644,11 @@ def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
     return None
 
 
-def add(text: str, bare: str, scope: Scope) -> Edit | None:
-    match = _ADD.match(bare)
-    if not match:
-        return None
-    rest, parent, position, where = match["rest"], scope.parent, None, ""
-    # "… under T2": the last place phrase that names a task says where; otherwise it is part of the title
-    # ("add a task to write docs").
-    for place in reversed(list(_ADD_PLACE_WORD.finditer(rest))):
-        # "add a task to write docs" names a title, "add a section to the docs" a place: after "to"/"in",
-        # title words count only when the phrase reads like a name ("the …").
-        target = rest[place.end():]
-        loose = place["how"].lower() in ("to", "in", "into", "inside", "within")
-        named = not loose or re.match(r"(?:the|our|my)\s", target, re.I) is not None
-        destination = _one(scope, target, words=named)
-        if destination is None:
-            continue
-        how = place["how"].lower()
-        rest = rest[: place.start()]
-        if how in ("before", "above", "after", "below"):
-            if scope.task_mode and destination == scope.focus:
-                raise Refusal(f"new tasks go under {scope.focus} in task mode; say “add … under {scope.focus}”.")
-            parent = scope.tree[destination].parent_key
-            before = how in ("before", "above")
-            position = scope.tree.position(destination) + (0 if before else 1)
-            where = f"{'before' if before else 'after'} {scope.label(destination)}"
-        else:
-            parent = destination
-        break
-    rest = _ADD_ARTICLE.sub("", rest)
-    noun = _ADD_NOUN.match(rest)
-    names = rest[noun.end():] if noun else rest
-    several = bool(noun and noun["plural"])
-    titles = [clean_title(name) for name in (split_list(names) if several else [names])]
-    titles = [title for title in titles if title]
-    if not titles:
-        raise Refusal("what should the new task be called? Say “add a task for documentation” or “add Write tests under T2”.")
-    return edits.add(scope, titles, parent, position, where)
-
-
 # Most specific first: "add 2 hours to T3" is logged time, "mark T3 high" is a priority, "split T3 into
 # steps" a decomposition, "remove the dependency of T7 on T6" not a deletion.
 COMMANDS: tuple[Parser, ...] = (
     question, decompose, criteria, tags, no_estimate, undepend, depend, log_time, estimate, priority, mark, rename,
-    describe, merge, split, swap, move, delete, add_child, add, also_need,
+    describe, merge, split, swap, move, delete, add, also_need,
 )
 
 
