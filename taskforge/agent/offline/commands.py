@@ -597,16 +597,17 @@ _ADD_CHILD = [
     # "add a subtask to T2 called Hash passwords", "add a sub-task under the accounts task: Hash passwords"
     re.compile(rf"^(?:add|create|insert|append|new|put|make)\s+{_HOW_MANY}{_CHILD_NOUN}\s+"
                r"(?:to|under|for|in|into|inside|beneath|underneath|below|within|of|on)\s+(?P<p>.+?)"
-               r"(?:\s+(?:called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+|\s+(?P<loose>for|about|to)\s+)"
+               r"(?:\s+(?P<named>called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+|\s+(?P<loose>for|about|to)\s+)"
                r"(?P<title>.+)$", re.I),
     # "add to T2 a subtask called Hash passwords"
     re.compile(rf"^(?:add|create|insert|append|put)\s+(?:to|under|in|into)\s+(?P<p>.+?)\s+{_HOW_MANY}{_CHILD_NOUN}"
-               r"(?:\s+(?:called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+|\s+(?P<loose>for|about|to)\s+)"
+               r"(?:\s+(?P<named>called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+|\s+(?P<loose>for|about|to)\s+)"
                r"(?P<title>.+)$", re.I),
     # "give T2 a subtask called Hash passwords", "T2 needs a subtask: Hash passwords"
     re.compile(r"^(?:give\s+(?P<p>.+?)|(?P<q>.+?)\s+(?:needs|gets|should have|must have))\s+(?:(?:a|an|another|one more|new)\s+)+"
                r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?)|sub-?items?|child)"
-               r"(?:\s+(?:called|named|titled|for|saying|to)\s+|\s*:\s*|\s+[—–-]\s+|\s+)(?P<title>.+)$", re.I),
+               r"(?:\s+(?P<named>called|named|titled|saying)\s+|\s+(?P<loose>for|to|about)\s+|\s*:\s*|\s+[—–-]\s+|\s+)"
+               r"(?P<title>.+)$", re.I),
     # "put a new subtask Hash passwords under T2"
     re.compile(rf"^put\s+{_HOW_MANY}{_CHILD_NOUN}\s+(?:(?:called|named|titled)\s+)?(?P<title>.+?)\s+"
                r"(?:under|in|into|inside|beneath|underneath)\s+(?P<p>.+)$", re.I),
@@ -626,16 +627,14 @@ def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
         if not (match := pattern.match(bare)):
             continue
         phrase = match["p"] or match["q"]
-        # a sub-task or a step always has a parent; "add a task to write docs: overview" may be a title
-        certain = re.match(r"sub|child|step", match["noun"], re.I) and not match.groupdict().get("loose")
-        if not certain and not _REFERENCE_LIKE.match(phrase):
-            # "add a task for writing docs for admins": "for" may be part of the title, so only a phrase that
-            # names a task makes this a sub-task; anything else is left to the general add
-            parent = _one(scope, phrase)
-            if parent is None:
-                continue
-        else:
-            parent = resolve_certain(scope, phrase, one=True)[0]
+        named, loose = match.groupdict().get("named"), match.groupdict().get("loose")
+        reference = _REFERENCE_LIKE.match(phrase) is not None
+        # "add a task for writing docs for admins", "add a task to write docs: overview": a plain task whose
+        # words only look like a place is left to the general add. A sub-task always has a parent, and
+        # "called" always follows one; after "for"/"to" only a phrase that reads like a name ("the …", T3) is one.
+        if (loose and not reference) or not (named or loose or reference or re.match(r"sub|child|step", match["noun"], re.I)):
+            continue
+        parent = resolve_certain(scope, phrase, one=True)[0]
         several = match["noun"].lower().endswith(("s", "children")) and not match["noun"].lower().endswith("ss")
         titles = [clean_title(name) for name in (split_list(match["title"]) if several else [match["title"]])]
         titles = [title for title in titles if title]
