@@ -12,14 +12,21 @@ from collections.abc import Callable
 
 from taskforge.agent.offline import edits, restructure
 from taskforge.agent.offline.common import Edit, Refusal
+from taskforge.agent.offline.details import criteria, no_estimate, question, tags
 from taskforge.agent.offline.language import (
     Ambiguous,
     NotAReference,
-    NoTitleMatch,
     Scope,
     clean_title,
     parse_duration,
+    resolve_certain,
     split_list,
+)
+from taskforge.agent.offline.language import (
+    resolve_many as _many,
+)
+from taskforge.agent.offline.language import (
+    resolve_one as _one,
 )
 from taskforge.core.models import Priority, Status
 
@@ -38,9 +45,12 @@ STATUS_VERBS = {
                      "closed", "resolved", "ticked off", "checked off", "wrapped up", "shipped", "delivered"),
                     Status.DONE),
     **dict.fromkeys(("start", "begin", "resume", "pick up", "work on", "started", "began", "begun", "resumed",
+                     "start work on", "begin work on", "started work on", "began work on", "get started on",
+                     "got started on", "start working on", "started working on", "begin working on",
                      "picked up", "kicked off", "kick off"), Status.DOING),
     **dict.fromkeys(("block", "blocked"), Status.BLOCKED),
-    **dict.fromkeys(("reopen", "unblock", "restart", "reopened", "unblocked", "restarted"), Status.TODO),
+    **dict.fromkeys(("reopen", "unblock", "restart", "reopened", "unblocked", "restarted", "stop working on",
+                     "stopped working on", "stop work on", "stopped work on"), Status.TODO),
 }
 PRIORITY_WORDS = {
     **dict.fromkeys(("low", "lowest", "minor", "trivial"), Priority.LOW),
@@ -56,26 +66,6 @@ def _alternatives(words) -> str:
 
 _STATUS = _alternatives(STATUS_WORDS)
 _PRIORITY = _alternatives(PRIORITY_WORDS)
-
-
-def _many(scope: Scope, phrase: str, **kw) -> list[str] | None:
-    try:
-        return scope.many(phrase, **kw)
-    except NoTitleMatch as missing:
-        if scope.unmatched is None:
-            scope.unmatched = missing.phrase
-        return None
-    except NotAReference:
-        return None
-
-
-def _one(scope: Scope, phrase: str, **kw) -> str | None:
-    keys = _many(scope, phrase, **kw)
-    if keys is None:
-        return None
-    if len(keys) != 1:
-        raise Refusal(f"that names {len(keys)} tasks ({', '.join(keys)}); name just one.")
-    return keys[0]
 
 
 def _this_or(scope: Scope, phrase: str | None) -> str | None:
@@ -113,16 +103,58 @@ def decompose(text: str, bare: str, scope: Scope) -> Edit | None:
     return None
 
 
+_NO_MORE = r"(?:\s+(?:any\s?more|any\s+longer|now|after\s+all))?"
 _UNDEPEND = [
-    re.compile(r"^(?P<a>.+?)\s+(?:no longer|does not|doesn't|should not|shouldn't|need not|needn't)\s+"
-               r"(?:depends?|wait)\s+(?:on|for)\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:no longer|does not|doesn't|do not|don't|should not|shouldn't|need not|needn't|"
+               r"can't|cannot)\s+(?:need\s+to\s+|have\s+to\s+)?(?:depends?|wait|waits)\s+(?:on|for)\s+(?P<b>.+?)"
+               rf"{_NO_MORE}$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:can|could|may)\s+(?:start|begin|go ahead|happen|run)\s+without\s+(?:waiting\s+for\s+)?"
+               r"(?P<b>.+)$", re.I),
+    re.compile(r"^(?:remove|drop|delete|clear)\s+(?P<a>.+?)(?:'s|’s)?\s+dependency\s+on\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?:remove|drop|delete|clear|cut)\s+(?:the\s+)?(?:dependency|link|arrow)\s+(?:from\s+)?(?P<a>.+?)"
+               r"\s*(?:→|->|=>|\s+to\s+)\s*(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:no longer|does not|doesn't|do not|don't)\s+(?:needs?|requires?)\s+(?P<b>.+?)"
+               rf"{_NO_MORE}$", re.I),
     re.compile(r"^(?:remove|drop|delete|clear)\s+(?:the\s+)?dependency\s+(?:of\s+)?(?P<a>.+?)\s+on\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:remove|drop|delete)\s+(?P<b>.+?)\s+from\s+(?P<a>.+?)(?:'s)?\s+dependencies$", re.I),
-    re.compile(r"^(?:make\s+)?(?P<a>.+?)\s+(?:independent\s+of|not\s+depend\s+on)\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?:make\s+)?(?P<a>.+?)\s+(?:(?:is|are|should be|can be)\s+)?(?:independent\s+(?:of|from)|"
+               r"not\s+depend\s+on)\s+(?P<b>.+)$", re.I),
+]
+_BETWEEN = [
+    re.compile(r"^(?:remove|drop|delete|clear|break|cut)\s+(?:the\s+|any\s+)?(?:dependency|dependencies|link|links)\s+"
+               r"between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?:unlink|decouple|untangle)\s+(?P<a>.+?)\s+(?:and|from)\s+(?P<b>.+)$", re.I),
+    re.compile(rf"^(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+(?:are|should be)\s+(?:independent|unrelated|not linked){_NO_MORE}$", re.I),
+]
+_NO_DEPENDENCIES = [
+    re.compile(r"^(?:remove|drop|delete|clear)\s+(?:all\s+)?(?:the\s+)?dependencies\s+(?:of|for|on|from)\s+(?P<a>.+)$", re.I),
+    re.compile(r"^(?:remove|drop|delete|clear)\s+(?:all\s+(?:of\s+)?)?(?P<a>.+?)(?:'s|’s)\s+dependencies$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:has|have|needs|need)\s+no\s+dependencies(?:\s+any\s?more)?$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:does not|doesn't|do not|don't)\s+depend\s+on\s+anything(?:\s+any\s?more)?$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:depends|depend|should depend|waits|waits for)\s+(?:on\s+)?nothing(?:\s+now)?$", re.I),
 ]
 
 
+_INSTEAD = re.compile(r"^(?:make\s+)?(?P<a>.+?)\s+(?:should\s+)?(?:depends?|wait)\s+(?:on|for)\s+(?P<b>.+?)\s+"
+                      r"(?:instead\s+of|rather\s+than|not)\s+(?P<c>.+)$", re.I)
+
+
 def undepend(text: str, bare: str, scope: Scope) -> Edit | None:
+    if match := _INSTEAD.match(bare):  # "make T4 depend on T2 instead of T3"
+        keys = _many(scope, match["a"])
+        new, old = _many(scope, match["b"], anywhere=True), _many(scope, match["c"], anywhere=True)
+        if keys is not None and new is not None and old is not None:
+            return edits.replace_dependencies(scope, keys, old, new)
+    for pattern in _BETWEEN:
+        if match := pattern.match(bare):
+            first, second = _many(scope, match["a"], anywhere=True), _many(scope, match["b"], anywhere=True)
+            if first is not None and second is not None:
+                return edits.remove_dependencies_between(scope, first, second)
+    for pattern in _NO_DEPENDENCIES:
+        if match := pattern.match(bare):
+            keys = _many(scope, match["a"])
+            if keys is not None:
+                return edits.clear_dependencies(scope, keys)
     for pattern in _UNDEPEND:
         if match := pattern.match(bare):
             keys, dropped = _many(scope, match["a"]), _many(scope, match["b"], anywhere=True)
@@ -159,8 +191,17 @@ _BEFORE = [
 ]
 
 
+# "T5 is blocked until T2 is done", "T5 should start after T4"
+_DEPEND_MORE = [
+    re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+(?:blocked|on hold|waiting)\s+(?:until|till|for)\s+(?P<b>.+?)"
+               r"(?:\s+(?:is|are)\s+(?:done|finished|complete|completed|over))?$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:should|must|has to|have to|needs? to|can only|will|can)\s+(?:happen|start|begin|"
+               r"be done|run|go)\s+(?:only\s+)?after\s+(?P<b>.+?)(?:\s+(?:is|are)\s+(?:done|finished))?$", re.I),
+]
+
+
 def depend(text: str, bare: str, scope: Scope) -> Edit | None:
-    for pattern in [*_DEPEND, *_BEFORE]:
+    for pattern in [*_DEPEND, *_DEPEND_MORE, *_BEFORE]:
         if match := pattern.match(bare):
             keys, needed = _many(scope, match["a"]), _many(scope, match["b"], anywhere=True)
             if keys is not None and needed is not None:
@@ -192,6 +233,7 @@ def log_time(text: str, bare: str, scope: Scope) -> Edit | None:
 _ESTIMATE = [
     re.compile(r"^(?:estimate|size|budget|timebox)\s+(?P<t>.+?)\s+(?:at|as|to be|to|for)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?:set|change|update|make)\s+(?:the\s+)?estimate\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|at)\s+(?P<d>.+)$", re.I),
+    re.compile(r"^(?:the\s+)?estimate\s+(?:of|for|on)\s+(?P<t>.+?)\s*(?:[:=]|\s+is|\s+should be)\s*(?P<d>.+)$", re.I),
     re.compile(r"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+estimate\s+(?:to|at)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?P<t>.+?)(?:'s estimate is|\s+estimate is|\s+will take|\s+should take|\s+takes|\s+needs|"
                r"\s+is estimated at|\s+is)\s+(?P<d>.+)$", re.I),
@@ -211,7 +253,9 @@ _PRIORITY_PATTERNS = [
     re.compile(rf"^(?:make|set|mark|flag)\s+(?P<t>.+?)\s+(?:as\s+|to\s+)?(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})"
                rf"(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
     re.compile(rf"^(?P<t>.+?)\s+(?:is|are|has|should be)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
-    re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s+(?:is|should be|[:=])\s+(?P<p>{_PRIORITY})$", re.I),
+    re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s*(?:is|should be|[:=]|)\s+(?P<p>{_PRIORITY})$", re.I),
+    re.compile(rf"^(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:is|should be|[:=])\s+(?P<p>{_PRIORITY})$", re.I),
+    re.compile(rf"^(?:give|assign)\s+(?P<t>.+?)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})\s+(?:priority|prio)$", re.I),
 ]
 _PRIORITY_VERBS = [
     (re.compile(r"^(?:prioriti[sz]e|escalate|bump(?:\s+up)?|expedite)\s+(?P<t>.+)$", re.I), Priority.HIGH),
@@ -244,13 +288,40 @@ _MARK = [
     re.compile(rf"^(?P<t>.+?)\s+(?:is|are|was|were|has been|have been|is now|are now)\s+(?P<s>{_STATUS})$", re.I),
     re.compile(rf"^(?P<t>.+?)(?:'s)?\s+status\s+(?:is|should be|[:=])\s+(?P<s>{_STATUS})$", re.I),
 ]
-_STATUS_VERB = re.compile(rf"^(?:(?:i|we|they|you)(?:'ve|'re| have| are| just)*\s+)?(?:just\s+)?"
+_STATUS_VERB = re.compile(rf"^(?:(?:i|we|they|you)(?:'ve|'re|'m| have| are| am| just)*\s+)?(?:just\s+)?"
                           rf"(?P<v>{_alternatives(STATUS_VERBS)})\s+(?:on\s+|with\s+)?(?P<t>.+?)(?:\s+now|\s+today)?$", re.I)
+_WORKING_ON = re.compile(r"^(?:i'm|i am|im|we're|we are|were|i've|we've|i have|we have)\s+(?:now\s+|just\s+)?"
+                         r"(?:working on|started(?: on)?|starting(?: on)?|begun|beginning|on|doing|tackling|"
+                         r"picked up|picking up|taken|taking)\s+(?P<t>.+?)(?:\s+now|\s+today)?$", re.I)
+_WORKING = re.compile(r"^(?:now\s+|currently\s+)?(?:working on|started on|starting on|busy with|busy on)\s+(?P<t>.+?)"
+                      r"(?:\s+now|\s+today)?$", re.I)
+_UNBLOCK = [
+    re.compile(r"^(?:unblock|unstick|unpause)\s+(?P<t>.+)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:is|are)\s+(?:not|no\s+longer)\s+(?:blocked|stuck|on hold|waiting)"
+               r"(?:\s+any\s?more|\s+any\s+longer|\s+now)?$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:isn't|aren't)\s+(?:blocked|stuck|on hold)(?:\s+any\s?more|\s+any\s+longer|\s+now)?$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:is|are)\s+unblocked(?:\s+now)?$", re.I),
+]
+_NOT_DONE = re.compile(r"^(?P<t>.+?)\s+(?:isn't|aren't|is not|are not|wasn't|was not)\s+(?:done|finished|complete|completed)"
+                       r"(?:\s+yet|\s+after all|\s+really)?$", re.I)
 _DONE_WITH = re.compile(r"^(?:(?:i'm|i am|we're|we are)\s+)?(?:done|finished)\s+with\s+(?P<t>.+)$", re.I)
 _BARE_STATUS = re.compile(r"^(?P<t>.+?)\s+(?P<s>done|finished|complete|completed|blocked|in progress|started)$", re.I)
 
 
 def mark(text: str, bare: str, scope: Scope) -> Edit | None:
+    for pattern in _UNBLOCK:  # only a blocked task goes back to todo: "unblock T3" never resets work in progress
+        if match := pattern.match(bare):
+            keys = _many(scope, match["t"])
+            if keys is not None:
+                return edits.unblock(scope, keys)
+    if match := _WORKING_ON.match(bare) or _WORKING.match(bare):
+        keys = _many(scope, match["t"])
+        if keys is not None:
+            return edits.set_status(scope, keys, Status.DOING)
+    if match := _NOT_DONE.match(bare):
+        keys = _many(scope, match["t"])
+        if keys is not None:
+            return edits.set_status(scope, keys, Status.TODO)
     for pattern in _MARK:
         if match := pattern.match(bare):
             keys = _many(scope, match["t"])
@@ -276,7 +347,13 @@ _RENAME = [
     re.compile(r"^(?:change|set|update)\s+(?:the\s+)?(?:title|name)\s+of\s+(?P<t>.+?)\s+to\s+(?P<title>.+)$", re.I),
     re.compile(r"^(?:change|set|update)\s+(?P<t>.+?)(?:'s)?\s+(?:title|name)\s+to\s+(?P<title>.+)$", re.I),
     re.compile(r"^call\s+(?P<t>.+?)\s+(?P<title>[\"“'‘].+)$", re.I),
+    re.compile(r"^(?:rename|retitle|re-title|re-name)\s+(?P<t>.+?)\s*[:=]\s*(?P<title>.+)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:should be|is now|will be|must be|is to be)\s+(?:called|named|titled|renamed(?:\s+to)?)\s+"
+               r"(?P<title>.+)$", re.I),
 ]
+# "call T2 Accounts", "rename the rollout Launch": no word between the task and its new title, so the
+# shortest leading phrase that names a task is the task (people name the task first).
+_RENAME_BARE = re.compile(r"^(?:rename|retitle|call|name)\s+(?P<rest>.+)$", re.I)
 
 
 def rename(text: str, bare: str, scope: Scope) -> Edit | None:
@@ -288,6 +365,17 @@ def rename(text: str, bare: str, scope: Scope) -> Edit | None:
                 if not title:
                     raise Refusal(f"the new title is empty: say “rename {key} to …”.")
                 return edits.rename(scope, key, title)
+    if match := _RENAME_BARE.match(bare):
+        words = match["rest"].split()
+        for cut in range(1, len(words)):
+            try:
+                keys = scope.many(" ".join(words[:cut]))
+            except NotAReference:  # "the", "the roll": a longer phrase may still name a task
+                continue
+            except Ambiguous as ambiguous:  # a longer phrase would eat the new title's words to decide
+                raise Refusal(str(ambiguous)) from None
+            if len(keys) == 1 and (title := clean_title(" ".join(words[cut:]))):
+                return edits.rename(scope, keys[0], title)
     return None
 
 
@@ -357,6 +445,13 @@ _MOVE = [
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:to|at)\s+(?:the\s+)?(?:bottom|end|back)|last)$", re.I), "last"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+up(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "up"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+down(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "down"),
+    (re.compile(r"^(?:make|turn)\s+(?P<t>.+?)\s+(?:into\s+)?(?:an?\s+)?(?:sub-?tasks?|child(?:\s+tasks?)?|children|"
+                r"sub-?items?|steps?|parts?)\s+(?:of|under|in|for|inside|below)\s+(?P<dest>.+)$", re.I), "under"),
+    (re.compile(r"^(?P<t>.+?)\s+(?:should\s+be|should\s+go|goes|belongs|must\s+be|is|are|should\s+live|lives)\s+"
+                r"(?:an?\s+|the\s+)?(?:under|beneath|underneath|inside|within|(?:sub-?tasks?|child|children|part|"
+                r"a\s+part)\s+of)\s+(?P<dest>.+)$", re.I), "under"),
+    (re.compile(r"^(?:make|turn)\s+(?P<t>.+?)\s+(?:into\s+)?(?:an?\s+)?(?:top[\s-]+level|root|main)(?:\s+tasks?)?$",
+                re.I), "level"),
     (re.compile(r"^(?:indent|demote)\s+(?P<t>.+)$", re.I), "indent"),
     (re.compile(r"^(?:outdent|dedent|unindent|promote|unnest)\s+(?P<t>.+)$", re.I), "outdent"),
 ]
@@ -376,6 +471,27 @@ def move(text: str, bare: str, scope: Scope) -> Edit | None:
                 continue
         return restructure.move(scope, keys, how, destination)
     return None
+
+
+_SWAP = re.compile(r"^(?:swap|switch|exchange|flip|trade|interchange)\s+(?:the\s+)?(?:(?:order|places|positions|spots)\s+"
+                   r"of\s+)?(?P<t>.+?)(?:\s+around|\s+round|\s+over|\s+places)?$", re.I)
+
+
+_SWAP_PLACES = re.compile(r"^(?P<t>.+?)\s+(?:should\s+|must\s+|can\s+)?(?:swap|switch|trade|exchange)\s+"
+                          r"(?:places|positions|spots|order)$", re.I)
+
+
+def swap(text: str, bare: str, scope: Scope) -> Edit | None:
+    match = _SWAP.match(bare) or _SWAP_PLACES.match(bare)
+    if not match:
+        return None
+    keys = _many(scope, match["t"])
+    if keys is None:
+        return None
+    if len(keys) != 2:
+        raise Refusal(f"a swap needs two tasks, and that names {len(keys)} ({', '.join(keys)}): "
+                      "say “swap T2 and T3”. Nothing was changed.")
+    return restructure.swap(scope, *keys)
 
 
 _DELETE = re.compile(r"^(?:delete|remove|drop|erase|discard|kill|nuke|scrap|cancel|get rid of|throw away|throw out|"
@@ -459,6 +575,8 @@ def _already_there(scope: Scope, phrase: str) -> str | None:
 
 
 def add(text: str, bare: str, scope: Scope) -> Edit | None:
+    if (child := add_child(text, bare, scope)) is not None:  # "add a subtask to T2 called X"
+        return child
     match = _ADD.match(bare)
     if not match:
         return None
@@ -497,11 +615,64 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
     return edits.add(scope, titles, parent, position, where)
 
 
+_HOW_MANY = r"(?:(?:a|an|another|one more|some|\d+|two|three|four|five|new|more|extra|couple of|few)\s+)*"
+_CHILD_NOUN = r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?|items?|todos?|children|child)|sub-?items?)"
+_REFERENCE_LIKE = re.compile(r"^(?:(?:the|this|our|my)\s|t\d+\b|task\s+\d)", re.I)
+_ADD_CHILD = [
+    # "add a subtask to T2 called Hash passwords", "add a sub-task under the accounts task: Hash passwords"
+    re.compile(rf"^(?:add|create|insert|append|new|put|make)\s+{_HOW_MANY}{_CHILD_NOUN}\s+"
+               r"(?:to|under|for|in|into|inside|beneath|underneath|below|within|of|on)\s+(?P<p>.+?)"
+               r"(?:\s+(?P<named>called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+|\s+(?P<loose>for|about|to)\s+)"
+               r"(?P<title>.+)$", re.I),
+    # "add to T2 a subtask called Hash passwords"
+    re.compile(rf"^(?:add|create|insert|append|put)\s+(?:to|under|in|into)\s+(?P<p>.+?)\s+{_HOW_MANY}{_CHILD_NOUN}"
+               r"(?:\s+(?P<named>called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+|\s+(?P<loose>for|about|to)\s+)"
+               r"(?P<title>.+)$", re.I),
+    # "give T2 a subtask called Hash passwords", "T2 needs a subtask: Hash passwords"
+    re.compile(r"^(?:give\s+(?P<p>.+?)|(?P<q>.+?)\s+(?:needs|gets|should have|must have))\s+(?:(?:a|an|another|one more|new)\s+)+"
+               r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?)|sub-?items?|child)"
+               r"(?:\s+(?P<named>called|named|titled|saying)\s+|\s+(?P<loose>for|to|about)\s+|\s*:\s*|\s+[—–-]\s+|\s+)"
+               r"(?P<title>.+)$", re.I),
+    # "put a new subtask Hash passwords under T2"
+    re.compile(rf"^put\s+{_HOW_MANY}{_CHILD_NOUN}\s+(?:(?:called|named|titled)\s+)?(?P<title>.+?)\s+"
+               r"(?:under|in|into|inside|beneath|underneath)\s+(?P<p>.+)$", re.I),
+]
+# "under T2, add Hash passwords": the place first, then what goes there
+_PLACE_FIRST = re.compile(r"^(?P<how>under|inside|within|in|into|for|to|before|after)\s+(?P<p>.+?)\s*,?\s+"
+                          r"(?:(?:please|also|then)\s+)?(?P<rest>(?:add|create|insert|put|new)\s+.+)$", re.I)
+
+
+def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
+    """A sub-task with its parent named before its title, which the general `add` would read as the title."""
+    if (match := _PLACE_FIRST.match(bare)) and _one(scope, match["p"]) is not None:
+        how = "under" if match["how"].lower() in ("in", "into", "inside", "within", "for", "to") else match["how"]
+        rest = re.sub(r"^put\s+", "add ", match["rest"], flags=re.I)
+        return add(text, f"{rest} {how} {match['p']}", scope)
+    for pattern in _ADD_CHILD:
+        if not (match := pattern.match(bare)):
+            continue
+        phrase = match["p"] or match["q"]
+        named, loose = match.groupdict().get("named"), match.groupdict().get("loose")
+        reference = _REFERENCE_LIKE.match(phrase) is not None
+        # "add a task for writing docs for admins", "add a task to write docs: overview": a plain task whose
+        # words only look like a place is left to the general add. A sub-task always has a parent, and
+        # "called" always follows one; after "for"/"to" only a phrase that reads like a name ("the …", T3) is one.
+        if (loose and not reference) or not (named or loose or reference or re.match(r"sub|child|step", match["noun"], re.I)):
+            continue
+        parent = resolve_certain(scope, phrase, one=True)[0]
+        several = match["noun"].lower().endswith(("s", "children")) and not match["noun"].lower().endswith("ss")
+        titles = [clean_title(name) for name in (split_list(match["title"]) if several else [match["title"]])]
+        titles = [title for title in titles if title]
+        if titles:
+            return edits.add(scope, titles, parent, None)
+    return None
+
+
 # Most specific first: "add 2 hours to T3" is logged time, "mark T3 high" is a priority, "split T3 into
 # steps" a decomposition, "remove the dependency of T7 on T6" not a deletion.
 COMMANDS: tuple[Parser, ...] = (
-    decompose, undepend, depend, log_time, estimate, priority, mark, rename, describe, merge, split, move,
-    delete, add, also_need,
+    question, decompose, criteria, tags, no_estimate, undepend, depend, log_time, estimate, priority, mark, rename,
+    describe, merge, split, swap, move, delete, add, also_need,
 )
 
 

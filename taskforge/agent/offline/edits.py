@@ -311,3 +311,125 @@ def remove_dependencies(scope: Scope, keys: list[str], dropped: list[str]) -> Ed
     if not ops:
         raise Refusal(f"{listed(keys)} {'does' if len(keys) == 1 else 'do'} not depend on {listed(dropped)}.")
     return Edit("; ".join(said) + ".", ops)
+
+
+def remove_dependencies_between(scope: Scope, first: list[str], second: list[str]) -> Edit:
+    """ "remove the dependency between T2 and T1": whichever way round it runs (both, if both)."""
+    ops, said = [], []
+    for keys, dropped in ((first, second), (second, first)):
+        for key in keys:
+            current = scope.tree[key].depends_on
+            kept = [dep for dep in current if dep not in dropped]
+            if kept != current:
+                ops.append(update(key, depends_on=kept))
+                said.append(f"{key} no longer depends on {listed(dep for dep in current if dep in dropped)}")
+    if not ops:
+        raise Refusal(f"{listed(first)} and {listed(second)} do not depend on each other.")
+    return Edit("; ".join(said) + ".", ops)
+
+
+def clear_dependencies(scope: Scope, keys: list[str]) -> Edit:
+    changing = [key for key in keys if scope.tree[key].depends_on]
+    if not changing:
+        raise Refusal(f"{listed(keys)} {'has' if len(keys) == 1 else 'have'} no dependencies.")
+    return Edit(
+        f"removed every dependency of {listed(scope.label(key) for key in changing)}.",
+        [update(key, depends_on=[]) for key in changing],
+    )
+
+
+def clear_estimate(scope: Scope, keys: list[str]) -> Edit:
+    changing = [key for key in keys if scope.tree[key].estimate_minutes is not None]
+    if not changing:
+        raise Refusal(f"{listed(keys)} {'has' if len(keys) == 1 else 'have'} no estimate already.")
+    return Edit(
+        f"cleared the estimate of {listed(scope.label(key) for key in changing)}.",
+        [update(key, estimate_minutes=None) for key in changing],
+    )
+
+
+def unblock(scope: Scope, keys: list[str]) -> Edit:
+    """Blocked tasks back to todo; one that is not blocked is left as it is rather than reset."""
+    blocked = [key for key in keys if scope.tree[key].status is Status.BLOCKED]
+    if not blocked:
+        if len(keys) == 1:
+            raise Refusal(f"{keys[0]} is not blocked (it is {scope.tree[keys[0]].status.value}), so there is nothing to unblock.")
+        states = listed(f"{key} is {scope.tree[key].status.value}" for key in keys)
+        raise Refusal(f"none of {listed(keys)} is blocked ({states}), so there is nothing to unblock.")
+    return set_status(scope, blocked, Status.TODO)
+
+
+def add_criteria(scope: Scope, key: str, criteria: list[str]) -> Edit:
+    current = scope.tree[key].acceptance_criteria
+    known = {criterion.casefold() for criterion in current}
+    new = [criterion for criterion in dict.fromkeys(criteria) if criterion.casefold() not in known]
+    if not new:
+        raise Refusal(f"{key} already has that acceptance criterion.")
+    return Edit(
+        f"added the acceptance {'criterion' if len(new) == 1 else 'criteria'} {listed(quoted(c) for c in new)} "
+        f"to {scope.label(key)}.",
+        [update(key, acceptance_criteria=[*current, *new])],
+    )
+
+
+def add_tags(scope: Scope, keys: list[str], tags: list[str]) -> Edit:
+    ops, changed = [], []
+    for key in keys:
+        current = scope.tree[key].tags
+        new = [tag for tag in tags if tag not in current]
+        if new:
+            ops.append(update(key, tags=[*current, *new]))
+            changed.append(scope.label(key))
+    if not ops:
+        raise Refusal(f"{listed(keys)} already {'has' if len(keys) == 1 else 'have'} {listed(tags)}.")
+    return Edit(f"tagged {listed(changed)} with {listed(tags)}.", ops)
+
+
+def remove_tags(scope: Scope, keys: list[str], tags: list[str] | None) -> Edit:
+    """Tags off tasks; `None` takes every tag off."""
+    ops, changed = [], []
+    for key in keys:
+        current = scope.tree[key].tags
+        kept = [] if tags is None else [tag for tag in current if tag not in tags]
+        if kept != current:
+            ops.append(update(key, tags=kept))
+            changed.append(scope.label(key))
+    if not ops:
+        what = "no tags" if tags is None else f"no tag {listed(tags)}"
+        raise Refusal(f"{listed(keys)} {'has' if len(keys) == 1 else 'have'} {what}.")
+    what = "every tag" if tags is None else f"the tag{'s' if len(tags) > 1 else ''} {listed(tags)}"
+    return Edit(f"removed {what} from {listed(changed)}.", ops)
+
+
+def replace_dependencies(scope: Scope, keys: list[str], old: list[str], new: list[str]) -> Edit:
+    """ "make T4 depend on T2 instead of T3": the old dependencies out, the new ones in their place."""
+    ops, said = [], []
+    for key in keys:
+        if key in new:
+            raise Refusal(f"{key} cannot depend on itself.")
+        current = scope.tree[key].depends_on
+        if not any(dep in current for dep in old):
+            raise Refusal(f"{key} does not depend on {listed(old)}; say “{key} depends on {listed(new)}” to add it.")
+        replaced: list[str] = []
+        for dep in current:
+            for value in (new if dep in old else [dep]):
+                if value not in replaced:
+                    replaced.append(value)
+        ops.append(update(key, depends_on=replaced))
+        said.append(f"{scope.label(key)} now depends on {listed(new)} instead of {listed(old)}")
+    return Edit("; ".join(said) + ".", ops)
+
+
+def set_criteria(scope: Scope, key: str, criteria: list[str], done: str) -> Edit:
+    """`done` begins the summary: "removed every" (acceptance criteria of …), "removed “X” from the"."""
+    if criteria == scope.tree[key].acceptance_criteria:
+        raise Refusal(f"{key} has no acceptance criteria to remove." if not criteria
+                      else f"{key} already has exactly those acceptance criteria.")
+    return Edit(f"{done} acceptance criteria of {scope.label(key)}.", [update(key, acceptance_criteria=criteria)])
+
+
+def set_tags(scope: Scope, keys: list[str], tags: list[str]) -> Edit:
+    return Edit(
+        f"set the tags of {listed(scope.label(key) for key in keys)} to {listed(tags)}.",
+        [update(key, tags=list(tags)) for key in keys],
+    )

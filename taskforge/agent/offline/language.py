@@ -357,3 +357,46 @@ class Scope:
             if self.tree[key].title.casefold() in wanted:
                 return key
         return None
+
+
+# -- resolving inside a command pattern ------------------------------------------------------------
+
+
+def resolve_many(scope: Scope, phrase: str, **kw) -> list[str] | None:
+    """The keys a phrase names; None when it names no task (a phrase that reads like a title is remembered
+    for the reply), so that the pattern at hand gives way to the next."""
+    try:
+        return scope.many(phrase, **kw)
+    except NoTitleMatch as missing:
+        if scope.unmatched is None:
+            scope.unmatched = missing.phrase
+        return None
+    except NotAReference:
+        return None
+
+
+def resolve_one(scope: Scope, phrase: str, **kw) -> str | None:
+    """The one key a phrase names; None as for `resolve_many`, Refusal when it names several."""
+    keys = resolve_many(scope, phrase, **kw)
+    if keys is None:
+        return None
+    if len(keys) != 1:
+        raise Refusal(f"that names {len(keys)} tasks ({', '.join(keys)}); name just one.")
+    return keys[0]
+
+
+def resolve_certain(scope: Scope, phrase: str, *, one: bool = False) -> list[str]:
+    """The keys a phrase names, where the message's shape already says which command it is ("add a subtask
+    to X called Y"): a phrase that names no task, or two equally, is a `Refusal` that stops the search, so
+    that no looser reading (a new task titled "X called Y") is proposed instead."""
+    try:
+        keys = scope.many(phrase)
+    except Ambiguous as ambiguous:
+        raise Refusal(str(ambiguous)) from None
+    except NotAReference:
+        said = clean_line(phrase).strip(QUOTES + " ")
+        raise Refusal(f"no task’s title has the words “{said}”: {scope.titles_in_scope()}. Name it by key (T3) or "
+                      "by words from its title; nothing was changed.") from None
+    if one and len(keys) != 1:
+        raise Refusal(f"that names {len(keys)} tasks ({', '.join(keys)}); name just one.")
+    return keys

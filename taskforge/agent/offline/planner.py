@@ -5,8 +5,9 @@ honest: every rationale starts with "Offline planner:". It does three things:
 
 - scaffolds a new project's goal into 3–6 deliverables from the playbooks shipped in `data/playbooks/`;
 - breaks a task down into 3–7 sub-tasks (task mode, or "break down T2"), down to the deepest level;
-- carries out a small command language (`commands`): add, rename, describe, delete, combine,
-  split, move, mark, estimate, log time, priority, dependencies — naming tasks by key, position or the
+- carries out a small command language (`commands`, `details`): add, rename, describe, delete, combine,
+  split, move, swap, mark, estimate, log time, priority, dependencies, acceptance criteria, tags, and
+  answers "what's left?" / "what's next?" without a change — naming tasks by key, position or the
   words of their title (`words`), and taking additions the way people say them ("we also need X").
 
 A message it does not understand, or cannot carry out, gets a reply that says why and no patch. Every
@@ -34,20 +35,24 @@ from taskforge.core.text import clean_line
 PREFIX = "Offline planner: "
 
 COMMAND_EXAMPLES = (
-    ("add", "“Add a task for documentation”, “add Write tests under T2”, “we also need an admin dashboard”, "
-            "“don't forget rate limiting”"),
-    ("rename", "“rename T3 to Login form”, “rename the first task to Design”"),
+    ("add", "“Add a task for documentation”, “add a subtask to T2 called Hash passwords”, "
+            "“we also need an admin dashboard”, “don't forget rate limiting”"),
+    ("rename", "“rename T3 to Login form”, “rename the first task: Design”"),
     ("describe", "“describe T3 as Handles expired sessions”"),
+    ("criteria", "“add acceptance criterion to T1: Designs approved”, “T1 is done when designs are approved”"),
+    ("tags", "“tag T2 with backend”, “untag T2 backend”"),
     ("delete", "“delete T4”, “remove the last task”"),
     ("combine", "“Combine the first two tasks”, “merge T3 into T2”"),
     ("split", "“split T3 into design, build and test”"),
-    ("move", "“move T5 under T2”, “move T5 before T2”, “move T5 to the top level”"),
-    ("mark", "“mark T3 done”, “mark the first two tasks in progress”"),
-    ("estimate", "“estimate T3 at 2 days”, “T3 will take 90 minutes”"),
+    ("move", "“move T5 under T2”, “make T5 a subtask of T2”, “move T5 before T2”, “swap T2 and T3”, "
+             "“move T5 to the top level”"),
+    ("mark", "“mark T3 done”, “I'm working on T2”, “unblock T3”, “reopen T1”"),
+    ("estimate", "“estimate T3 at 2 days”, “T3 will take 90 minutes”, “clear the estimate of T3”"),
     ("log time", "“log 2 hours on T3”, “spent 90 minutes on T3”"),
     ("priority", "“set priority of T3 to high”, “T3 is critical”"),
-    ("depend", "“T7 depends on T6”, “T7 no longer depends on T6”"),
+    ("depend", "“T7 depends on T6”, “T7 no longer depends on T6”, “remove the dependency between T7 and T6”"),
     ("break down", "“break this down” in task mode, “break down T2” anywhere"),
+    ("ask", "“what's left?”, “what's next?” (answered without changing anything)"),
 )
 
 

@@ -382,3 +382,30 @@ def _repoint_dependents(
         ops.append(update(key, depends_on=new))
         changed.append(key)
     return ops, changed
+
+
+def swap(scope: Scope, first: str, second: str) -> Edit:
+    """Two siblings trade places; tasks under different parents are not swapped (that would re-nest them)."""
+    tree = scope.tree
+    if first == second:
+        raise Refusal(f"{first} cannot swap with itself: name two tasks.")
+    _refuse_focus(scope, [first, second], "moved")
+    parent = tree[first].parent_key
+    if tree[second].parent_key != parent:
+        where = {key: f"under {tree[key].parent_key}" if tree[key].parent_key else "at the top level"
+                 for key in (first, second)}
+        raise Refusal(
+            f"{first} is {where[first]} and {second} is {where[second]}, so swapping them would move them between "
+            f"levels; say where each goes instead (“move {first} under …”). Nothing was changed."
+        )
+    early, late = sorted((first, second), key=tree.position)
+    here, there = tree.position(early), tree.position(late)
+    if there - here == 1:  # neighbours: one move says it all ("T2 #2 → #3"), the other follows
+        ops = [update(early, parent_task_id=parent, position=there)]
+    else:  # the later one takes the earlier's place, then the earlier one takes the later's
+        scratch = tree.copy()
+        scratch.move(late, parent, here)
+        scratch.move(early, parent, there)
+        ops = [update(late, parent_task_id=parent, position=here),
+               update(early, parent_task_id=parent, position=scratch.position(early))]
+    return Edit(f"swapped {scope.label(first)} and {scope.label(second)}.", ops)
