@@ -116,8 +116,11 @@ class Tree:
 
     def height(self, key: str) -> int:
         """Levels in the subtree rooted at `key` (a leaf is 1)."""
-        base = self.depth(key)
-        return max(self.depth(k) for k in self.subtree(key)) - base + 1
+        children, levels, level = self.children, 0, [key]
+        while level:
+            levels += 1
+            level = [child for parent in level for child in children[parent]]
+        return levels
 
     def is_retired(self, key: str) -> bool:
         """A key this project used once for a task that has since been deleted."""
@@ -169,10 +172,14 @@ class Tree:
         self.children[task.parent_key].remove(key)
         del self.children[key]
 
-    def move(self, key: str, parent: str | None, position: int | None) -> None:
+    def move(self, key: str, parent: str | None, position: int | None, moved: Task | None = None) -> None:
+        """Put `key` under `parent` at `position`. `moved`: the task as it is there (its `parent_key` is
+        `parent`), when the caller has made it already; otherwise the tree makes it."""
         task = self.tasks[key]
         self.children[task.parent_key].remove(key)
-        if task.parent_key != parent:
+        if moved is not None:
+            self.tasks[key] = moved
+        elif task.parent_key != parent:
             self.tasks[key] = task.model_copy(update={"parent_key": parent})
         siblings = self.children[parent]
         siblings.insert(len(siblings) if position is None else min(position, len(siblings)), key)

@@ -17,7 +17,8 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from pydantic import TypeAdapter
 from sqlalchemy.exc import DBAPIError
 
 from taskforge.core.bulk import gc_paused
@@ -44,6 +46,7 @@ from taskforge.core.history import (
 )
 from taskforge.core.models import Mode, Project, Task, slugify
 from taskforge.core.patches import (
+    Draft,
     Limits,
     PatchError,
     Problem,
@@ -73,6 +76,7 @@ _TASK_COLUMNS = (
     "acceptance_criteria", "depends_on", "tags",
 )
 _CHUNK = 500
+_USAGE = TypeAdapter(dict[str, Any])  # PatchRecord.usage's type
 CHANNEL = "taskforge_changes"  # PostgreSQL NOTIFY channel: payload `<project_id> <version>`
 
 __all__ = ["CHANNEL", "Applied", "ChatMessage", "ProjectSummary", "Reader", "Repository", "SqlRepository"]
@@ -378,17 +382,21 @@ class SqlRepository:
             seq = (connection.execute(
                 select(func.max(record_t.c.seq)).where(record_t.c.project_id == after.id)
             ).scalar() or 0) + 1
-            record = PatchRecord(
-                seq=seq, kind=kind, target_seq=target, mode=mode, focus=focus,
-                message=provenance.message, planner=provenance.planner, model=provenance.model,
-                usage=provenance.usage, patch=result.resolved, inverse=result.inverse,
-                rejected_ops=list(rejected), version_before=base,
-                version_after=after.version, created_at=now, author=provenance.author or self.author,
-            )
-            _insert_record(connection, after.id, record)
+            fields = {  # the PatchRecord's, but its patch and inverse: written from the engine's drafts
+                "seq": seq, "kind": kind, "target_seq": target, "mode": Mode(mode), "focus": focus,
+                "message": provenance.message, "planner": provenance.planner, "model": provenance.model,
+                "usage": provenance.usage, "rejected_ops": [RejectedOp.model_validate(op) for op in rejected],
+                "version_before": base, "version_after": after.version, "created_at": now,
+                "author": provenance.author or self.author,
+            }
+            _insert_record(connection, after.id, fields, result.resolved_draft, result.inverse_draft)
             if connection.dialect.name == "postgresql":
                 notify(connection, after.id, after.version)
             written.project_id, written.seq = after.id, seq
+
+        def record() -> PatchRecord:
+            return PatchRecord(**fields, patch=result.resolved, inverse=result.inverse)
+
         return Applied(record, result.tree, dict(result.key_map))
 
 
@@ -603,26 +611,32 @@ _RECORD_SQL = (
 )
 
 
-def _insert_record(connection: Connection, project_id: str, record: PatchRecord) -> None:
-    """The audit row. On SQLite and PostgreSQL the patch and its inverse go in as pydantic serialises them
-    to JSON (in Rust: a 10,000-operation patch and its inverse are megabytes)."""
+def _insert_record(
+    connection: Connection, project_id: str, fields: dict[str, Any], patch: Draft | ProjectPatch,
+    inverse: Draft | ProjectPatch,
+) -> None:
+    """The audit row: `fields` are a PatchRecord's fields but its patch and inverse, which go in as the
+    model serialises them to JSON (`Draft.to_json()` writes the very same text from plain data)."""
+    usage = _USAGE.dump_python(fields["usage"], mode="json")  # as the record's `usage` field serialises it
+    rejected_ops = [op.model_dump(mode="json") for op in fields["rejected_ops"]]
     driver = _driver(connection)
     if driver is None:
-        connection.execute(
-            insert(record_t).values(
-                project_id=project_id,
-                **record.model_dump(mode="json", exclude={"patch", "inverse", "created_at"}),
-                patch=record.patch.to_dict(), inverse=record.inverse.to_dict(), created_at=record.created_at,
-            )
-        )
+        if isinstance(patch, Draft):
+            patch, inverse = patch.model(), inverse.model()
+        values = {name: _json_value(value) for name, value in fields.items()}
+        values.update(usage=usage, rejected_ops=rejected_ops, patch=patch.to_dict(), inverse=inverse.to_dict())
+        connection.execute(insert(record_t).values(project_id=project_id, **values))
         return
-    head = record.model_dump(mode="json", include={"usage", "rejected_ops"})
     connection.exec_driver_sql(_RECORD_SQL if driver == "sqlite" else _PG_RECORD_SQL, (
-        project_id, record.seq, record.kind.value, record.target_seq, record.mode.value, record.focus,
-        record.message, record.planner, record.model, json.dumps(head["usage"]), record.patch.to_json(),
-        record.inverse.to_json(), json.dumps(head["rejected_ops"]), record.version_before, record.version_after,
-        stamp(record.created_at), record.author,
+        project_id, fields["seq"], fields["kind"].value, fields["target_seq"], fields["mode"].value, fields["focus"],
+        fields["message"], fields["planner"], fields["model"], json.dumps(usage), patch.to_json(),
+        inverse.to_json(), json.dumps(rejected_ops), fields["version_before"], fields["version_after"],
+        stamp(fields["created_at"]), fields["author"],
     ))
+
+
+def _json_value(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
 
 
 _PG_RECORD_SQL = (
