@@ -23,6 +23,7 @@ from taskforge.core.models import (
     Priority,
     ProjectStatus,
     Status,
+    TASK_FIELDS_SET,
     Task,
     key_number,
     trusted,
@@ -425,9 +426,6 @@ _NULLS_CHECKED = tuple(sorted(_NOT_NULL))
 _RESTORED_FIELDS = tuple(name for name in _TASK_FIELDS if name != "depends_on")  # a restored task's dependencies come after
 
 
-_TASK_MODEL_FIELDS = tuple(Task.model_fields)
-
-
 def _changed(task: Task, update: dict[str, Any]) -> Task:
     """`task.model_copy(update=update)` for a task of the tree (no extra or private attributes), at a
     fraction of its cost."""
@@ -502,6 +500,7 @@ class _Replay:
         self.touched_dependencies = False
         self.new_roots: dict[str, int] = {}  # created root key -> op index
         self.next_key = self.tree.project.next_key  # counted here, written to the project once at the end
+        self.depths: dict[str, int] = {}  # depth by key, as far as asked; forgotten whenever a task moves
         self._depended_on: dict[str, set[str]] | None = None  # key -> keys that depend on it
 
     def depended_on(self) -> dict[str, set[str]]:
@@ -513,6 +512,15 @@ class _Replay:
                     index.setdefault(dep, set()).add(task.key)
             self._depended_on = index
         return self._depended_on
+
+    def depth(self, key: str | None) -> int:
+        """`tree.depth(key)`, remembered: a patch of creates asks it of the same parents over and over."""
+        if key is None:
+            return 0
+        depth = self.depths.get(key)
+        if depth is None:
+            depth = self.depths[key] = self.tree.depth(key)
+        return depth
 
     def note_dependencies(self, key: str, old: list[str], new: list[str]) -> None:
         if self._depended_on is None or old == new:
@@ -627,6 +635,8 @@ class _Replay:
         return keys if ok else None
 
     def check_fields(self, given: dict[str, Any], index: int, task_patch: TaskPatch) -> bool:
+        if None not in given.values():
+            return True
         nulls = [name for name in _NULLS_CHECKED if name in given and given[name] is None]
         if nulls:
             self.problem(ProblemCode.NULL_FIELD, f"{', '.join(nulls)} cannot be null", index, task_patch)
@@ -663,17 +673,18 @@ class _Replay:
         if not self.check_fields(given, index, task_patch):
             return False
 
-        parent = None
-        if given.get("parent_task_id") is not None:
-            parent = self.resolve(given["parent_task_id"], index, task_patch, "parent")
-            if parent is None:
+        parent = given.get("parent_task_id")
+        if parent is not None:
+            parent = self.key_map.get(parent, parent)
+            if parent not in tasks:
+                self.resolve(given["parent_task_id"], index, task_patch, "parent")  # says why
                 return False
-        if not self.in_scope(parent):
+        if self.mode is Mode.TASK and not self.in_scope(parent):
             self.problem(
                 ProblemCode.OUT_OF_SCOPE, f"in task mode new tasks must go under {self.focus} or its sub-tasks", index, task_patch
             )
             return False
-        depth = tree.depth(parent) + 1
+        depth = self.depth(parent) + 1
         if depth > MAX_DEPTH:
             self.problem(
                 ProblemCode.DEPTH, f"the task would be at depth {depth}; the limit is {MAX_DEPTH}", index, task_patch,
@@ -683,7 +694,7 @@ class _Replay:
         # A retired key (one this project used for a task since deleted) comes back as itself; any other id
         # takes the next key.
         next_key = self.next_key
-        number = key_number(temp)
+        number = key_number(temp) if temp[0] == "T" else None
         fresh = number is None or number >= next_key
         key = f"T{next_key}" if fresh else temp
         if fresh and next_key > MAX_KEY_NUMBER:
@@ -722,11 +733,12 @@ class _Replay:
                 if type(value) is list:
                     value = list(value)  # the task's own list: never shared with the patch
                 data[name] = resolved_body[name] = value
-        task = trusted(Task, data, set(_TASK_MODEL_FIELDS))
+        task = trusted(Task, data, TASK_FIELDS_SET)
 
         if fresh:
             self.next_key = next_key + 1
         tree.insert(task, position)
+        self.depths[key] = depth
         if depends_on:
             self.note_dependencies(key, [], depends_on)
             self.dependency_ops.append((index, key))
@@ -783,7 +795,7 @@ class _Replay:
                     ProblemCode.OWN_ANCESTOR, f"moving {key} under {parent} would make it its own ancestor", index, task_patch
                 )
                 return
-            new_depth = tree.depth(parent) + tree.height(key)
+            new_depth = self.depth(parent) + tree.height(key)
             if new_depth > MAX_DEPTH:
                 self.problem(
                     ProblemCode.DEPTH, f"the move would put tasks at depth {new_depth}; the limit is {MAX_DEPTH}", index, task_patch
@@ -810,6 +822,8 @@ class _Replay:
             if position is None and parent == parent_before:
                 position = position_before  # restating the current parent is not a reason to reorder
             tree.move(key, parent, position, after)
+            if parent != parent_before:
+                self.depths.clear()
             position_after = tree.position(key)
         else:
             tree.replace(after)

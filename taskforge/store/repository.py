@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -371,17 +372,7 @@ class SqlRepository:
             _check_next_key(after.next_key)
             _write_tree_changes(connection, tree, result, ids)
             now = utcnow()
-            connection.execute(
-                update(project_t)
-                .where(project_t.c.id == after.id)
-                .values(
-                    title=after.title, summary=after.summary, status=after.status.value,
-                    version=after.version, next_key=after.next_key, updated_at=now,
-                )
-            )
-            seq = (connection.execute(
-                select(func.max(record_t.c.seq)).where(record_t.c.project_id == after.id)
-            ).scalar() or 0) + 1
+            seq = _save_project(connection, after, now) + 1
             fields = {  # the PatchRecord's, but its patch and inverse: written from the engine's drafts
                 "seq": seq, "kind": kind, "target_seq": target, "mode": Mode(mode), "focus": focus,
                 "message": provenance.message, "planner": provenance.planner, "model": provenance.model,
@@ -442,18 +433,53 @@ def _bump(connection: Connection, project_id: str, base: int | None) -> int:
     """Check that the project is at version `base` (None: at any version) and move it to the next one, in
     one statement that also locks the project's row until the transaction ends; returns the version it
     was at. No row updated: the project moved on (a conflict) or does not exist."""
-    where = project_t.c.id == project_id
-    if base is not None:
-        where = where & (project_t.c.version == base)
-    row = connection.execute(
-        update(project_t).where(where).values(version=project_t.c.version + 1).returning(project_t.c.version)
-    ).first()
+    driver = _driver(connection)
+    if driver is not None:
+        sql, params = (_BUMP_ANY_SQL, (project_id,)) if base is None else (_BUMP_SQL, (project_id, base))
+        row = connection.exec_driver_sql(sql if driver == "sqlite" else sql.replace("?", "%s"), params).first()
+    else:
+        where = project_t.c.id == project_id
+        if base is not None:
+            where = where & (project_t.c.version == base)
+        row = connection.execute(
+            update(project_t).where(where).values(version=project_t.c.version + 1).returning(project_t.c.version)
+        ).first()
     if row is not None:
         return row[0] - 1
     current = connection.execute(select(project_t.c.version).where(project_t.c.id == project_id)).scalar()
     if current is None:
         raise UnknownProject(project_id)
     raise PatchError([Problem.stale(project_id, base, current)])
+
+
+_BUMP_ANY_SQL = "UPDATE project SET version = version + 1 WHERE id = ? RETURNING version"
+_BUMP_SQL = "UPDATE project SET version = version + 1 WHERE id = ? AND version = ? RETURNING version"
+_SAVE_PROJECT_SQL = (
+    "UPDATE project SET title = ?, summary = ?, status = ?, version = ?, next_key = ?, updated_at = ? WHERE id = ?"
+)
+_LAST_SEQ_SQL = "SELECT max(seq) FROM patch_record WHERE project_id = ?"
+
+
+def _save_project(connection: Connection, project: Project, now: datetime) -> int:
+    """Write the project's row as a patch left it; returns the seq of its latest audit record (0: none)."""
+    driver = _driver(connection)
+    values = (project.title, project.summary, project.status.value, project.version, project.next_key)
+    if driver == "sqlite":
+        connection.exec_driver_sql(_SAVE_PROJECT_SQL, (*values, stamp(now), project.id))
+        return connection.exec_driver_sql(_LAST_SEQ_SQL, (project.id,)).scalar() or 0
+    if driver == "postgresql":
+        sql = _SAVE_PROJECT_SQL.replace("?", "%s").replace("updated_at = %s", "updated_at = %s::timestamp")
+        connection.exec_driver_sql(sql, (*values, stamp(now), project.id))
+        return connection.exec_driver_sql(_LAST_SEQ_SQL.replace("?", "%s"), (project.id,)).scalar() or 0
+    connection.execute(
+        update(project_t)
+        .where(project_t.c.id == project.id)
+        .values(
+            title=project.title, summary=project.summary, status=project.status.value,
+            version=project.version, next_key=project.next_key, updated_at=now,
+        )
+    )
+    return connection.execute(select(func.max(record_t.c.seq)).where(record_t.c.project_id == project.id)).scalar() or 0
 
 
 def notify(connection: Connection, project_id: str, version: int) -> None:
@@ -539,19 +565,34 @@ def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str]
     old_positions: dict[str, int] = {}
     positions: dict[str, int] = {}
     for parent, keys in new_children.items():
-        if old_children.get(parent) != keys:
-            positions.update((key, index) for index, key in enumerate(keys))
-            old_positions.update((key, index) for index, key in enumerate(old_children.get(parent, ())))
+        old_keys = old_children.get(parent)
+        if keys is not old_keys and keys != old_keys:
+            positions.update(zip(keys, range(len(keys))))
+            if old_keys:
+                old_positions.update(zip(old_keys, range(len(old_keys))))
     old = before.tasks
-    created = [key for key in after.walk() if key not in old]
-    changed = [
-        key for key, task in after.tasks.items()
-        if key in old and (task is not old[key] and task != old[key] or positions.get(key, -1) != old_positions.get(key, -1))
-    ]
+    created = []
+    stack = new_children[None][::-1]  # a pre-order walk, as `Tree.walk`
+    while stack:
+        key = stack.pop()
+        if key not in old:
+            created.append(key)
+        below = new_children[key]
+        if below:
+            stack.extend(below[::-1])
+    changed = []
+    new_position, old_position = positions.get, old_positions.get
+    for key, task in after.tasks.items():
+        prior = old.get(key)
+        if prior is not None and (
+            task is not prior and task != prior or new_position(key, -1) != old_position(key, -1)
+        ):
+            changed.append(key)
     for key in changed:
         if key not in positions:  # its fields changed, not its place
             positions[key] = after.position(key)
-    removed = [key for key in old if key not in after.tasks]
+    tasks = after.tasks
+    removed = [key for key in old if key not in tasks]
     removed.sort(key=before.depth, reverse=True)  # children before parents: the parent_id key holds
     return created, changed, removed, positions
 
@@ -646,7 +687,10 @@ _PG_RECORD_SQL = (
 
 
 def _json_list(value: list) -> str:
-    return json.dumps(value) if value else "[]"
+    return _dumps(value) if value else "[]"
+
+
+_dumps = json.JSONEncoder().encode  # `json.dumps` with its defaults, without its per-call set-up
 
 
 _INSERT_SQL = (
@@ -663,12 +707,13 @@ _UPDATE_SQL = (
 
 def _inserted_row(after: Tree, key: str, ids: dict[str, int], positions: dict[str, int], now: str) -> tuple:
     """A new task's row, in `_INSERT_SQL`'s (and the PostgreSQL COPY's) column order."""
-    task = after.tasks[key]
+    task = after.tasks[key].__dict__
+    parent, criteria, depends_on, tags = task["parent_key"], task["acceptance_criteria"], task["depends_on"], task["tags"]
     return (
-        ids[key], after.project.id, key, ids[task.parent_key] if task.parent_key else None, positions[key],
-        task.title, task.description, task.status.value, task.priority.value, task.estimate_minutes,
-        task.actual_minutes, _json_list(task.acceptance_criteria), _json_list(task.depends_on), _json_list(task.tags),
-        now, now,
+        ids[key], after.project.id, key, ids[parent] if parent else None, positions[key],
+        task["title"], task["description"], task["status"].value, task["priority"].value, task["estimate_minutes"],
+        task["actual_minutes"], _dumps(criteria) if criteria else "[]", _dumps(depends_on) if depends_on else "[]",
+        _dumps(tags) if tags else "[]", now, now,
     )
 
 
