@@ -684,7 +684,7 @@ class _Replay:
                 ProblemCode.OUT_OF_SCOPE, f"in task mode new tasks must go under {self.focus} or its sub-tasks", index, task_patch
             )
             return False
-        depth = self.depth(parent) + 1
+        depth = 1 if parent is None else (self.depths.get(parent) or self.depth(parent)) + 1
         if depth > MAX_DEPTH:
             self.problem(
                 ProblemCode.DEPTH, f"the task would be at depth {depth}; the limit is {MAX_DEPTH}", index, task_patch,

@@ -45,7 +45,7 @@ from taskforge.core.history import (
     RejectedOp,
     stacks,
 )
-from taskforge.core.models import Mode, Project, Task, slugify
+from taskforge.core.models import Mode, Priority, Project, Status, Task, slugify
 from taskforge.core.patches import (
     Draft,
     Limits,
@@ -560,14 +560,16 @@ def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str]
     and changed task).
 
     Only the sibling lists that differ are indexed (a patch touches a few of a project's thousands): a task
-    in any other list kept its position."""
+    in any other list kept its position. The patch engine's tree shares every list it left alone with the
+    tree it started from (`Tree.copy`): those are the same object, and not even compared."""
     old_children, new_children = before.children, after.children
     old_positions: dict[str, int] = {}
     positions: dict[str, int] = {}
     for parent, keys in new_children.items():
         old_keys = old_children.get(parent)
         if keys is not old_keys and keys != old_keys:
-            positions.update(zip(keys, range(len(keys))))
+            if keys:  # not the empty list of a new task
+                positions.update(zip(keys, range(len(keys))))
             if old_keys:
                 old_positions.update(zip(old_keys, range(len(old_keys))))
     old = before.tasks
@@ -691,6 +693,7 @@ def _json_list(value: list) -> str:
 
 
 _dumps = json.JSONEncoder().encode  # `json.dumps` with its defaults, without its per-call set-up
+_VALUES = {member: member.value for kind in (Status, Priority) for member in kind}  # cheaper than `.value`
 
 
 _INSERT_SQL = (
@@ -711,7 +714,7 @@ def _inserted_row(after: Tree, key: str, ids: dict[str, int], positions: dict[st
     parent, criteria, depends_on, tags = task["parent_key"], task["acceptance_criteria"], task["depends_on"], task["tags"]
     return (
         ids[key], after.project.id, key, ids[parent] if parent else None, positions[key],
-        task["title"], task["description"], task["status"].value, task["priority"].value, task["estimate_minutes"],
+        task["title"], task["description"], _VALUES[task["status"]], _VALUES[task["priority"]], task["estimate_minutes"],
         task["actual_minutes"], _dumps(criteria) if criteria else "[]", _dumps(depends_on) if depends_on else "[]",
         _dumps(tags) if tags else "[]", now, now,
     )
