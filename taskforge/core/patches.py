@@ -326,7 +326,8 @@ class Step:
 
 class Draft:
     """A patch the engine wrote (the resolved patch, the inverse), kept as plain data: each operation is the
-    document `TaskPatch.to_dict()` would give, its values as the models hold them (enums, not strings).
+    document `TaskPatch.to_dict()` would give: its op as text, the other values as the models hold them. Plain
+    values (no enum) leave most of these dicts out of the cyclic collector's work.
 
     The repository stores it as JSON and most callers never look inside it, so the `ProjectPatch` is only
     built when asked for (`model()`); `to_json()` is byte for byte what that model's `to_json()` gives."""
@@ -373,7 +374,7 @@ def _task_patch(document: dict[str, Any]) -> TaskPatch:
         for name, value in body.items():
             data[name] = list(value) if type(value) is list else value
         fields = trusted(TaskFields, data, set(body))
-    values = {"op": document["op"], "task_id": document["task_id"], "body": fields, "cascade": document.get("cascade", False)}
+    values = {"op": Op(document["op"]), "task_id": document["task_id"], "body": fields, "cascade": document.get("cascade", False)}
     return trusted(TaskPatch, values, set(document))
 
 
@@ -746,8 +747,8 @@ class _Replay:
             self.key_map[temp] = key
         if parent is None:
             self.new_roots[key] = index
-        self.resolved_ops.append({"op": Op.CREATE, "task_id": key, "body": resolved_body})
-        self.inverse_groups.append([{"op": Op.DELETE, "task_id": key}])
+        self.resolved_ops.append({"op": "create", "task_id": key, "body": resolved_body})
+        self.inverse_groups.append([{"op": "delete", "task_id": key}])
         if self.keep_steps:
             self.steps.append(
                 Step(index, Op.CREATE, temp, key, None, task, parent_after=parent, position_after=position)
@@ -842,8 +843,8 @@ class _Replay:
         held = before.__dict__
         for name in changes:
             inverse_body[name] = held[name]
-        self.resolved_ops.append({"op": Op.UPDATE, "task_id": key, "body": body})
-        self.inverse_groups.append([{"op": Op.UPDATE, "task_id": key, "body": inverse_body}])
+        self.resolved_ops.append({"op": "update", "task_id": key, "body": body})
+        self.inverse_groups.append([{"op": "update", "task_id": key, "body": inverse_body}])
         if after.depends_on:
             self.dependency_ops.append((index, key))
         if self.keep_steps:
@@ -900,16 +901,16 @@ class _Replay:
             body = {"parent_task_id": task.parent_key, "position": tree.position(sub)}
             for name in _RESTORED_FIELDS:
                 body[name] = held[name]
-            restore.append({"op": Op.CREATE, "task_id": sub, "body": body})
+            restore.append({"op": "create", "task_id": sub, "body": body})
             if task.depends_on:
-                restore_dependencies.append({"op": Op.UPDATE, "task_id": sub, "body": {"depends_on": task.depends_on}})
+                restore_dependencies.append({"op": "update", "task_id": sub, "body": {"depends_on": task.depends_on}})
         for sub in reversed(removed):
             self.note_dependencies(sub, tree[sub].depends_on, [])
             tree.remove(sub)
             self.deleted_by[sub] = index
             self.new_roots.pop(sub, None)
 
-        self.resolved_ops.append({"op": Op.DELETE, "task_id": key, "cascade": len(removed) > 1})
+        self.resolved_ops.append({"op": "delete", "task_id": key, "cascade": len(removed) > 1})
         self.inverse_groups.append(restore + restore_dependencies)
         if self.keep_steps:
             self.steps.append(
