@@ -572,9 +572,11 @@ def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str]
                 positions.update(zip(keys, range(len(keys))))
             if old_keys:
                 old_positions.update(zip(old_keys, range(len(old_keys))))
-    old = before.tasks
+    old, tasks = before.tasks, after.tasks
+    removed = [key for key in old if key not in tasks]
     created = []
-    stack = new_children[None][::-1]  # a pre-order walk, as `Tree.walk`
+    # A pre-order walk, as `Tree.walk`: only when the patch created tasks (an edit of a big tree walks nothing).
+    stack = new_children[None][::-1] if len(tasks) > len(old) - len(removed) else []
     while stack:
         key = stack.pop()
         if key not in old:
@@ -593,8 +595,6 @@ def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str]
     for key in changed:
         if key not in positions:  # its fields changed, not its place
             positions[key] = after.position(key)
-    tasks = after.tasks
-    removed = [key for key in old if key not in tasks]
     removed.sort(key=before.depth, reverse=True)  # children before parents: the parent_id key holds
     return created, changed, removed, positions
 
