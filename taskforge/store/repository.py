@@ -689,11 +689,7 @@ _PG_RECORD_SQL = (
 
 
 def _json_list(value: list) -> str:
-    return _dumps(value) if value else "[]"
-
-
-_dumps = json.JSONEncoder().encode  # `json.dumps` with its defaults, without its per-call set-up
-_VALUES = {member: member.value for kind in (Status, Priority) for member in kind}  # cheaper than `.value`
+    return json.dumps(value) if value else "[]"
 
 
 _INSERT_SQL = (
@@ -706,6 +702,8 @@ _UPDATE_SQL = (
     " estimate_minutes = ?, actual_minutes = ?, acceptance_criteria = ?, depends_on = ?, tags = ?, updated_at = ?"
     " WHERE id = ?"
 )
+_dumps = json.JSONEncoder().encode  # `json.dumps` with its defaults, without its per-call set-up
+_VALUES = {member: member.value for kind in (Status, Priority) for member in kind}  # cheaper than `.value`
 
 
 def _inserted_row(after: Tree, key: str, ids: dict[str, int], positions: dict[str, int], now: str) -> tuple:
