@@ -38,6 +38,11 @@ class Task(BaseModel):
     tags: list[str] = Field(default_factory=list)
 
 
+# Every field of a Task, as the fields-set of tasks built with `trusted` (one set for all of them: pydantic
+# only ever adds to a model's fields-set, on assignment, and adding a field already in it changes nothing).
+TASK_FIELDS_SET = set(Task.model_fields)
+
+
 class Project(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

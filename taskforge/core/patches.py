@@ -23,7 +23,9 @@ from taskforge.core.models import (
     Priority,
     ProjectStatus,
     Status,
+    TASK_FIELDS_SET,
     Task,
+    key_number,
     trusted,
 )
 from taskforge.core.text import clean_block, clean_line, quote
@@ -106,7 +108,8 @@ class TaskFields(BaseModel):
 
     def given(self) -> dict[str, Any]:
         """The fields the patch names, with their values (None where it clears one)."""
-        return {name: getattr(self, name) for name in self.model_fields_set}
+        values = self.__dict__
+        return {name: values[name] for name in self.__pydantic_fields_set__}
 
 
 class TaskPatch(BaseModel):
@@ -321,6 +324,60 @@ class Step:
     fields: tuple[str, ...] = ()
 
 
+class Draft:
+    """A patch the engine wrote (the resolved patch, the inverse), kept as plain data: each operation is the
+    document `TaskPatch.to_dict()` would give: its op as text, the other values as the models hold them. Plain
+    values (no enum) leave most of these dicts out of the cyclic collector's work.
+
+    The repository stores it as JSON and most callers never look inside it, so the `ProjectPatch` is only
+    built when asked for (`model()`); `to_json()` is byte for byte what that model's `to_json()` gives."""
+
+    __slots__ = ("project_id", "base_version", "rationale", "meta_updates", "task_patches", "_model")
+
+    def __init__(
+        self, project_id: str, base_version: int, rationale: str, meta_updates: MetaUpdates, task_patches: list[dict]
+    ):
+        self.project_id = project_id
+        self.base_version = base_version
+        self.rationale = rationale
+        self.meta_updates = meta_updates
+        self.task_patches = task_patches
+        self._model: ProjectPatch | None = None
+
+    def model(self) -> ProjectPatch:
+        if self._model is None:
+            self._model = ProjectPatch(
+                project_id=self.project_id, base_version=self.base_version, rationale=self.rationale,
+                meta_updates=self.meta_updates, task_patches=[_task_patch(document) for document in self.task_patches],
+            )
+        return self._model
+
+    def to_json(self) -> str:
+        """As pydantic writes the model: fields in declaration order, unset ones left out, no spaces, UTF-8."""
+        return _compact({
+            "project_id": self.project_id, "base_version": self.base_version, "rationale": self.rationale,
+            "meta_updates": self.meta_updates.model_dump(exclude_unset=True), "task_patches": self.task_patches,
+        })
+
+
+# The C encoder, set up once: what `json.dumps(ensure_ascii=False, separators=(",", ":"))` uses.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _task_patch(document: dict[str, Any]) -> TaskPatch:
+    """The TaskPatch a draft's operation document describes, with the same fields set (lists copied, so that
+    no model shares one with a task or another model)."""
+    body = document.get("body")
+    fields = None
+    if body is not None:
+        data = dict(_UNSET_BODY)
+        for name, value in body.items():
+            data[name] = list(value) if type(value) is list else value
+        fields = trusted(TaskFields, data, set(body))
+    values = {"op": Op(document["op"]), "task_id": document["task_id"], "body": fields, "cascade": document.get("cascade", False)}
+    return trusted(TaskPatch, values, set(document))
+
+
 @dataclass
 class Result:
     """Everything the engine learned from replaying a patch on a tree."""
@@ -328,14 +385,24 @@ class Result:
     problems: list[Problem]
     tree: Tree  # the tree after the valid operations
     key_map: dict[str, str]  # temporary id -> real key
-    resolved: ProjectPatch | None  # the patch with real keys; None when there are problems
-    inverse: ProjectPatch | None  # applying it to `tree` gives back the original tree exactly
     steps: list[Step]
     meta_before: dict[str, Any]
+    resolved_draft: Draft | None = None  # the patch with real keys; None when there are problems
+    inverse_draft: Draft | None = None  # applying it to `tree` gives back the original tree exactly
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def resolved(self) -> ProjectPatch | None:
+        """The patch with temporary ids resolved to real keys; None when there are problems."""
+        return None if self.resolved_draft is None else self.resolved_draft.model()
+
+    @property
+    def inverse(self) -> ProjectPatch | None:
+        """The exact inverse; None when there are problems."""
+        return None if self.inverse_draft is None else self.inverse_draft.model()
 
 
 _TASK_FIELDS = (
@@ -352,37 +419,20 @@ _TASK_FIELDS = (
 _NOT_NULL = {"title", "status", "priority", "position"}
 _CLEARS_TO = {"description": "", "acceptance_criteria": [], "depends_on": [], "tags": []}
 
-# The engine builds its output (new tasks, the resolved patch, the inverse) from values that were
-# validated already: the patch's own fields, or tasks in the tree. Rebuilding them with `trusted`
-# instead of validating again is what makes a 10,000-operation patch cheap.
+# The engine builds new tasks from values that were validated already: the patch's own fields, or tasks
+# in the tree. Rebuilding them with `trusted` instead of validating again is what makes a 10,000-operation
+# patch cheap; the resolved patch and the inverse it writes as plain documents (see `Draft`).
 _UNSET_BODY = dict.fromkeys(TaskFields.model_fields)
-_OP_SET = frozenset({"op", "task_id"})
-_OP_BODY_SET = frozenset({"op", "task_id", "body"})
+_NULLS_CHECKED = tuple(sorted(_NOT_NULL))
+_RESTORED_FIELDS = tuple(name for name in _TASK_FIELDS if name != "depends_on")  # a restored task's dependencies come after
 
 
-def _body(values: dict[str, Any]) -> TaskFields:
-    """A TaskFields whose set fields are `values` (lists copied, so no two models share one)."""
-    data = dict(_UNSET_BODY)
-    for name, value in values.items():
-        data[name] = list(value) if type(value) is list else value
-    return trusted(TaskFields, data, set(values))
-
-
-def _op(op: Op, task_id: str, body: TaskFields | None = None) -> TaskPatch:
-    """`TaskPatch(op=op, task_id=task_id[, body=body])`, with the same fields set."""
-    fields_set = set(_OP_BODY_SET if body is not None else _OP_SET)
-    return trusted(TaskPatch, {"op": op, "task_id": task_id, "body": body, "cascade": False}, fields_set)
-
-
-def _new_task(key: str, parent: str | None, values: dict[str, Any]) -> Task:
-    data = {
-        "key": key, "parent_key": parent, "title": "", "description": "", "status": Status.TODO,
-        "priority": Priority.MEDIUM, "estimate_minutes": None, "actual_minutes": None,
-        "acceptance_criteria": [], "depends_on": [], "tags": [],
-    }
-    for name, value in values.items():
-        data[name] = list(value) if type(value) is list else value
-    return trusted(Task, data)
+def _changed(task: Task, update: dict[str, Any]) -> Task:
+    """`task.model_copy(update=update)` for a task of the tree (no extra or private attributes), at a
+    fraction of its cost."""
+    fields_set = set(task.__pydantic_fields_set__)
+    fields_set.update(update)
+    return trusted(Task, {**task.__dict__, **update}, fields_set)
 
 
 def replay(
@@ -444,12 +494,14 @@ class _Replay:
         self.key_map: dict[str, str] = {}
         self.failed_creates: dict[str, int] = {}
         self.deleted_by: dict[str, int] = {}
-        self.resolved_ops: list[TaskPatch] = []
-        self.inverse_groups: list[list[TaskPatch]] = []
+        self.resolved_ops: list[dict[str, Any]] = []  # operation documents (see `Draft`)
+        self.inverse_groups: list[list[dict[str, Any]]] = []
         self.steps: list[Step] = []
         self.dependency_ops: list[tuple[int, str]] = []  # (op index, key) of each op leaving a task with dependencies
         self.touched_dependencies = False
         self.new_roots: dict[str, int] = {}  # created root key -> op index
+        self.next_key = self.tree.project.next_key  # counted here, written to the project once at the end
+        self.depths: dict[str, int] = {}  # depth by key, as far as asked; forgotten whenever a task moves
         self._depended_on: dict[str, set[str]] | None = None  # key -> keys that depend on it
 
     def depended_on(self) -> dict[str, set[str]]:
@@ -461,6 +513,15 @@ class _Replay:
                     index.setdefault(dep, set()).add(task.key)
             self._depended_on = index
         return self._depended_on
+
+    def depth(self, key: str | None) -> int:
+        """`tree.depth(key)`, remembered: a patch of creates asks it of the same parents over and over."""
+        if key is None:
+            return 0
+        depth = self.depths.get(key)
+        if depth is None:
+            depth = self.depths[key] = self.tree.depth(key)
+        return depth
 
     def note_dependencies(self, key: str, old: list[str], new: list[str]) -> None:
         if self._depended_on is None or old == new:
@@ -495,30 +556,21 @@ class _Replay:
         return self.result(meta_before)
 
     def result(self, meta_before: dict[str, Any] | None = None) -> Result:
+        if self.next_key != self.tree.project.next_key:
+            self.tree.project.next_key = self.next_key
         self.problems.sort(key=lambda p: (-1 if p.op_index is None else p.op_index))
         ok = not self.problems
         resolved = inverse = None
         if ok:
             new_project = self.tree.project
             new_project.version = self.original.project.version + 1
-            resolved = ProjectPatch(
-                project_id=self.patch.project_id,
-                base_version=self.patch.base_version,
-                rationale=self.patch.rationale,
-                meta_updates=self.patch.meta_updates,
-                task_patches=self.resolved_ops,
-            )
+            patch = self.patch
+            resolved = Draft(patch.project_id, patch.base_version, patch.rationale, patch.meta_updates, self.resolved_ops)
             inverse_ops = [op for group in reversed(self.inverse_groups) for op in group]
-            inverse = ProjectPatch(
-                project_id=self.patch.project_id,
-                base_version=new_project.version,
-                rationale="",
-                meta_updates=MetaUpdates.model_validate(meta_before or {}),
-                task_patches=inverse_ops,
+            inverse = Draft(
+                patch.project_id, new_project.version, "", MetaUpdates.model_validate(meta_before or {}), inverse_ops
             )
-        return Result(
-            self.problems, self.tree, self.key_map, resolved, inverse, self.steps, meta_before or {}
-        )
+        return Result(self.problems, self.tree, self.key_map, self.steps, meta_before or {}, resolved, inverse)
 
     def problem(
         self, code: ProblemCode, reason: str, index: int | None = None, task_patch: TaskPatch | None = None,
@@ -584,7 +636,9 @@ class _Replay:
         return keys if ok else None
 
     def check_fields(self, given: dict[str, Any], index: int, task_patch: TaskPatch) -> bool:
-        nulls = sorted(name for name in _NOT_NULL if name in given and given[name] is None)
+        if None not in given.values():
+            return True
+        nulls = [name for name in _NULLS_CHECKED if name in given and given[name] is None]
         if nulls:
             self.problem(ProblemCode.NULL_FIELD, f"{', '.join(nulls)} cannot be null", index, task_patch)
             return False
@@ -599,14 +653,15 @@ class _Replay:
             self.failed_creates.setdefault(temp, index)
 
     def _create(self, index: int, task_patch: TaskPatch) -> bool:
-        tree, temp = self.tree, task_patch.task_id
-        if task_patch.body is None or "title" not in task_patch.body.model_fields_set:
+        tree, temp, body = self.tree, task_patch.task_id, task_patch.body
+        if body is None or "title" not in body.__pydantic_fields_set__:
             self.problem(ProblemCode.MISSING_TITLE, "a create needs a body with a title", index, task_patch)
             return False
         if task_patch.cascade:
             self.problem(ProblemCode.WRONG_OP_FIELD, "cascade only applies to delete", index, task_patch)
             return False
-        if temp in tree or temp in self.key_map:
+        tasks = tree.tasks
+        if temp in tasks or temp in self.key_map:
             self.problem(ProblemCode.ID_TAKEN, f"task_id {temp} is already a task; a create needs a new temporary id", index, task_patch)
             return False
         if temp in self.deleted_by:
@@ -615,30 +670,35 @@ class _Replay:
                 index, task_patch,
             )
             return False
-        given = task_patch.body.given()
+        given = body.given()
         if not self.check_fields(given, index, task_patch):
             return False
 
-        parent = None
-        if given.get("parent_task_id") is not None:
-            parent = self.resolve(given["parent_task_id"], index, task_patch, "parent")
-            if parent is None:
+        parent = given.get("parent_task_id")
+        if parent is not None:
+            parent = self.key_map.get(parent, parent)
+            if parent not in tasks:
+                self.resolve(given["parent_task_id"], index, task_patch, "parent")  # says why
                 return False
-        if not self.in_scope(parent):
+        if self.mode is Mode.TASK and not self.in_scope(parent):
             self.problem(
                 ProblemCode.OUT_OF_SCOPE, f"in task mode new tasks must go under {self.focus} or its sub-tasks", index, task_patch
             )
             return False
-        if tree.depth(parent) + 1 > MAX_DEPTH:
+        depth = 1 if parent is None else (self.depths.get(parent) or self.depth(parent)) + 1
+        if depth > MAX_DEPTH:
             self.problem(
-                ProblemCode.DEPTH, f"the task would be at depth {tree.depth(parent) + 1}; the limit is {MAX_DEPTH}",
-                index, task_patch,
+                ProblemCode.DEPTH, f"the task would be at depth {depth}; the limit is {MAX_DEPTH}", index, task_patch,
             )
             return False
 
-        fresh = not tree.is_retired(temp)  # a retired key comes back as itself; any other id takes the next key
-        key = f"T{tree.project.next_key}" if fresh else temp
-        if fresh and tree.project.next_key > MAX_KEY_NUMBER:
+        # A retired key (one this project used for a task since deleted) comes back as itself; any other id
+        # takes the next key.
+        next_key = self.next_key
+        number = key_number(temp) if temp[0] == "T" else None
+        fresh = number is None or number >= next_key
+        key = f"T{next_key}" if fresh else temp
+        if fresh and next_key > MAX_KEY_NUMBER:
             self.problem(
                 ProblemCode.KEYS_USED_UP, f"the project has used every task key (up to T{MAX_KEY_NUMBER})", index, task_patch
             )
@@ -651,20 +711,35 @@ class _Replay:
             depends_on = resolved
             self.touched_dependencies = True
 
-        values = {}
-        for name in _TASK_FIELDS:
-            if name in given:
-                value = given[name]
-                values[name] = _CLEARS_TO.get(name) if value is None else value
-        values["depends_on"] = depends_on
-        task = _new_task(key, parent, values)
+        # The new task, and the resolved create: where the task went, every field the patch gave (as the new
+        # task holds it) and its dependencies when there are any, in TaskFields' order as the model writes them.
         siblings = tree.children[parent]
         position = given.get("position")
         position = len(siblings) if position is None else min(position, len(siblings))
+        data = {
+            "key": key, "parent_key": parent, "title": "", "description": "", "status": Status.TODO,
+            "priority": Priority.MEDIUM, "estimate_minutes": None, "actual_minutes": None,
+            "acceptance_criteria": [], "depends_on": depends_on, "tags": [],
+        }
+        resolved_body = {"parent_task_id": parent, "position": position}
+        for name in _TASK_FIELDS:
+            if name in given:
+                if name == "depends_on":
+                    if depends_on:
+                        resolved_body[name] = depends_on
+                    continue
+                value = given[name]
+                if value is None:
+                    value = _CLEARS_TO.get(name)
+                if type(value) is list:
+                    value = list(value)  # the task's own list: never shared with the patch
+                data[name] = resolved_body[name] = value
+        task = trusted(Task, data, TASK_FIELDS_SET)
 
         if fresh:
-            tree.project.next_key += 1
+            self.next_key = next_key + 1
         tree.insert(task, position)
+        self.depths[key] = depth
         if depends_on:
             self.note_dependencies(key, [], depends_on)
             self.dependency_ops.append((index, key))
@@ -672,15 +747,8 @@ class _Replay:
             self.key_map[temp] = key
         if parent is None:
             self.new_roots[key] = index
-
-        # The resolved create: every field the patch gave (as the new task holds it), dependencies when
-        # there are any, and where the task went.
-        body = task.__dict__
-        named = [name for name in values if name != "depends_on" or depends_on]
-        self.resolved_ops.append(_op(Op.CREATE, key, _body({
-            **{name: body[name] for name in named}, "parent_task_id": parent, "position": position,
-        })))
-        self.inverse_groups.append([_op(Op.DELETE, key)])
+        self.resolved_ops.append({"op": "create", "task_id": key, "body": resolved_body})
+        self.inverse_groups.append([{"op": "delete", "task_id": key}])
         if self.keep_steps:
             self.steps.append(
                 Step(index, Op.CREATE, temp, key, None, task, parent_after=parent, position_after=position)
@@ -728,15 +796,18 @@ class _Replay:
                     ProblemCode.OWN_ANCESTOR, f"moving {key} under {parent} would make it its own ancestor", index, task_patch
                 )
                 return
-            new_depth = tree.depth(parent) + tree.height(key)
+            new_depth = self.depth(parent) + tree.height(key)
             if new_depth > MAX_DEPTH:
                 self.problem(
                     ProblemCode.DEPTH, f"the move would put tasks at depth {new_depth}; the limit is {MAX_DEPTH}", index, task_patch
                 )
                 return
 
-        changes = {name: given[name] for name in _TASK_FIELDS if name in given}
-        changes = {name: (_CLEARS_TO.get(name) if value is None else value) for name, value in changes.items()}
+        changes = {}
+        for name in _TASK_FIELDS:
+            if name in given:
+                value = given[name]
+                changes[name] = _CLEARS_TO.get(name) if value is None else value
         if "depends_on" in changes:
             resolved = self.resolve_dependencies(changes["depends_on"], key, index, task_patch)
             if resolved is None:
@@ -744,19 +815,23 @@ class _Replay:
             changes["depends_on"] = resolved
             self.touched_dependencies = True
 
-        after = before.model_copy(update=changes) if changes else before
-        tree.replace(after)
+        update = {**changes, "parent_key": parent} if parent != parent_before else changes
+        after = _changed(before, update) if update else before
         self.note_dependencies(key, before.depends_on, after.depends_on)
         if moving:
             position = given.get("position")
             if position is None and parent == parent_before:
                 position = position_before  # restating the current parent is not a reason to reorder
-            tree.move(key, parent, position)
-            after = tree[key]
-        position_after = tree.position(key)
+            tree.move(key, parent, position, after)
+            if parent != parent_before:
+                self.depths.clear()
+            position_after = tree.position(key)
+        else:
+            tree.replace(after)
+            position_after = position_before
 
-        body = dict(changes)
-        inverse_body = {name: getattr(before, name) for name in changes}
+        body: dict[str, Any] = {}
+        inverse_body: dict[str, Any] = {}
         if moving:
             body.update(parent_task_id=parent, position=position_after)
             inverse_body.update(parent_task_id=parent_before, position=position_before)
@@ -764,8 +839,12 @@ class _Replay:
                 del self.new_roots[key]
             if parent is None and parent_before is not None and key not in self.original:
                 self.new_roots[key] = index
-        self.resolved_ops.append(_op(Op.UPDATE, key, _body(body)))
-        self.inverse_groups.append([_op(Op.UPDATE, key, _body(inverse_body))])
+        body.update(changes)
+        held = before.__dict__
+        for name in changes:
+            inverse_body[name] = held[name]
+        self.resolved_ops.append({"op": "update", "task_id": key, "body": body})
+        self.inverse_groups.append([{"op": "update", "task_id": key, "body": inverse_body}])
         if after.depends_on:
             self.dependency_ops.append((index, key))
         if self.keep_steps:
@@ -814,22 +893,24 @@ class _Replay:
         parent = tree[key].parent_key
         position = tree.position(key)
         before = tree[key]
-        restore: list[TaskPatch] = []
-        restore_dependencies: list[TaskPatch] = []
+        restore: list[dict[str, Any]] = []
+        restore_dependencies: list[dict[str, Any]] = []
         for sub in removed:
             task = tree[sub]
-            body = {name: getattr(task, name) for name in _TASK_FIELDS if name != "depends_on"}
-            body.update(parent_task_id=task.parent_key, position=tree.position(sub))
-            restore.append(_op(Op.CREATE, sub, _body(body)))
+            held = task.__dict__
+            body = {"parent_task_id": task.parent_key, "position": tree.position(sub)}
+            for name in _RESTORED_FIELDS:
+                body[name] = held[name]
+            restore.append({"op": "create", "task_id": sub, "body": body})
             if task.depends_on:
-                restore_dependencies.append(_op(Op.UPDATE, sub, _body({"depends_on": task.depends_on})))
+                restore_dependencies.append({"op": "update", "task_id": sub, "body": {"depends_on": task.depends_on}})
         for sub in reversed(removed):
             self.note_dependencies(sub, tree[sub].depends_on, [])
             tree.remove(sub)
             self.deleted_by[sub] = index
             self.new_roots.pop(sub, None)
 
-        self.resolved_ops.append(TaskPatch(op=Op.DELETE, task_id=key, cascade=len(removed) > 1))
+        self.resolved_ops.append({"op": "delete", "task_id": key, "cascade": len(removed) > 1})
         self.inverse_groups.append(restore + restore_dependencies)
         if self.keep_steps:
             self.steps.append(

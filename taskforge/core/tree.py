@@ -27,15 +27,18 @@ class Tree:
     """A project with its tasks. `children[None]` holds the roots; order in each list is sibling order.
 
     Copies are cheap: `copy()` shares the Task objects and the tree replaces, never mutates, a task
-    it changes, so a simulation never disturbs the tree it started from.
+    it changes, so a simulation never disturbs the tree it started from. The sibling lists are shared
+    too until one of the two trees changes one: it then changes a copy of its own (so a list that is
+    the same object in both trees has the same keys in both).
     """
 
-    __slots__ = ("project", "tasks", "children")
+    __slots__ = ("project", "tasks", "children", "_owned")
 
     def __init__(self, project: Project, tasks: dict[str, Task], children: dict[str | None, list[str]]):
         self.project = project
         self.tasks = tasks
         self.children = children
+        self._owned: set[str | None] | None = None  # the lists this tree may change in place; None: all of them
 
     @classmethod
     def build(cls, project: Project, ordered_tasks: Iterable[Task]) -> Tree:
@@ -53,11 +56,9 @@ class Tree:
         return cls(project, {}, {None: []})
 
     def copy(self) -> Tree:
-        return Tree(
-            self.project.model_copy(),
-            dict(self.tasks),
-            {parent: list(keys) for parent, keys in self.children.items()},
-        )
+        twin = Tree(self.project.model_copy(), dict(self.tasks), dict(self.children))
+        self._owned = twin._owned = set()  # every list is shared now
+        return twin
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -116,8 +117,11 @@ class Tree:
 
     def height(self, key: str) -> int:
         """Levels in the subtree rooted at `key` (a leaf is 1)."""
-        base = self.depth(key)
-        return max(self.depth(k) for k in self.subtree(key)) - base + 1
+        children, levels, level = self.children, 0, [key]
+        while level:
+            levels += 1
+            level = [child for parent in level for child in children[parent]]
+        return levels
 
     def is_retired(self, key: str) -> bool:
         """A key this project used once for a task that has since been deleted."""
@@ -157,24 +161,39 @@ class Tree:
 
     # -- mutation (used by the patch engine only) -------------------------------------------------
 
+    def _siblings(self, parent: str | None) -> list[str]:
+        """`children[parent]`, to change: copied first when another tree shares it."""
+        owned = self._owned
+        if owned is None or parent in owned:
+            return self.children[parent]
+        owned.add(parent)
+        keys = self.children[parent] = list(self.children[parent])
+        return keys
+
     def insert(self, task: Task, position: int | None) -> None:
         self.tasks[task.key] = task
         self.children[task.key] = []
-        siblings = self.children[task.parent_key]
+        if self._owned is not None:
+            self._owned.add(task.key)
+        siblings = self._siblings(task.parent_key)
         siblings.insert(len(siblings) if position is None else position, task.key)
 
     def remove(self, key: str) -> None:
         """Remove a task that has no children left."""
         task = self.tasks.pop(key)
-        self.children[task.parent_key].remove(key)
+        self._siblings(task.parent_key).remove(key)
         del self.children[key]
 
-    def move(self, key: str, parent: str | None, position: int | None) -> None:
+    def move(self, key: str, parent: str | None, position: int | None, moved: Task | None = None) -> None:
+        """Put `key` under `parent` at `position`. `moved`: the task as it is there (its `parent_key` is
+        `parent`), when the caller has made it already; otherwise the tree makes it."""
         task = self.tasks[key]
-        self.children[task.parent_key].remove(key)
-        if task.parent_key != parent:
+        self._siblings(task.parent_key).remove(key)
+        if moved is not None:
+            self.tasks[key] = moved
+        elif task.parent_key != parent:
             self.tasks[key] = task.model_copy(update={"parent_key": parent})
-        siblings = self.children[parent]
+        siblings = self._siblings(parent)
         siblings.insert(len(siblings) if position is None else min(position, len(siblings)), key)
 
     def replace(self, task: Task) -> None:

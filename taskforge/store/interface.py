@@ -36,13 +36,28 @@ class ProjectSummary:
 Alongside = Callable[[Any, "PatchRecord"], None]
 
 
-@dataclass(frozen=True)
 class Applied:
-    """What a write did: the audit record it appended and the tree as it now stands."""
+    """What a write did: the audit record it appended and the tree as it now stands.
 
-    record: PatchRecord
-    tree: Tree
-    key_map: dict[str, str]
+    `record` may be given as a function that makes it: the record's patch and inverse are thousands of
+    models for a large patch, already stored as JSON, and most callers only read its seq and versions, so
+    the repository builds it when it is first read."""
+
+    __slots__ = ("_record", "key_map", "tree")
+
+    def __init__(self, record: PatchRecord | Callable[[], PatchRecord], tree: Tree, key_map: dict[str, str]):
+        self._record = record
+        self.tree = tree
+        self.key_map = key_map
+
+    @property
+    def record(self) -> PatchRecord:
+        if callable(self._record):  # a PatchRecord is not callable
+            self._record = self._record()
+        return self._record
+
+    def __repr__(self) -> str:
+        return f"Applied(record={self._record!r}, tree={self.tree!r}, key_map={self.key_map!r})"
 
 
 class Reader(Protocol):

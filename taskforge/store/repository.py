@@ -17,7 +17,9 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
@@ -31,6 +33,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from pydantic import TypeAdapter
 from sqlalchemy.exc import DBAPIError
 
 from taskforge.core.bulk import gc_paused
@@ -42,8 +45,9 @@ from taskforge.core.history import (
     RejectedOp,
     stacks,
 )
-from taskforge.core.models import Mode, Project, Task, slugify
+from taskforge.core.models import Mode, Priority, Project, Status, Task, slugify
 from taskforge.core.patches import (
+    Draft,
     Limits,
     PatchError,
     Problem,
@@ -74,6 +78,7 @@ _TASK_COLUMNS = (
     "acceptance_criteria", "depends_on", "tags",
 )
 _CHUNK = 500
+_USAGE = TypeAdapter(dict[str, Any])  # PatchRecord.usage's type
 CHANNEL = "taskforge_changes"  # PostgreSQL NOTIFY channel: payload `<project_id> <version>`
 
 __all__ = ["CHANNEL", "Applied", "ChatMessage", "ProjectSummary", "Reader", "Repository", "SqlRepository"]
@@ -368,28 +373,22 @@ class SqlRepository:
             _check_next_key(after.next_key)
             _write_tree_changes(connection, tree, result, ids)
             now = utcnow()
-            connection.execute(
-                update(project_t)
-                .where(project_t.c.id == after.id)
-                .values(
-                    title=after.title, summary=after.summary, status=after.status.value,
-                    version=after.version, next_key=after.next_key, updated_at=now,
-                )
-            )
-            seq = (connection.execute(
-                select(func.max(record_t.c.seq)).where(record_t.c.project_id == after.id)
-            ).scalar() or 0) + 1
-            record = PatchRecord(
-                seq=seq, kind=kind, target_seq=target, mode=mode, focus=focus,
-                message=provenance.message, planner=provenance.planner, model=provenance.model,
-                usage=provenance.usage, patch=result.resolved, inverse=result.inverse,
-                rejected_ops=list(rejected), version_before=base,
-                version_after=after.version, created_at=now, author=provenance.author or self.author,
-            )
-            _insert_record(connection, after.id, record)
+            seq = _save_project(connection, after, now) + 1
+            fields = {  # the PatchRecord's, but its patch and inverse: written from the engine's drafts
+                "seq": seq, "kind": kind, "target_seq": target, "mode": Mode(mode), "focus": focus,
+                "message": provenance.message, "planner": provenance.planner, "model": provenance.model,
+                "usage": provenance.usage, "rejected_ops": [RejectedOp.model_validate(op) for op in rejected],
+                "version_before": base, "version_after": after.version, "created_at": now,
+                "author": provenance.author or self.author,
+            }
+            _insert_record(connection, after.id, fields, result.resolved_draft, result.inverse_draft)
             if connection.dialect.name == "postgresql":
                 notify(connection, after.id, after.version)
             written.project_id, written.seq = after.id, seq
+
+        def record() -> PatchRecord:
+            return PatchRecord(**fields, patch=result.resolved, inverse=result.inverse)
+
         return Applied(record, result.tree, dict(result.key_map))
 
 
@@ -425,18 +424,53 @@ def _bump(connection: Connection, project_id: str, base: int | None) -> int:
     """Check that the project is at version `base` (None: at any version) and move it to the next one, in
     one statement that also locks the project's row until the transaction ends; returns the version it
     was at. No row updated: the project moved on (a conflict) or does not exist."""
-    where = project_t.c.id == project_id
-    if base is not None:
-        where = where & (project_t.c.version == base)
-    row = connection.execute(
-        update(project_t).where(where).values(version=project_t.c.version + 1).returning(project_t.c.version)
-    ).first()
+    driver = _driver(connection)
+    if driver is not None:
+        sql, params = (_BUMP_ANY_SQL, (project_id,)) if base is None else (_BUMP_SQL, (project_id, base))
+        row = connection.exec_driver_sql(sql if driver == "sqlite" else sql.replace("?", "%s"), params).first()
+    else:
+        where = project_t.c.id == project_id
+        if base is not None:
+            where = where & (project_t.c.version == base)
+        row = connection.execute(
+            update(project_t).where(where).values(version=project_t.c.version + 1).returning(project_t.c.version)
+        ).first()
     if row is not None:
         return row[0] - 1
     current = connection.execute(select(project_t.c.version).where(project_t.c.id == project_id)).scalar()
     if current is None:
         raise UnknownProject(project_id)
     raise PatchError([Problem.stale(project_id, base, current)])
+
+
+_BUMP_ANY_SQL = "UPDATE project SET version = version + 1 WHERE id = ? RETURNING version"
+_BUMP_SQL = "UPDATE project SET version = version + 1 WHERE id = ? AND version = ? RETURNING version"
+_SAVE_PROJECT_SQL = (
+    "UPDATE project SET title = ?, summary = ?, status = ?, version = ?, next_key = ?, updated_at = ? WHERE id = ?"
+)
+_LAST_SEQ_SQL = "SELECT max(seq) FROM patch_record WHERE project_id = ?"
+
+
+def _save_project(connection: Connection, project: Project, now: datetime) -> int:
+    """Write the project's row as a patch left it; returns the seq of its latest audit record (0: none)."""
+    driver = _driver(connection)
+    values = (project.title, project.summary, project.status.value, project.version, project.next_key)
+    if driver == "sqlite":
+        connection.exec_driver_sql(_SAVE_PROJECT_SQL, (*values, stamp(now), project.id))
+        return connection.exec_driver_sql(_LAST_SEQ_SQL, (project.id,)).scalar() or 0
+    if driver == "postgresql":
+        sql = _SAVE_PROJECT_SQL.replace("?", "%s").replace("updated_at = %s", "updated_at = %s::timestamp")
+        connection.exec_driver_sql(sql, (*values, stamp(now), project.id))
+        return connection.exec_driver_sql(_LAST_SEQ_SQL.replace("?", "%s"), (project.id,)).scalar() or 0
+    connection.execute(
+        update(project_t)
+        .where(project_t.c.id == project.id)
+        .values(
+            title=project.title, summary=project.summary, status=project.status.value,
+            version=project.version, next_key=project.next_key, updated_at=now,
+        )
+    )
+    return connection.execute(select(func.max(record_t.c.seq)).where(record_t.c.project_id == project.id)).scalar() or 0
 
 
 def notify(connection: Connection, project_id: str, version: int) -> None:
@@ -517,24 +551,41 @@ def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str]
     and changed task).
 
     Only the sibling lists that differ are indexed (a patch touches a few of a project's thousands): a task
-    in any other list kept its position."""
+    in any other list kept its position. The patch engine's tree shares every list it left alone with the
+    tree it started from (`Tree.copy`): those are the same object, and not even compared."""
     old_children, new_children = before.children, after.children
     old_positions: dict[str, int] = {}
     positions: dict[str, int] = {}
     for parent, keys in new_children.items():
-        if old_children.get(parent) != keys:
-            positions.update((key, index) for index, key in enumerate(keys))
-            old_positions.update((key, index) for index, key in enumerate(old_children.get(parent, ())))
-    old = before.tasks
-    created = [key for key in after.walk() if key not in old]
-    changed = [
-        key for key, task in after.tasks.items()
-        if key in old and (task is not old[key] and task != old[key] or positions.get(key, -1) != old_positions.get(key, -1))
-    ]
+        old_keys = old_children.get(parent)
+        if keys is not old_keys and keys != old_keys:
+            if keys:  # not the empty list of a new task
+                positions.update(zip(keys, range(len(keys))))
+            if old_keys:
+                old_positions.update(zip(old_keys, range(len(old_keys))))
+    old, tasks = before.tasks, after.tasks
+    removed = [key for key in old if key not in tasks]
+    created = []
+    # A pre-order walk, as `Tree.walk`: only when the patch created tasks (an edit of a big tree walks nothing).
+    stack = new_children[None][::-1] if len(tasks) > len(old) - len(removed) else []
+    while stack:
+        key = stack.pop()
+        if key not in old:
+            created.append(key)
+        below = new_children[key]
+        if below:
+            stack.extend(below[::-1])
+    changed = []
+    new_position, old_position = positions.get, old_positions.get
+    for key, task in after.tasks.items():
+        prior = old.get(key)
+        if prior is not None and (
+            task is not prior and task != prior or new_position(key, -1) != old_position(key, -1)
+        ):
+            changed.append(key)
     for key in changed:
         if key not in positions:  # its fields changed, not its place
             positions[key] = after.position(key)
-    removed = [key for key in old if key not in after.tasks]
     removed.sort(key=before.depth, reverse=True)  # children before parents: the parent_id key holds
     return created, changed, removed, positions
 
@@ -590,26 +641,32 @@ def _write_tree_changes(connection: Connection, before: Tree, result: Result, id
 _RECORD_SQL = INSERT_RECORD_SQL
 
 
-def _insert_record(connection: Connection, project_id: str, record: PatchRecord) -> None:
-    """The audit row. On SQLite and PostgreSQL the patch and its inverse go in as pydantic serialises them
-    to JSON (in Rust: a 10,000-operation patch and its inverse are megabytes)."""
+def _insert_record(
+    connection: Connection, project_id: str, fields: dict[str, Any], patch: Draft | ProjectPatch,
+    inverse: Draft | ProjectPatch,
+) -> None:
+    """The audit row: `fields` are a PatchRecord's fields but its patch and inverse, which go in as the
+    model serialises them to JSON (`Draft.to_json()` writes the very same text from plain data)."""
+    usage = _USAGE.dump_python(fields["usage"], mode="json")  # as the record's `usage` field serialises it
+    rejected_ops = [op.model_dump(mode="json") for op in fields["rejected_ops"]]
     driver = _driver(connection)
     if driver is None:
-        connection.execute(
-            insert(record_t).values(
-                project_id=project_id,
-                **record.model_dump(mode="json", exclude={"patch", "inverse", "created_at"}),
-                patch=record.patch.to_dict(), inverse=record.inverse.to_dict(), created_at=record.created_at,
-            )
-        )
+        if isinstance(patch, Draft):
+            patch, inverse = patch.model(), inverse.model()
+        values = {name: _json_value(value) for name, value in fields.items()}
+        values.update(usage=usage, rejected_ops=rejected_ops, patch=patch.to_dict(), inverse=inverse.to_dict())
+        connection.execute(insert(record_t).values(project_id=project_id, **values))
         return
-    head = record.model_dump(mode="json", include={"usage", "rejected_ops"})
     connection.exec_driver_sql(_RECORD_SQL if driver == "sqlite" else _PG_RECORD_SQL, (
-        project_id, record.seq, record.kind.value, record.target_seq, record.mode.value, record.focus,
-        record.message, record.planner, record.model, json.dumps(head["usage"]), record.patch.to_json(),
-        record.inverse.to_json(), json.dumps(head["rejected_ops"]), record.version_before, record.version_after,
-        stamp(record.created_at), record.author,
+        project_id, fields["seq"], fields["kind"].value, fields["target_seq"], fields["mode"].value, fields["focus"],
+        fields["message"], fields["planner"], fields["model"], json.dumps(usage), patch.to_json(),
+        inverse.to_json(), json.dumps(rejected_ops), fields["version_before"], fields["version_after"],
+        stamp(fields["created_at"]), fields["author"],
     ))
+
+
+def _json_value(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
 
 
 _PG_RECORD_SQL = (
@@ -625,16 +682,19 @@ _UPDATE_SQL = (
     " estimate_minutes = ?, actual_minutes = ?, acceptance_criteria = ?, depends_on = ?, tags = ?, updated_at = ?"
     " WHERE id = ?"
 )
+_dumps = json.JSONEncoder().encode  # `json.dumps` with its defaults, without its per-call set-up
+_VALUES = {member: member.value for kind in (Status, Priority) for member in kind}  # cheaper than `.value`
 
 
 def _inserted_row(after: Tree, key: str, ids: dict[str, int], positions: dict[str, int], now: str) -> tuple:
     """A new task's row, in `_INSERT_SQL`'s (and the PostgreSQL COPY's) column order."""
-    task = after.tasks[key]
+    task = after.tasks[key].__dict__
+    parent, criteria, depends_on, tags = task["parent_key"], task["acceptance_criteria"], task["depends_on"], task["tags"]
     return (
-        ids[key], after.project.id, key, ids[task.parent_key] if task.parent_key else None, positions[key],
-        task.title, task.description, task.status.value, task.priority.value, task.estimate_minutes,
-        task.actual_minutes, _json_list(task.acceptance_criteria), _json_list(task.depends_on), _json_list(task.tags),
-        now, now,
+        ids[key], after.project.id, key, ids[parent] if parent else None, positions[key],
+        task["title"], task["description"], _VALUES[task["status"]], _VALUES[task["priority"]], task["estimate_minutes"],
+        task["actual_minutes"], _dumps(criteria) if criteria else "[]", _dumps(depends_on) if depends_on else "[]",
+        _dumps(tags) if tags else "[]", now, now,
     )
 
 

@@ -104,15 +104,26 @@ def tree(
     if plain:
         from taskforge.core.plain import PlainTask as Task
         from taskforge.core.plain import plain as trusted
+
+        every_field = None
     else:
+        from taskforge.core.models import TASK_FIELDS_SET as every_field
         from taskforge.core.models import Task, trusted
-    key_of = {row[0]: row[1] for row in task_rows}
+    if lists is _json_list:
+        lists = _decoder()
+    key_of = {row[0]: row[1] for row in task_rows}.get
     statuses, priorities = _STATUSES, _PRIORITIES
-    # Rows this taskforge wrote from validated tasks: rebuilt without validating them again.
-    tasks = [
-        trusted(Task, {
+    # Rows this taskforge wrote from validated tasks: rebuilt without validating them again. Built in one
+    # pass with their sibling lists, as `Tree.build` would.
+    tasks: dict[str, Any] = {}
+    children: dict[str | None, list[str]] = {None: []}
+    ids: dict[str, int] = {}
+    for (row_id, key, parent_id, title, description, status, priority, estimate, actual, criteria, depends_on,
+         tags) in task_rows:
+        parent = key_of(parent_id)
+        tasks[key] = trusted(Task, {
             "key": key,
-            "parent_key": key_of.get(parent_id),
+            "parent_key": parent,
             "title": title,
             "description": description,
             "status": statuses[status],
@@ -122,11 +133,32 @@ def tree(
             "acceptance_criteria": lists(criteria),
             "depends_on": lists(depends_on),
             "tags": lists(tags),
-        })
-        for (_, key, parent_id, title, description, status, priority, estimate, actual, criteria, depends_on, tags)
-        in task_rows
-    ]
-    return Tree.build(project(project_row, plain=plain), tasks), {row[1]: row[0] for row in task_rows}
+        }, every_field)
+        ids[key] = row_id
+        if key not in children:
+            children[key] = []
+        if parent in children:
+            children[parent].append(key)
+        else:
+            children[parent] = [key]
+    return Tree(project(project_row, plain=plain), tasks, children), ids
+
+
+def _decoder() -> Callable[[str], list]:
+    """`_json_list` that decodes each distinct text once (a project repeats its tags and its empty lists),
+    handing out a fresh list every time."""
+    decoded: dict[str, list] = {}
+    loads = json.loads
+
+    def read(text: str) -> list:
+        if text == "[]":
+            return []
+        found = decoded.get(text)
+        if found is None:
+            found = decoded[text] = loads(text)
+        return found.copy()
+
+    return read
 
 
 def load_tree(
