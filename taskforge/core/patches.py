@@ -19,11 +19,11 @@ from taskforge.core import jsontext
 from taskforge.core.errors import TaskforgeError
 from taskforge.core.limits import DESCRIPTION_MAX, MAX_DEPTH, MAX_KEY_NUMBER, MAX_NEW_ROOTS, TITLE_MAX
 from taskforge.core.models import (
+    TASK_FIELDS_SET,
     Mode,
     Priority,
     ProjectStatus,
     Status,
-    TASK_FIELDS_SET,
     Task,
     key_number,
     trusted,

@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import (
     Connection,
     Engine,
@@ -33,7 +34,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from pydantic import TypeAdapter
 from sqlalchemy.exc import DBAPIError
 
 from taskforge.core.bulk import gc_paused
@@ -560,9 +560,9 @@ def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str]
         old_keys = old_children.get(parent)
         if keys is not old_keys and keys != old_keys:
             if keys:  # not the empty list of a new task
-                positions.update(zip(keys, range(len(keys))))
+                positions.update(zip(keys, range(len(keys)), strict=True))
             if old_keys:
-                old_positions.update(zip(old_keys, range(len(old_keys))))
+                old_positions.update(zip(old_keys, range(len(old_keys)), strict=True))
     old, tasks = before.tasks, after.tasks
     removed = [key for key in old if key not in tasks]
     created = []
