@@ -256,9 +256,12 @@ def _named(where: str, data: dict[str, Any]) -> str:
 
 def _others(data: dict[str, Any]) -> dict[str, Any]:
     """Attributes taskforge has no field for (due, scheduled, wait, recur, UDAs, …), dates made readable."""
+    unknown = {name for name in data.keys() - _KNOWN_FIELDS if not name.startswith("taskforge_")}
+    if not unknown:  # nearly every record: the set difference is done in C
+        return {}
     others = {}
-    for name, value in data.items():
-        if name in _KNOWN_FIELDS or name.startswith("taskforge_") or value in (None, "", []):
+    for name, value in data.items():  # in the file's order
+        if name not in unknown or value in (None, "", []):
             continue
         if name in _DATES and isinstance(value, str):
             with contextlib.suppress(ValueError):  # not Taskwarrior's own format: kept as written
@@ -338,9 +341,9 @@ def _record(
         raise BadInput(f"{where}: no description")
     where = f'{where} ("{quote(title, 40)}")'
     annotations = data.get("annotations", [])
-    if not isinstance(annotations, list) or not all(
+    if not isinstance(annotations, list) or (annotations and not all(
         isinstance(a, dict) and isinstance(a.get("description"), str) for a in annotations
-    ):
+    )):
         raise BadInput(f"{where}: annotations must be a list of {{entry, description}}")
     lines = [overflow] if overflow else []
     criteria = []
@@ -364,9 +367,12 @@ def _record(
         priority = Priority.CRITICAL
 
     depends = _strings(data, "depends", where)
-    dropped = [uuid for uuid in depends if uuid in left_out]
-    if dropped and notes is not None:
-        notes.append(f"{where}: dropped its dependency on {len(dropped)} deleted task(s)")
+    if left_out and depends:
+        dropped = [uuid for uuid in depends if uuid in left_out]
+        if dropped:
+            depends = [uuid for uuid in depends if uuid not in left_out]
+            if notes is not None:
+                notes.append(f"{where}: dropped its dependency on {len(dropped)} deleted task(s)")
     kept = _others(data)
     others.update(kept)
     extra = kept_fields("Taskwarrior", kept)
@@ -380,7 +386,7 @@ def _record(
     }
     return Record(
         where=where, ref=_text(data, "uuid", where), fields=fields, key=_text(data, "taskforge_key", where) or None,
-        depends=[uuid for uuid in depends if uuid not in left_out],
+        depends=list(depends),
     )
 
 
