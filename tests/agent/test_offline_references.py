@@ -17,10 +17,9 @@ import pytest
 
 from taskforge.core.models import Mode
 from taskforge.core.tree import Tree
-from tests.agent.test_offline_support import ask, refused, scaffolded
+from tests.agent.test_offline_support import ask, proposed_on, refused, scaffolded
 
 GOAL = "Build a new user authentication flow"
-_GENERATED = ("description", "acceptance_criteria", "tags", "estimate_minutes")
 
 
 @functools.cache
@@ -43,17 +42,7 @@ def project() -> Tree:
 
 def proposed(message: str, tree: Tree | None = None) -> list[tuple]:
     """The patch the planner proposes, as (op, target, fields) in order."""
-    answer = ask(tree or project(), message)
-    assert answer.understood, answer.rationale
-    result = []
-    for op in answer.ops:
-        fields = op.body.model_dump(mode="json", exclude_unset=True) if op.body is not None else {}
-        if op.op.value == "create":
-            fields = {name: value for name, value in fields.items() if name not in _GENERATED}
-        if op.cascade:
-            fields["cascade"] = True
-        result.append((op.op.value, op.task_id, fields))
-    return result
+    return proposed_on(tree or project(), message)
 
 
 DELETE_DOCS = [("delete", "T6", {})]

@@ -105,3 +105,22 @@ def deep_tree() -> Tree:
 
 def scaffolded(goal: str = "Build a new user authentication flow") -> Tree:
     return ask(new_project(goal), goal, new_project=True).tree
+
+
+# Fields the planner fills in for a new task beyond what the user named (the title and the place).
+GENERATED = ("description", "acceptance_criteria", "tags", "estimate_minutes")
+
+
+def proposed_on(tree: Tree, message: str) -> list[tuple]:
+    """The patch the planner proposes for `message` on `tree`, as (op, target, fields) in order."""
+    answer = ask(tree, message)
+    assert answer.understood, answer.rationale
+    result = []
+    for op in answer.ops:
+        fields = op.body.model_dump(mode="json", exclude_unset=True) if op.body is not None else {}
+        if op.op.value == "create":
+            fields = {name: value for name, value in fields.items() if name not in GENERATED}
+        if op.cascade:
+            fields["cascade"] = True
+        result.append((op.op.value, op.task_id, fields))
+    return result

@@ -301,13 +301,7 @@ def add_dependencies(scope: Scope, keys: list[str], needed: list[str]) -> Edit:
 
 
 def remove_dependencies(scope: Scope, keys: list[str], dropped: list[str]) -> Edit:
-    ops, said = [], []
-    for key in keys:
-        current = scope.tree[key].depends_on
-        kept = [dep for dep in current if dep not in dropped]
-        if kept != current:
-            ops.append(update(key, depends_on=kept))
-            said.append(f"{key} no longer depends on {listed(dep for dep in current if dep in dropped)}")
+    ops, said = _undepend(scope, keys, dropped)
     if not ops:
         raise Refusal(f"{listed(keys)} {'does' if len(keys) == 1 else 'do'} not depend on {listed(dropped)}.")
     return Edit("; ".join(said) + ".", ops)
@@ -315,17 +309,23 @@ def remove_dependencies(scope: Scope, keys: list[str], dropped: list[str]) -> Ed
 
 def remove_dependencies_between(scope: Scope, first: list[str], second: list[str]) -> Edit:
     """ "remove the dependency between T2 and T1": whichever way round it runs (both, if both)."""
-    ops, said = [], []
-    for keys, dropped in ((first, second), (second, first)):
-        for key in keys:
-            current = scope.tree[key].depends_on
-            kept = [dep for dep in current if dep not in dropped]
-            if kept != current:
-                ops.append(update(key, depends_on=kept))
-                said.append(f"{key} no longer depends on {listed(dep for dep in current if dep in dropped)}")
-    if not ops:
+    ops, said = _undepend(scope, first, second)
+    more_ops, more_said = _undepend(scope, second, first)
+    if not ops and not more_ops:
         raise Refusal(f"{listed(first)} and {listed(second)} do not depend on each other.")
-    return Edit("; ".join(said) + ".", ops)
+    return Edit("; ".join(said + more_said) + ".", ops + more_ops)
+
+
+def _undepend(scope: Scope, keys: list[str], dropped: list[str]) -> tuple[list, list[str]]:
+    """The updates that take `dropped` out of each of `keys`' dependencies, and what each says."""
+    ops, said = [], []
+    for key in keys:
+        current = scope.tree[key].depends_on
+        kept = [dep for dep in current if dep not in dropped]
+        if kept != current:
+            ops.append(update(key, depends_on=kept))
+            said.append(f"{key} no longer depends on {listed(dep for dep in current if dep in dropped)}")
+    return ops, said
 
 
 def clear_dependencies(scope: Scope, keys: list[str]) -> Edit:
