@@ -57,7 +57,6 @@ def run(args: list[str]) -> int | None:
 
 def _import(source: str, options: dict[str, str | bool]) -> tuple[str, str, int, list[str]] | None:
     """(the project's id, its title, how many tasks, the notes), or None when the full command must do it."""
-    from taskforge.core.bulk import gc_paused
     from taskforge.core.fresh import first_patch
     from taskforge.export import FOLDERS, import_format, importer
     from taskforge.inputs import read_text_file
@@ -76,9 +75,8 @@ def _import(source: str, options: dict[str, str | bool]) -> tuple[str, str, int,
     if hasattr(module, "read_all"):  # a file that may hold several projects (Task Master's tags)
         return None
     notes: list[str] = []
-    with gc_paused():
-        project, patch = module.read(text, notes)
-        first = first_patch(project, patch)
+    project, patch = module.read(text, notes)  # the collector is off for the whole process (run)
+    first = first_patch(project, patch)
     if first is None or first.next_key - 1 > schema.MAX_KEY_NUMBER:
         return None
     provenance = new_project.Provenance(message=f"import {name}", planner="import", mode="import", author=user)

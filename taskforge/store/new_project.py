@@ -47,19 +47,19 @@ class Provenance:
 
 def write(path: Path, project: Project, first: FirstPatch, provenance: Provenance) -> str | None:
     """Create `project` with `first` applied; returns the id it got (`auth-flow-2` when `auth-flow` is taken)."""
-    new = not path.exists()
     connection = _connect(path)
     if connection is None:
         return None
     try:
         connection.execute("BEGIN IMMEDIATE")
         try:
-            if not connection.execute(schema.SQLITE_TABLES_SQL).fetchone():
+            made = not connection.execute(schema.SQLITE_TABLES_SQL).fetchone()
+            if made:
                 for statement in schema.head_statements():
                     connection.execute(statement)
             project_id = _insert(connection, project, first, provenance)
             connection.execute("COMMIT")
-            if new:  # written straight into the file, not through a write-ahead log copied over afterwards
+            if made:  # written straight into the file, not through a write-ahead log copied over afterwards
                 connection.execute("PRAGMA journal_mode=WAL")
         except BaseException:
             if connection.in_transaction:
