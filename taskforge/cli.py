@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import functools
 import gc
-import json
 import os
 import sys
 from enum import StrEnum
@@ -23,7 +22,7 @@ import typer
 from taskforge.core.errors import BadInput, TaskforgeError, UnknownProject
 from taskforge.core.text import clean_line, unprintable
 from taskforge.export import EXPORTERS, FOLDERS, IMPORTERS
-from taskforge.output import silence_stdout
+from taskforge.output import import_summary, imported_line, json_text, silence_stdout
 
 if TYPE_CHECKING:
     from taskforge.store.interface import Reader
@@ -155,7 +154,7 @@ def out(renderable: Any) -> None:
 
 
 def out_json(data: Any) -> None:
-    _written(lambda: sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n"))
+    _written(lambda: sys.stdout.write(json_text(data)))
 
 
 def echo(text: str) -> None:
@@ -612,12 +611,12 @@ def import_command(
     _state.committed = "Imported " + ", ".join(f"'{a.tree.project.id}'" for a in imported)
     for line in notes:
         note(line)
-    summaries = [{"id": a.tree.project.id, "title": a.tree.project.title, "tasks": len(a.tree),
-                  "version": a.tree.project.version} for a in imported]
+    summaries = [import_summary(a.tree.project.id, a.tree.project.title, len(a.tree), a.tree.project.version)
+                 for a in imported]
     if as_json:  # one object; a list when a file held several projects (the tags of a Task Master file)
         return out_json(summaries[0] if len(summaries) == 1 else summaries)
     for summary in summaries:
-        echo(f"Imported '{summary['id']}' ({summary['title']}): {summary['tasks']} tasks.")
+        echo(imported_line(summary))
 
 
 db_app = typer.Typer(

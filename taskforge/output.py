@@ -1,9 +1,11 @@
-"""What both command paths (the full CLI and the lean export) do when standard output fails."""
+"""What both command paths (the full CLI and the lean export and import) print, and do when standard output fails."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from typing import Any
 
 
 def silence_stdout() -> None:
@@ -14,3 +16,17 @@ def silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):  # no real file descriptor (a test runner's stream)
         pass
+
+
+def json_text(data: Any) -> str:
+    """`--json` output: indented, non-ASCII as it is, one final newline."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def import_summary(project_id: str, title: str, tasks: int, version: int) -> dict[str, Any]:
+    """What `import --json` says of each project it made."""
+    return {"id": project_id, "title": title, "tasks": tasks, "version": version}
+
+
+def imported_line(summary: dict[str, Any]) -> str:
+    return f"Imported '{summary['id']}' ({summary['title']}): {summary['tasks']} tasks."

@@ -14,7 +14,6 @@ which then does or reports it as always: one parser, one set of messages.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 from pathlib import Path
@@ -48,11 +47,10 @@ def run(args: list[str]) -> int | None:
     for line in notes:
         sys.stderr.write(f"taskforge: {clean_line(f'note: {line}')}\n")
     from taskforge.export.lean import write_stdout
+    from taskforge.output import import_summary, imported_line, json_text
 
-    if options.get("json"):
-        summary = {"id": project_id, "title": title, "tasks": count, "version": 1}
-        return write_stdout(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    return write_stdout(f"Imported '{project_id}' ({title}): {count} tasks.\n")
+    summary = import_summary(project_id, title, count, 1)
+    return write_stdout(json_text(summary) if options.get("json") else imported_line(summary) + "\n")
 
 
 def _import(source: str, options: dict[str, str | bool]) -> tuple[str, str, int, list[str]] | None:
