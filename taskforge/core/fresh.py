@@ -22,7 +22,7 @@ from pydantic_core import to_json
 
 from taskforge.core.limits import MAX_DEPTH
 from taskforge.core.models import Project, key_number
-from taskforge.core.patches import Op, ProjectPatch, TaskFields
+from taskforge.core.patches import Op, ProjectPatch, TaskFields, dependency_cycle
 
 # The stored patch is pydantic's JSON: fields in the model's order, compact, non-ASCII as it is.
 _FIELD_ORDER = tuple(TaskFields.model_fields)
@@ -113,7 +113,7 @@ def first_patch(project: Project, patch: ProjectPatch) -> FirstPatch | None:
         tasks[key] = NewTask(key, parent, position, values, [])
         # _TASK_FIELDS runs in the model's order, after these two: the body's keys come out as pydantic writes them.
         resolved.append({"op": "create", "task_id": key, "body": {"parent_task_id": parent, "position": position, **values}})
-    if _has_cycle(tasks, linked):
+    if linked and dependency_cycle({key: task.depends_on for key, task in tasks.items()}):
         return None
     inverse = [{"op": "update", "task_id": key, "body": {"depends_on": []}} for key in reversed(linked)]
     inverse += [{"op": "delete", "task_id": key} for key in reversed(tasks)]
@@ -130,26 +130,4 @@ def _link(key: str, body: TaskFields, tasks: dict[str, NewTask], linked: list[st
     tasks[key].depends_on = list(deps)
     linked.append(key)
     return True
-
-
-def _has_cycle(tasks: dict[str, NewTask], linked: list[str]) -> bool:
-    """Whether the dependencies loop (depth-first, without recursion: a chain may be 10,000 long)."""
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
-    for start in linked:
-        if state.get(start):
-            continue
-        state[start] = 1
-        stack = [(start, iter(tasks[start].depends_on))]
-        while stack:
-            key, following = stack[-1]
-            dep = next(following, None)
-            if dep is None:
-                state[key] = 2
-                stack.pop()
-            elif state.get(dep) == 1:
-                return True
-            elif not state.get(dep):
-                state[dep] = 1
-                stack.append((dep, iter(tasks[dep].depends_on)))
-    return False
 

@@ -9,6 +9,7 @@ before/after record of each operation for the diff.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
@@ -949,16 +950,22 @@ class _Replay:
 
 def find_dependency_cycle(tree: Tree) -> list[str]:
     """One cycle in `depends_on`, as the keys along it, or [] when there is none."""
+    return dependency_cycle({key: task.depends_on for key, task in tree.tasks.items()})
+
+
+def dependency_cycle(depends: Mapping[str, Sequence[str]]) -> list[str]:
+    """One cycle in a graph of key -> the keys it depends on (keys not in the graph are left out), as the
+    keys along it, or [] when there is none; without recursion, so a chain may be 10,000 long."""
     white, grey, black = 0, 1, 2
-    colour = dict.fromkeys(tree.tasks, white)
-    for start in tree.tasks:
-        if colour[start] != white or not tree[start].depends_on:
+    colour = dict.fromkeys(depends, white)
+    for start in depends:
+        if colour[start] != white or not depends[start]:
             continue
         path: list[str] = []
         stack: list[tuple[str, int]] = [(start, 0)]
         while stack:
             key, next_child = stack.pop()
-            deps = [d for d in tree[key].depends_on if d in colour]
+            deps = [d for d in depends[key] if d in colour]
             if next_child == 0:
                 colour[key] = grey
                 path.append(key)
