@@ -18,11 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic_core import to_json
-
 from taskforge.core.limits import MAX_DEPTH
 from taskforge.core.models import Project, key_number
-from taskforge.core.patches import Op, ProjectPatch, TaskFields, dependency_cycle
+from taskforge.core.patches import Op, ProjectPatch, TaskFields, compact_json, dependency_cycle
 
 # The stored patch is pydantic's JSON: fields in the model's order, compact, non-ASCII as it is.
 _FIELD_ORDER = tuple(TaskFields.model_fields)
@@ -31,10 +29,6 @@ _CLEARS_TO: dict[str, Any] = {"description": "", "acceptance_criteria": [], "tag
 _NOT_NULL = frozenset({"title", "status", "priority"})
 _ENUMS = frozenset({"status", "priority"})
 _CREATE_FIELDS = frozenset(_FIELD_ORDER) - {"position"}  # dependencies only when empty: see first_patch
-
-
-def _dumps(document: dict[str, Any]) -> str:
-    return to_json(document).decode()  # pydantic's own encoder: the very bytes `model_dump_json` writes
 
 
 @dataclass
@@ -60,8 +54,8 @@ class FirstPatch:
         """The resolved patch and its inverse as the history keeps them (JSON), for the id the project got."""
         head = {"project_id": project_id, "base_version": 0}
         return (
-            _dumps({**head, "rationale": self.rationale, "meta_updates": {}, "task_patches": self.resolved}),
-            _dumps({**head, "base_version": 1, "rationale": "", "meta_updates": {}, "task_patches": self.inverse}),
+            compact_json({**head, "rationale": self.rationale, "meta_updates": {}, "task_patches": self.resolved}),
+            compact_json({**head, "base_version": 1, "rationale": "", "meta_updates": {}, "task_patches": self.inverse}),
         )
 
 
