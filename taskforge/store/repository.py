@@ -557,12 +557,18 @@ def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str]
     old_positions: dict[str, int] = {}
     positions: dict[str, int] = {}
     for parent, keys in new_children.items():
+        if not keys:  # a leaf's list: no task has a place in it
+            continue
         old_keys = old_children.get(parent)
-        if keys is not old_keys and keys != old_keys:
-            if keys:  # not the empty list of a new task
-                positions.update(zip(keys, range(len(keys)), strict=True))
-            if old_keys:
-                old_positions.update(zip(old_keys, range(len(old_keys)), strict=True))
+        if keys is old_keys:
+            continue
+        if old_keys:
+            kept = len(old_keys)
+            if keys[:kept] == old_keys:  # tasks added at the end (or none): the others kept their places
+                positions.update(zip(keys[kept:], range(kept, len(keys)), strict=True))
+                continue
+            old_positions.update(zip(old_keys, range(kept), strict=True))
+        positions.update(zip(keys, range(len(keys)), strict=True))
     old, tasks = before.tasks, after.tasks
     removed = [key for key in old if key not in tasks]
     created = []
