@@ -9,9 +9,10 @@ before/after record of each operation for the diff.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import itemgetter
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -431,17 +432,20 @@ _NULLS_CHECKED = tuple(sorted(_NOT_NULL))
 _RESTORED_FIELDS = tuple(name for name in _TASK_FIELDS if name != "depends_on")  # a restored task's dependencies come after
 
 
-_NAMED_TASK_FIELDS: dict[frozenset[str], tuple[str, ...]] = {}
+_NAMED_FIELDS: dict[frozenset[str], tuple[tuple[str, ...], Callable[[dict], tuple]]] = {}
 
 
-def _named_task_fields(named: set[str]) -> tuple[str, ...]:
-    """The task fields among `named`, in `_TASK_FIELDS` order: worked out once for each set of names (a
-    patch's creates name the same few fields over and over)."""
+def _named_fields(named: set[str]) -> tuple[tuple[str, ...], Callable[[dict], tuple]]:
+    """For the fields a body names: the task fields among them in `_TASK_FIELDS` order, and a function
+    that reads all their values from the body's `__dict__` as a tuple. Worked out once for each set of
+    names: a patch's creates name the same few fields over and over."""
     key = frozenset(named)
-    fields = _NAMED_TASK_FIELDS.get(key)
-    if fields is None:
-        fields = _NAMED_TASK_FIELDS[key] = tuple(name for name in _TASK_FIELDS if name in key)
-    return fields
+    found = _NAMED_FIELDS.get(key)
+    if found is None:
+        ordered = tuple(name for name in _TASK_FIELDS if name in key)
+        getter = itemgetter(*key) if len(key) > 1 else (lambda values, name=next(iter(key)): (values[name],))
+        found = _NAMED_FIELDS[key] = (ordered, getter)
+    return found
 
 
 def _changed(task: Task, update: dict[str, Any]) -> Task:
@@ -536,8 +540,8 @@ class _Replay:
         if key is None:
             return 0
         depth = self.depths.get(key)
-        if depth is None:
-            depth = self.depths[key] = self.tree.depth(key)
+        if depth is None:  # one more than its parent's, remembered on the way up: siblings share the walk
+            depth = self.depths[key] = self.depth(self.tree.tasks[key].parent_key) + 1
         return depth
 
     def note_dependencies(self, key: str, old: list[str], new: list[str]) -> None:
@@ -688,11 +692,9 @@ class _Replay:
             )
             return False
         named, values = body.__pydantic_fields_set__, body.__dict__
-        for name in named:
-            if values[name] is None:  # a field cleared: allowed for some fields, not for others
-                if not self.check_fields(body.given(), index, task_patch):
-                    return False
-                break
+        task_fields, named_values = _named_fields(named)
+        if None in named_values(values) and not self.check_fields(body.given(), index, task_patch):
+            return False  # a field cleared that cannot be
 
         # Unnamed fields hold their default, None: the same as not giving a parent, a position or dependencies.
         parent = values["parent_task_id"]
@@ -743,7 +745,7 @@ class _Replay:
             "acceptance_criteria": [], "depends_on": depends_on, "tags": [],
         }
         resolved_body = {"parent_task_id": parent, "position": position}
-        for name in _named_task_fields(named):
+        for name in task_fields:
             if name == "depends_on":
                 if depends_on:
                     resolved_body[name] = depends_on

@@ -583,9 +583,10 @@ def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str]
             stack.extend(below[::-1])
     changed = []
     new_position, old_position = positions.get, old_positions.get
-    for key, task in after.tasks.items():
-        prior = old.get(key)
-        if prior is not None and (
+    task_after = tasks.get
+    for key, prior in old.items():  # in the order of `after.tasks`, whose older keys keep their places
+        task = task_after(key)
+        if task is not None and (
             task is not prior and task != prior or new_position(key, -1) != old_position(key, -1)
         ):
             changed.append(key)
@@ -692,16 +693,20 @@ _dumps = json.JSONEncoder().encode  # `json.dumps` with its defaults, without it
 _VALUES = {member: member.value for kind in (Status, Priority) for member in kind}  # cheaper than `.value`
 
 
-def _inserted_row(after: Tree, key: str, ids: dict[str, int], positions: dict[str, int], now: str) -> tuple:
-    """A new task's row, in `_INSERT_SQL`'s (and the PostgreSQL COPY's) column order."""
-    task = after.tasks[key].__dict__
-    parent, criteria, depends_on, tags = task["parent_key"], task["acceptance_criteria"], task["depends_on"], task["tags"]
-    return (
-        ids[key], after.project.id, key, ids[parent] if parent else None, positions[key],
-        task["title"], task["description"], _VALUES[task["status"]], _VALUES[task["priority"]], task["estimate_minutes"],
-        task["actual_minutes"], _dumps(criteria) if criteria else "[]", _dumps(depends_on) if depends_on else "[]",
-        _dumps(tags) if tags else "[]", now, now,
-    )
+def _inserted_rows(after: Tree, keys: list[str], ids: dict[str, int], positions: dict[str, int], now: str) -> list[tuple]:
+    """The new tasks' rows, in `_INSERT_SQL`'s (and the PostgreSQL COPY's) column order."""
+    project_id, tasks, values = after.project.id, after.tasks, _VALUES
+    rows = []
+    for key in keys:
+        task = tasks[key].__dict__
+        parent, criteria, depends_on, tags = task["parent_key"], task["acceptance_criteria"], task["depends_on"], task["tags"]
+        rows.append((
+            ids[key], project_id, key, ids[parent] if parent else None, positions[key], task["title"],
+            task["description"], values[task["status"]], values[task["priority"]], task["estimate_minutes"],
+            task["actual_minutes"], _dumps(criteria) if criteria else "[]", _dumps(depends_on) if depends_on else "[]",
+            _dumps(tags) if tags else "[]", now, now,
+        ))
+    return rows
 
 
 def _updated_row(after: Tree, key: str, ids: dict[str, int], positions: dict[str, int], now: str) -> tuple:
@@ -727,7 +732,7 @@ def _write_tree_changes_sqlite(connection: Connection, before: Tree, result: Res
         next_id = (connection.exec_driver_sql("SELECT max(id) FROM task").scalar() or 0) + 1
         for offset, key in enumerate(created):
             ids[key] = next_id + offset
-        connection.exec_driver_sql(_INSERT_SQL, [_inserted_row(after, key, ids, positions, now) for key in created])
+        connection.exec_driver_sql(_INSERT_SQL, _inserted_rows(after, created, ids, positions, now))
     if changed:
         connection.exec_driver_sql(_UPDATE_SQL, [_updated_row(after, key, ids, positions, now) for key in changed])
     if removed:
@@ -760,8 +765,8 @@ def _write_tree_changes_postgres(connection: Connection, before: Tree, result: R
         for key, (row_id,) in zip(created, cursor.fetchall(), strict=True):
             ids[key] = row_id
         with cursor.copy(_PG_COPY_SQL) as copy:
-            for key in created:
-                copy.write_row(_inserted_row(after, key, ids, positions, now))
+            for row in _inserted_rows(after, created, ids, positions, now):
+                copy.write_row(row)
     if changed:
         cursor.executemany(_PG_UPDATE_SQL, [_updated_row(after, key, ids, positions, now) for key in changed])
     if removed:
