@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
 MAX_DEPTH = 64  # a taskforge/1 document nests at most 5 levels of tasks, each two JSON levels deep
@@ -88,18 +89,18 @@ def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
 
 def _deeper_than(data: Any, limit: int) -> bool:
     """Whether decoded JSON holds arrays or objects nested more than `limit` deep: level by level, so
-    that a level of ten thousand objects is one pass over their values (and no recursion)."""
+    that a level of ten thousand objects is one C-level pass over their values (and no recursion)."""
     level = [data] if type(data) in _CONTAINERS else []
     depth = 0
     while level:
         depth += 1
         if depth > limit:
             return True
-        inner: list = []
-        for value in level:
-            inner.extend([child for child in (value.values() if type(value) is dict else value)
-                          if type(child) in _CONTAINERS])
-        level = inner
+        objects = [value for value in level if type(value) is dict]
+        children = chain.from_iterable(map(dict.values, objects))
+        if len(objects) < len(level):
+            children = chain(children, chain.from_iterable(value for value in level if type(value) is list))
+        level = [child for child in children if type(child) in _CONTAINERS]
     return False
 
 

@@ -689,7 +689,6 @@ _UPDATE_SQL = (
     " estimate_minutes = ?, actual_minutes = ?, acceptance_criteria = ?, depends_on = ?, tags = ?, updated_at = ?"
     " WHERE id = ?"
 )
-_dumps = json.JSONEncoder().encode  # `json.dumps` with its defaults, without its per-call set-up
 _VALUES = {member: member.value for kind in (Status, Priority) for member in kind}  # cheaper than `.value`
 
 
@@ -699,12 +698,12 @@ def _inserted_rows(after: Tree, keys: list[str], ids: dict[str, int], positions:
     rows = []
     for key in keys:
         task = tasks[key].__dict__
-        parent, criteria, depends_on, tags = task["parent_key"], task["acceptance_criteria"], task["depends_on"], task["tags"]
+        parent = task["parent_key"]
         rows.append((
             ids[key], project_id, key, ids[parent] if parent else None, positions[key], task["title"],
             task["description"], values[task["status"]], values[task["priority"]], task["estimate_minutes"],
-            task["actual_minutes"], _dumps(criteria) if criteria else "[]", _dumps(depends_on) if depends_on else "[]",
-            _dumps(tags) if tags else "[]", now, now,
+            task["actual_minutes"], _json_list(task["acceptance_criteria"]), _json_list(task["depends_on"]),
+            _json_list(task["tags"]), now, now,
         ))
     return rows
 

@@ -5,6 +5,7 @@ and one way to spell a list column, so the two write the same rows."""
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii
 
 INSERT_TASK_SQL = (
     "INSERT INTO task (id, project_id, key, parent_id, position, title, description, status, priority,"
@@ -23,11 +24,18 @@ TAKEN_IDS_SQL = "SELECT id FROM project WHERE id = ? OR id LIKE ?"
 
 
 _encode = json.JSONEncoder().encode  # json.dumps' defaults, without its per-call set-up
+_quote = encode_basestring_ascii  # the very function `json.dumps` uses for a string (ensure_ascii)
 
 
 def json_list(value: list) -> str:
-    """A list column's text (acceptance criteria, dependencies, tags), as SQLAlchemy's JSON type writes it."""
-    return _encode(value) if value else "[]"
+    """A list column's text (acceptance criteria, dependencies, tags), as SQLAlchemy's JSON type writes it:
+    `json.dumps`' text, made for a list of strings (what every list column holds) by C-level calls alone."""
+    if not value:
+        return "[]"
+    try:
+        return "[" + ", ".join(map(_quote, value)) + "]"
+    except TypeError:  # not all strings
+        return _encode(value)
 
 
 def free_id(base: str, taken: set[str]) -> str:

@@ -36,3 +36,22 @@ def test_a_number_too_long_to_hold_is_a_decode_error():
     assert jsontext.loads("[-" + "9" * 40 + "]") == [-int("9" * 40)]
     with pytest.raises(ValueError):
         jsontext.bounded_int("9" * 41)
+
+
+def _mixed(depth: int) -> str:
+    """Objects and arrays taking turns, `depth` levels deep, beside shallower siblings at every level."""
+    text = "[1]"
+    for level in range(1, depth):
+        text = f'{{"x": {text}, "y": [1, 2]}}' if level % 2 else f'[[], {text}, {{"z": 2}}]'
+    return text
+
+
+@pytest.mark.parametrize("depth", [63, 64])
+def test_mixed_nesting_up_to_the_limit_parses(depth):
+    assert jsontext.loads(_mixed(depth)) == json.loads(_mixed(depth))
+
+
+@pytest.mark.parametrize("depth", [65, 80])
+def test_mixed_nesting_past_the_limit_is_refused(depth):
+    with pytest.raises(json.JSONDecodeError, match="nested more than 64 levels deep"):
+        jsontext.loads(_mixed(depth))
