@@ -570,9 +570,16 @@ class _Replay:
             return self.result()
 
         meta_before = self.apply_meta()
-        handlers = {Op.CREATE: self.create, Op.UPDATE: self.update, Op.DELETE: self.delete}
+        create, update, delete, failed_creates = self.create, self.update, self.delete, self.failed_creates
         for index, task_patch in enumerate(patch.task_patches):
-            handlers[task_patch.op](index, task_patch)
+            op = task_patch.op
+            if op is Op.CREATE:
+                if not create(index, task_patch):
+                    failed_creates.setdefault(task_patch.task_id, index)
+            elif op is Op.UPDATE:
+                update(index, task_patch)
+            else:
+                delete(index, task_patch)
         self.check_final_state()
         return self.result(meta_before)
 
@@ -667,13 +674,8 @@ class _Replay:
 
     # -- operations --------------------------------------------------------------------------------
 
-    def create(self, index: int, task_patch: TaskPatch) -> None:
-        temp = task_patch.task_id
-        ok = self._create(index, task_patch)
-        if not ok:
-            self.failed_creates.setdefault(temp, index)
-
-    def _create(self, index: int, task_patch: TaskPatch) -> bool:
+    def create(self, index: int, task_patch: TaskPatch) -> bool:
+        """Carry out a create; False when it was refused (later operations naming its id are then told so)."""
         tree, temp, body = self.tree, task_patch.task_id, task_patch.body
         if body is None or "title" not in body.__pydantic_fields_set__:
             self.problem(ProblemCode.MISSING_TITLE, "a create needs a body with a title", index, task_patch)
