@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from taskforge.agent.offline import edits, restructure
 from taskforge.agent.offline.common import Edit, Refusal
-from taskforge.agent.offline.details import criteria, no_estimate, question, tags
+from taskforge.agent.offline.details import criteria, no_estimate, tags
 from taskforge.agent.offline.language import (
     Ambiguous,
     NotAReference,
@@ -28,6 +28,7 @@ from taskforge.agent.offline.language import (
 from taskforge.agent.offline.language import (
     resolve_one as _one,
 )
+from taskforge.agent.offline.questions import question
 from taskforge.core.models import Priority, Status
 
 Parser = Callable[[str, str, Scope], Edit | None]
@@ -235,7 +236,8 @@ _ESTIMATE = [
     re.compile(r"^(?:set|change|update|make)\s+(?:the\s+)?estimate\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|at)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?:the\s+)?estimate\s+(?:of|for|on)\s+(?P<t>.+?)\s*(?:[:=]|\s+is|\s+should be)\s*(?P<d>.+)$", re.I),
     re.compile(r"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+estimate\s+(?:to|at)\s+(?P<d>.+)$", re.I),
-    re.compile(r"^(?P<t>.+?)(?:'s estimate is|\s+estimate is|\s+will take|\s+should take|\s+takes|\s+needs|"
+    re.compile(r"^(?:estimate|size)\s+(?P<t>.+?)\s+(?P<d>(?:about\s+|around\s+|~)?\d\S*(?:\s+\S+)?)$", re.I),
+    re.compile(r"^(?P<t>.+?)(?:'s estimate is|\s+estimate is|(?:'s)?\s+estimate\s*[:=]?|\s+will take|\s+should take|\s+takes|\s+needs|"
                r"\s+is estimated at|\s+is)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?P<t>.+?)\s*[:=]\s*(?P<d>.+)$", re.I),
     re.compile(r"^(?:give|allow|allot|budget|plan|reserve)\s+(?P<t>.+?)\s+(?P<d>(?:about\s+|around\s+)?\S+\s+\S+)$", re.I),
@@ -668,12 +670,59 @@ def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
     return None
 
 
+# "T2: add subtask Hash passwords", "T3: done", "the docs - delete": the task first, then what to do with it
+_TOPIC = re.compile(r"^(?P<t>[^:—–→>]+?)\s*(?::|—|–|->|→|=>|\s-)\s*(?P<rest>\S.*)$")
+_TOPIC_ADD = re.compile(r"^(?:(?:add|create|insert|append|new|include)\b|(?:an?\s+|new\s+|another\s+)*"
+                        r"(?:sub-?tasks?|child(?:ren)?|steps?)\b)", re.I)
+
+
+def about_task(text: str, bare: str, scope: Scope) -> Edit | None:
+    """A command said after the task it is about, read as the same command said the usual way round."""
+    if not (match := _TOPIC.match(bare)):
+        return None
+    try:
+        keys = scope.many(match["t"])
+    except Ambiguous:
+        raise
+    except (NotAReference, Refusal):  # not a task at all ("new task: Rate limiting" is the general add's)
+        return None
+    said, rest = " and ".join(keys), match["rest"]
+    if _TOPIC_ADD.match(rest):  # "T2: add Hash passwords": a sub-task
+        rest = rest if re.match(r"(?:add|create|insert|append|new|include)\b", rest, re.I) else f"add {rest}"
+        readings = [f"{rest} under {said}"]
+    else:
+        verb, _, more = rest.partition(" ")
+        readings = [f"{verb} {said} {more}", f"{rest} {said}", f"{said} {rest}", f"{said} is {rest}"]
+        if re.search(r"\b(?:it|this|them)\b", rest, re.I):  # "T2: break it down"
+            readings.insert(0, re.sub(r"\b(?:it|this|them)\b", said, rest, count=1, flags=re.I))
+    for reading in readings:
+        edit, _unclear = _read(reading, reading, scope, COMMANDS[:-1])
+        if edit is not None:
+            return edit
+    return None
+
+
 # Most specific first: "add 2 hours to T3" is logged time, "mark T3 high" is a priority, "split T3 into
-# steps" a decomposition, "remove the dependency of T7 on T6" not a deletion.
+# steps" a decomposition, "remove the dependency of T7 on T6" not a deletion. The task said first comes
+# last: it only reads what nothing else did.
 COMMANDS: tuple[Parser, ...] = (
     question, decompose, criteria, tags, no_estimate, undepend, depend, log_time, estimate, priority, mark, rename,
-    describe, merge, split, swap, move, delete, add, also_need,
+    describe, merge, split, swap, move, delete, add, also_need, about_task,
 )
+
+
+def _read(text: str, bare: str, scope: Scope, parsers: tuple[Parser, ...]) -> tuple[Edit | None, Ambiguous | None]:
+    """The first of `parsers` that makes an edit of the message, or the first ambiguity met on the way."""
+    unclear: Ambiguous | None = None
+    for parser in parsers:
+        try:
+            edit = parser(text, bare, scope)
+        except Ambiguous as ambiguous:
+            unclear = unclear or ambiguous
+            continue
+        if edit is not None:
+            return edit, None
+    return None, unclear
 
 
 def interpret(text: str, bare: str, scope: Scope) -> Edit | None:
@@ -681,15 +730,9 @@ def interpret(text: str, bare: str, scope: Scope) -> Edit | None:
 
     A task named ambiguously ("the login": two titles say it) or by words no title has does not stop the
     other readings: only when no command fits does the reply ask which task, or say nothing matched."""
-    unclear: Ambiguous | None = None
-    for parser in COMMANDS:
-        try:
-            edit = parser(text, bare, scope)
-        except Ambiguous as ambiguous:
-            unclear = unclear or ambiguous
-            continue
-        if edit is not None:
-            return edit
+    edit, unclear = _read(text, bare, scope, COMMANDS)
+    if edit is not None:
+        return edit
     if unclear is not None:
         raise unclear
     if scope.unmatched is not None:

@@ -52,7 +52,8 @@ COMMAND_EXAMPLES = (
     ("priority", "“set priority of T3 to high”, “T3 is critical”"),
     ("depend", "“T7 depends on T6”, “T7 no longer depends on T6”, “remove the dependency between T7 and T6”"),
     ("break down", "“break this down” in task mode, “break down T2” anywhere"),
-    ("ask", "“what's left?”, “what's next?” (answered without changing anything)"),
+    ("ask", "“what's left?”, “what's next?”, “status of T3”, “how long will it take?” (answered without changing "
+            "anything)"),
 )
 
 

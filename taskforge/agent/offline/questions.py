@@ -1,0 +1,191 @@
+"""Questions about the plan, answered in words with nothing proposed: what is left, what to do next, how a
+task stands, and how long the rest will take.
+
+An answer is raised as `Answer` (a `Refusal` that is no failure: the reply carries no patch). The facts
+come from where the CLI gets them, `core.schedule` for what is next and the critical path and `present`
+for how remaining work reads, so that the planner never disagrees with `taskforge next` or `show`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from taskforge.agent.offline.common import Edit, Refusal, listed, plural
+from taskforge.agent.offline.language import Scope, resolve_one
+from taskforge.core.limits import MINUTES_PER_DAY
+from taskforge.core.models import Status
+
+_SHOWN = 10  # tasks named in an answer; more are counted
+
+
+class Answer(Refusal):
+    """A question answered with the plan's state: no patch, as with a refusal, but nothing went wrong."""
+
+
+# -- the questions -----------------------------------------------------------------------------------
+
+_LEFT = re.compile(
+    r"^(?:what(?:'s| is| are)?\s+(?:still\s+)?(?:left|remaining|open|outstanding|not done|undone|unfinished|pending)"
+    r"(?:\s+to\s+do)?|what\s+remains|what\s+still\s+needs\s+doing|what(?:'s| is)\s+still\s+to\s+do|"
+    r"what\s+(?:do|have|did)\s+(?:we|i)\s+(?:still\s+)?(?:(?:got|have|need)\s+)?(?:left|to do|to finish)|"
+    r"how\s+much\s+is\s+(?:still\s+)?left|how\s+(?:are\s+we|am\s+i|is\s+it|is\s+the\s+project)\s+(?:doing|going)|"
+    r"(?:show|give)\s+(?:me\s+|us\s+)?(?:the\s+)?(?:plan|status|progress|overview)|"
+    r"what(?:'s| is)\s+the\s+status|where\s+are\s+we|status|progress|(?:show|list)\s+(?:me\s+)?(?:the\s+)?"
+    r"(?:open|remaining|unfinished)?\s*tasks)(?:\s+(?:now|today|then))?$",
+    re.I,
+)
+_NEXT = re.compile(r"^(?:what(?:'s| is| should)\s+(?:i|we)?\s*(?:do\s+)?next|what\s+(?:now|next)|"
+                   r"what\s+should\s+(?:i|we)\s+(?:do|work on|start)(?:\s+next|\s+now)?|next\s+task|what\s+to\s+do\s+next|"
+                   r"what(?:'s| is)\s+(?:the\s+)?(?:next\s+step|most\s+important(?:\s+task)?|top\s+priority)|"
+                   r"where\s+(?:should|do)\s+(?:i|we)\s+(?:start|begin)|which\s+task\s+(?:should\s+(?:i|we)\s+"
+                   r"(?:do|start|pick)|is\s+next)(?:\s+next|\s+first)?)$", re.I)
+_STARTABLE = re.compile(r"^(?:what\s+(?:can|could)\s+(?:i|we)\s+(?:start|do|work on|pick up|begin)(?:\s+now|\s+next|\s+today)?|"
+                        r"what(?:'s| is| are)\s+(?:actionable|ready|unblocked|startable|ready to start)(?:\s+now)?|"
+                        r"which\s+tasks\s+(?:are|can)\s+(?:ready|actionable|unblocked|be started|start)(?:\s+now)?)$", re.I)
+# "status of T2", "what's the status of the rollout", "how is T2 going", "is T3 done?"
+_STATUS_OF = [
+    re.compile(r"^(?:what(?:'s| is)\s+)?(?:the\s+)?(?:current\s+)?(?:status|state|progress)\s+(?:of|on|for)\s+(?P<t>.+)$", re.I),
+    re.compile(r"^(?:how(?:'s|\s+is|\s+are)|where(?:'s|\s+is|\s+are))\s+(?P<t>.+?)\s+(?:going|doing|coming\s+along|"
+               r"getting\s+on|progressing|looking|at)(?:\s+(?:now|today|so far))?$", re.I),
+    re.compile(r"^where\s+(?:are|do|am)\s+(?:we|i)\s+(?:at\s+|standing\s+|stand\s+)?(?:with|on)\s+(?P<t>.+)$", re.I),
+    re.compile(r"^(?:is|are|has|have)\s+(?P<t>.+?)\s+(?:been\s+)?(?:done|finished|complete|completed|started|blocked|"
+               r"in progress|ready)(?:\s+yet|\s+already)?$", re.I),
+    re.compile(r"^(?P<t>.+?)(?:'s|’s)?\s+status$|^status\s+(?:of\s+)?(?P<u>.+)$", re.I),
+    re.compile(r"^(?:tell\s+me\s+about|show(?:\s+me)?|details\s+(?:of|for|on))\s+(?P<t>.+)$", re.I),
+]
+# "how long will it take", "when will the rollout be done", "how much work is left on T3", "critical path"
+_HOW_LONG = [
+    re.compile(r"^how\s+long\s+(?:will|would|does|do|should|is|did|could)\s+(?P<t>.+?)\s+(?:take|last|need|be)"
+               r"(?:\s+to\s+(?:finish|complete|do|build|get\s+done))?(?:\s+still|\s+now)?$", re.I),
+    re.compile(r"^how\s+long\s+(?:until|till|before)\s+(?P<t>.+?)\s+(?:is|are|will be|'s)\s+(?:done|finished|complete|"
+               r"ready|over|shipped|live)$", re.I),
+    re.compile(r"^when\s+(?:will|would|can|could|should|is|are|do|does)\s+(?P<t>.+?)\s+(?:be\s+)?(?:done|finished|"
+               r"complete|completed|ready|over|shipped|live|ship|launch|go\s+live|finish|end|due)(?:\s+by)?$", re.I),
+    re.compile(r"^how\s+(?:long|much\s+(?:longer|more\s+time|time|work|effort))\s*(?:is\s+|are\s+)?(?:still\s+)?"
+               r"(?:left|remaining|remains|to\s+go)?(?:\s+(?:on|for|in|with)\s+(?P<t>.+))?$", re.I),
+    re.compile(r"^(?:what(?:'s| is)\s+|show(?:\s+me)?\s+)?(?:the\s+)?(?:critical\s+path|eta|timeline|estimated\s+"
+               r"(?:completion|finish|end)|total\s+(?:estimate|work|effort)|remaining\s+(?:work|effort|time))"
+               r"(?:\s+(?:of|for|on)\s+(?P<t>.+))?$", re.I),
+]
+_WHOLE = re.compile(r"^(?:it|this|that|everything|all(?:\s+of\s+(?:it|this|them))?|we|us|i|things|the\s+rest|"
+                    r"(?:the|this|our|my)\s+(?:whole\s+|entire\s+)?(?:project|plan|thing|work|lot|tasks))$", re.I)
+
+
+def question(text: str, bare: str, scope: Scope) -> Edit | None:
+    if _LEFT.match(bare):
+        raise Answer(_left(scope))
+    if _NEXT.match(bare):
+        raise Answer(_next(scope))
+    if _STARTABLE.match(bare):
+        raise Answer(_startable(scope))
+    for pattern in _HOW_LONG:
+        if (match := pattern.match(bare)) and (subject := _subject(scope, match["t"])) is not None:
+            raise Answer(_how_long(scope, subject or None))
+    for pattern in _STATUS_OF:
+        if (match := pattern.match(bare)) and (subject := _subject(scope, match["t"] or match.groupdict().get("u"))):
+            raise Answer(_status(scope, subject))
+        if match and subject == "":  # "how is it going": the whole plan
+            raise Answer(_left(scope))
+    return None
+
+
+def _subject(scope: Scope, phrase: str | None) -> str | None:
+    """What a question is about: a task's key, "" for the whole plan (or the focus in task mode), None when
+    the phrase names nothing, so the question is not this one."""
+    if phrase is None or _WHOLE.match(phrase.strip()):
+        return scope.focus or ""
+    return resolve_one(scope, phrase)
+
+
+# -- the answers -------------------------------------------------------------------------------------
+
+
+def _left(scope: Scope) -> str:
+    tree = scope.tree
+    keys = list(tree.subtree(scope.focus)) if scope.task_mode else list(tree.walk())
+    left = [key for key in keys if tree[key].status is not Status.DONE]
+    if not left:
+        return f"everything is done ({plural(len(keys), 'task')}). Nothing was changed."
+    shown = [f"{scope.label(key)} ({tree[key].status.value})" for key in left[:_SHOWN]]
+    more = f" and {len(left) - _SHOWN} more" if len(left) > _SHOWN else ""
+    return (f"{len(left)} of {len(keys)} tasks are not done: {', '.join(shown)}{more}. "
+            "Say “mark T3 done” as they get done; nothing was changed.")
+
+
+def _next(scope: Scope) -> str:
+    from taskforge.core.schedule import schedule  # what `taskforge next` says, from the same place
+
+    plan = schedule(scope.tree)
+    first = plan.first
+    if first is None:
+        return f"nothing can start: {plan.none_reason}. Nothing was changed."
+    why = first.reason.removeprefix(f"{first.key}: ")
+    return f"do {scope.label(first.key)} next: {why}. Say “start {first.key}” to mark it doing; nothing was changed."
+
+
+def _startable(scope: Scope) -> str:
+    from taskforge.core.schedule import schedule
+
+    plan = schedule(scope.tree)
+    if not plan.actionable:
+        return f"nothing can start: {plan.none_reason}. Nothing was changed."
+    shown = [f"{scope.label(s.key)} ({s.reason.removeprefix(f'{s.key}: ')})" for s in plan.actionable[:_SHOWN]]
+    more = f" and {len(plan.actionable) - _SHOWN} more" if len(plan.actionable) > _SHOWN else ""
+    return (f"{plural(len(plan.actionable), 'task')} can start now, best first: {'; '.join(shown)}{more}. "
+            "Nothing was changed.")
+
+
+def _status(scope: Scope, key: str) -> str:
+    """ "T5 “Roll out” is todo, high priority, estimated at 6d, waiting for T3 and T4, on the critical path"."""
+    from taskforge.core.schedule import schedule
+    from taskforge.core.tree import format_minutes
+
+    tree = scope.tree
+    task = tree[key]
+    facts = [f"{task.priority.value} priority"]
+    if task.estimate_minutes:
+        facts.append(f"estimated at {format_minutes(task.estimate_minutes)}")
+    if task.actual_minutes:
+        facts.append(f"{format_minutes(task.actual_minutes)} spent")
+    below = tree.subtree(key)[1:]
+    if below:
+        done = sum(tree[sub].status is Status.DONE for sub in below)
+        facts.append(f"{done} of its {plural(len(below), 'sub-task')} done")
+    if task.status is not Status.DONE:
+        waiting = [dep for dep in task.depends_on if dep in tree and tree[dep].status is not Status.DONE]
+        plan = schedule(tree)
+        if waiting:
+            facts.append(f"waiting for {listed(waiting)}")
+        elif any(suggestion.key == key for suggestion in plan.actionable):
+            facts.append("ready to work on now")
+        if key in plan.critical:
+            facts.append("on the critical path")
+    return f"{scope.label(key)} is {task.status.value}: {', '.join(facts)}. Nothing was changed."
+
+
+def _how_long(scope: Scope, key: str | None) -> str:
+    """The remaining estimated work of the plan along its critical path, or of one task."""
+    from taskforge.core.schedule import schedule
+    from taskforge.core.tree import format_minutes
+    from taskforge.present import path_keys, remaining_text
+
+    tree = scope.tree
+    plan = schedule(tree)
+    if key is not None:
+        task, work = tree[key], tree.rollups()[key].estimate_minutes
+        if task.status is Status.DONE:
+            return f"{scope.label(key)} is done. Nothing was changed."
+        if not work:
+            return (f"{scope.label(key)} has no estimate, so I cannot say: “estimate {key} at 2 days” gives it one. "
+                    "Nothing was changed.")
+        on_path = ", on the critical path" if key in plan.critical else ""
+        whole = f" The whole plan: {remaining_text(plan)}." if plan.remaining_minutes else ""
+        return f"{scope.label(key)} is estimated at {format_minutes(work)} of work{on_path}.{whole} Nothing was changed."
+    if not plan.remaining_minutes:
+        if plan.none_reason and not plan.actionable:
+            return f"{plan.none_reason}. Nothing was changed."
+        return ("no open task has an estimate, so I cannot say how long the rest takes: estimate them (“estimate T3 "
+                "at 2 days”) and ask again. Nothing was changed.")
+    return (f"{remaining_text(plan)}: the critical path is {path_keys(plan.path)}, so the rest takes at least "
+            f"{format_minutes(plan.path_minutes)} of work (a day is {MINUTES_PER_DAY // 60} hours; the other tasks can "
+            "run alongside it). Nothing was changed.")
