@@ -88,7 +88,11 @@ _DECOMPOSE = [
     re.compile(rf"^(?:break|split|divide|chop)\s+(?:down|up)(?:\s+(?P<t>.+?))?(?:\s+into\s+(?:\w+\s+)?{_PIECES})?$", re.I),
     re.compile(rf"^(?:break|split|divide|chop)\s+(?P<t>.+?)\s+(?:down|up)(?:\s+into\s+(?:\w+\s+)?{_PIECES})?$", re.I),
     re.compile(rf"^(?:break|split|divide|chop)(?:\s+(?P<t>.+?))?\s+into\s+(?:\w+\s+)?{_PIECES}$", re.I),
-    re.compile(r"^(?:decompose|expand|detail|flesh out|plan out|elaborate(?: on)?)(?:\s+(?P<t>.+))?$", re.I),
+    re.compile(r"^(?:decompose|expand|detail|flesh out|plan out|elaborate(?: on)?|breakdown)(?:\s+(?P<t>.+))?$", re.I),
+    re.compile(rf"^(?P<t>.+?)\s+(?:needs|need|should have|could use|requires)\s+(?:some\s+|more\s+)?(?:{_PIECES}|"
+               r"breaking\s+(?:down|up)|to\s+be\s+(?:broken|split)\s+(?:down|up)|an?\s+breakdown)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:is|are|looks|seems|feels)\s+(?:way\s+|much\s+)?too\s+(?:big|large|vague|broad|coarse)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?:should|must|needs to|has to|could|can)\s+be\s+(?:broken|split)\s+(?:down|up)$", re.I),
     re.compile(r"^(?:add |create |suggest |propose |what are (?:the )?)?(?:sub-?tasks|next steps|steps)"
                r"(?:\s+(?:for|of|to)\s+(?P<t>.+))?$", re.I),
 ]
@@ -172,6 +176,8 @@ _DEPEND = [
                r"should wait for|comes after|must come after|should come after|can only start after)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?:add|set|create)\s+(?:a\s+)?dependency\s+(?:from\s+|of\s+)?(?P<a>.+?)\s+(?:on|to)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+blocked\s+on\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:has|have|gets|needs|should have|must have)\s+(?:a\s+)?dependency\s+(?:on|to)\s+(?P<b>.+)$",
+               re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:has to|have to|must|should|needs? to|can)\s+wait\s+(?:until|till|for)\s+(?:after\s+)?"
                rf"(?P<b>.+?){_FINISHED}$", re.I),
     # "docs can't start until the rollout is done": nothing of a may happen before b
@@ -184,7 +190,14 @@ _DEPEND = [
     re.compile(r"^(?:make\s+)?(?P<a>.+?)\s+(?:(?:is|are)\s+)?(?:dependent|contingent)\s+(?:on|upon)\s+(?P<b>.+)$", re.I),
 ]
 # "do the rollout before the docs": the later one (a) waits for the earlier one (b)
+_NOT_A_VERB = r"(?!(?:add|create|insert|new|move|put|place|push|pull|bring|nest|do|start|finish|make)\b)"
 _BEFORE = [
+    re.compile(r"^(?P<b>.+?)\s+(?:blocks|is blocking|will block|must block|gates|precedes|must precede|should precede|"
+               r"comes before|goes before|happens before|is (?:a )?(?:blocker|prerequisite) (?:for|of|to)|"
+               r"is (?:needed|required) (?:for|by|before))\s+(?P<a>.+)$", re.I),
+    re.compile(rf"^(?:first\s+)?{_NOT_A_VERB}(?P<b>.+?)(?:\s+first)?\s*[,;]?\s+(?:and\s+)?then\s+(?P<a>.+)$", re.I),
+    re.compile(rf"^{_NOT_A_VERB}(?P<b>.+?)\s+(?:(?:should|must|has to|needs to)\s+(?:be|come|go)\s+|is\s+)?before\s+(?P<a>.+)$",
+               re.I),
     re.compile(r"^(?:do|finish|complete|start)\s+(?P<b>.+?)\s+(?:before|ahead of)\s+(?:starting\s+|doing\s+)?(?P<a>.+)$",
                re.I),
     re.compile(r"^(?P<b>.+?)\s+(?:has to|have to|must|should|needs? to)\s+(?:happen|be done|be finished|come|finish)"
@@ -192,9 +205,11 @@ _BEFORE = [
 ]
 
 
-# "T5 is blocked until T2 is done", "T5 should start after T4"
+# "T5 is blocked until T2 is done", "T5 should start after T4", "T6 after T5"
 _DEPEND_MORE = [
-    re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+(?:blocked|on hold|waiting)\s+(?:until|till|for)\s+(?P<b>.+?)"
+    re.compile(rf"^{_NOT_A_VERB}(?P<a>.+?)\s+(?:(?:should|must|has to|needs to)\s+(?:be|come|go)\s+|is\s+|goes\s+|only\s+)?"
+               r"after\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+(?:blocked|on hold|waiting)\s+(?:until|till|for|on)\s+(?P<b>.+?)"
                r"(?:\s+(?:is|are)\s+(?:done|finished|complete|completed|over))?$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:should|must|has to|have to|needs? to|can only|will|can)\s+(?:happen|start|begin|"
                r"be done|run|go)\s+(?:only\s+)?after\s+(?P<b>.+?)(?:\s+(?:is|are)\s+(?:done|finished))?$", re.I),
@@ -262,11 +277,15 @@ _PRIORITY_PATTERNS = [
 _PRIORITY_VERBS = [
     (re.compile(r"^(?:prioriti[sz]e|escalate|bump(?:\s+up)?|expedite)\s+(?P<t>.+)$", re.I), Priority.HIGH),
     (re.compile(r"^(?:deprioriti[sz]e|de-prioriti[sz]e)\s+(?P<t>.+)$", re.I), Priority.LOW),
-    (re.compile(r"^(?:raise|increase|up)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<t>.+)$", re.I), Priority.HIGH),
-    (re.compile(r"^(?:raise|increase|up)\s+(?P<t>.+?)(?:'s)?\s+priority$", re.I), Priority.HIGH),
+    (re.compile(r"^(?:raise|increase|up|bump|boost)(?:\s+up)?\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<t>.+)$", re.I),
+     Priority.HIGH),
+    (re.compile(r"^(?:raise|increase|up|bump|boost)\s+(?P<t>.+?)(?:'s)?\s+priority(?:\s+up)?$", re.I), Priority.HIGH),
     (re.compile(r"^(?:lower|decrease|reduce|drop)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?P<t>.+)$", re.I), Priority.LOW),
     (re.compile(r"^(?:lower|decrease|reduce|drop)\s+(?P<t>.+?)(?:'s)?\s+priority$", re.I), Priority.LOW),
     (re.compile(r"^make\s+(?P<t>.+?)\s+a\s+(?:top\s+)?priority$", re.I), Priority.HIGH),
+    (re.compile(r"^(?P<t>.+?)\s+(?:is|are)(?:\s+not|n't)\s+(?:very\s+|that\s+|so\s+)?(?:important|urgent|a\s+priority|"
+                r"critical|pressing)(?:\s+any\s?more)?$", re.I), Priority.LOW),
+    (re.compile(r"^(?P<t>.+?)\s+can\s+wait$", re.I), Priority.LOW),
 ]
 
 
@@ -287,7 +306,8 @@ def priority(text: str, bare: str, scope: Scope) -> Edit | None:
 _MARK = [
     re.compile(rf"^(?:mark|set|flag|move|put|change|update)\s+(?P<t>.+?)\s+(?:as\s+|to\s+|into\s+|in\s+)?(?P<s>{_STATUS})$", re.I),
     re.compile(rf"^(?:set|change|update)\s+(?:the\s+)?status\s+(?:of|for)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<s>{_STATUS})$", re.I),
-    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|was|were|has been|have been|is now|are now)\s+(?P<s>{_STATUS})$", re.I),
+    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|was|were|has been|have been|is now|are now)\s+(?P<s>{_STATUS})"
+               r"(?:\s+now|\s+already|\s+today)?$", re.I),
     re.compile(rf"^(?P<t>.+?)(?:'s)?\s+status\s+(?:is|should be|[:=])\s+(?P<s>{_STATUS})$", re.I),
 ]
 _STATUS_VERB = re.compile(rf"^(?:(?:i|we|they|you)(?:'ve|'re|'m| have| are| am| just)*\s+)?(?:just\s+)?"
@@ -345,6 +365,7 @@ def mark(text: str, bare: str, scope: Scope) -> Edit | None:
 
 
 _RENAME = [
+    re.compile(r"^(?P<t>.+?)(?:'s|’s)?\s+(?:new\s+)?(?:title|name)\s*(?:[:=]|\s+is\s+now|\s+should\s+be)\s*(?P<title>.+)$", re.I),
     re.compile(r"^(?:rename|retitle|re-title|re-name)\s+(?P<t>.+?)\s+(?:to|as|into|->|→|=>)\s+(?P<title>.+)$", re.I),
     re.compile(r"^(?:change|set|update)\s+(?:the\s+)?(?:title|name)\s+of\s+(?P<t>.+?)\s+to\s+(?P<title>.+)$", re.I),
     re.compile(r"^(?:change|set|update)\s+(?P<t>.+?)(?:'s)?\s+(?:title|name)\s+to\s+(?P<title>.+)$", re.I),
@@ -385,15 +406,22 @@ _DESCRIBE = [
     re.compile(r"^describe\s+(?P<t>.+?)\s*(?:\s+as|\s+with|:)\s+(?P<d>.+)$", re.I | re.S),
     re.compile(r"^(?:set|change|update|make|replace)\s+(?:the\s+)?description\s+(?:of|for|on)\s+(?P<t>.+?)\s*(?:\s+to|\s+with|:)\s+(?P<d>.+)$", re.I | re.S),
     re.compile(r"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+description\s+(?:to|:)\s+(?P<d>.+)$", re.I | re.S),
+    re.compile(r"^(?P<t>.+?)(?:'s|’s)?\s+description\s*(?::|=|\s+is|\s+should\s+be)\s+(?P<d>.+)$", re.I | re.S),
+]
+_NOTE = [
+    re.compile(r"^(?:add|append|attach|put)\s+(?:an?\s+)?(?:note|comment|remark)\s+(?:to|on|for)\s+(?P<t>.+?)\s*(?::|\s+saying|"
+               r"\s+that|\s+[—–-])\s+(?P<d>.+)$", re.I | re.S),
+    re.compile(r"^(?:note|comment)\s+(?:on|for)\s+(?P<t>.+?)\s*(?::|\s+[—–-])\s+(?P<d>.+)$", re.I | re.S),
 ]
 
 
 def describe(text: str, bare: str, scope: Scope) -> Edit | None:
-    for pattern in _DESCRIBE:
-        if match := pattern.match(text):  # with its closing punctuation: a description is prose
-            key = _one(scope, match["t"])
-            if key is not None:
-                return edits.describe(scope, key, match["d"])
+    for patterns, append in ((_NOTE, True), (_DESCRIBE, False)):
+        for pattern in patterns:
+            if match := pattern.match(text):  # with its closing punctuation: a description is prose
+                key = _one(scope, match["t"])
+                if key is not None:
+                    return edits.describe(scope, key, match["d"], append=append)
     return None
 
 
@@ -421,7 +449,7 @@ def merge(text: str, bare: str, scope: Scope) -> Edit | None:
     return None if named is None else restructure.merge(scope, named)
 
 
-_SPLIT = re.compile(r"^(?:split|divide|break)\s+(?P<t>.+?)\s+(?:into|in)\s*:?\s+(?P<parts>.+)$", re.I)
+_SPLIT = re.compile(r"^(?:split|divide|break)\s+(?P<t>.+?)(?:\s+(?:into|in)\s*:?\s+|\s*:\s*)(?P<parts>.+)$", re.I)
 
 
 def split(text: str, bare: str, scope: Scope) -> Edit | None:
@@ -437,7 +465,7 @@ def split(text: str, bare: str, scope: Scope) -> Edit | None:
 
 _MOVE_VERBS = r"(?:move|put|place|nest|reparent|drag|shift|relocate|push|pull|bring|slot|reorder|schedule)"
 _MOVE = [
-    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:under|beneath|underneath|inside|into|within|in|as\s+(?:a\s+)?"
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+(?:be|go|sit|live)\s+)?(?:under|beneath|underneath|inside|into|within|in|as\s+(?:a\s+)?"
                 rf"(?:sub-?task|child)\s+of)\s+(?P<dest>.+)$", re.I), "under"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:before|above|ahead of|in front of)\s+(?P<dest>.+)$", re.I), "before"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:after|below|behind)\s+(?P<dest>.+)$", re.I), "after"),
@@ -445,8 +473,8 @@ _MOVE = [
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+the\s+root|out\s+of\s+(?:its|their)\s+parents?|out)$", re.I), "level"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:to|at)\s+(?:the\s+)?(?:top|start|beginning|front)|first)$", re.I), "first"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:to|at)\s+(?:the\s+)?(?:bottom|end|back)|last)$", re.I), "last"),
-    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+up(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "up"),
-    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+down(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "down"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:up|forward|earlier|higher)(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "up"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:down|back|later|lower)(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "down"),
     (re.compile(r"^(?:make|turn)\s+(?P<t>.+?)\s+(?:into\s+)?(?:an?\s+)?(?:sub-?tasks?|child(?:\s+tasks?)?|children|"
                 r"sub-?items?|steps?|parts?)\s+(?:of|under|in|for|inside|below)\s+(?P<dest>.+)$", re.I), "under"),
     (re.compile(r"^(?P<t>.+?)\s+(?:should\s+be|should\s+go|goes|belongs|must\s+be|is|are|should\s+live|lives)\s+"
@@ -454,6 +482,16 @@ _MOVE = [
                 r"a\s+part)\s+of)\s+(?P<dest>.+)$", re.I), "under"),
     (re.compile(r"^(?:make|turn)\s+(?P<t>.+?)\s+(?:into\s+)?(?:an?\s+)?(?:top[\s-]+level|root|main)(?:\s+tasks?)?$",
                 re.I), "level"),
+    (re.compile(r"^(?P<t>.+?)\s+(?:should\s+|must\s+)?(?:come|go|be|sit)\s+before\s+(?P<dest>.+?)\s+in\s+the\s+"
+                r"(?:list|order|tree|plan|outline)$", re.I), "before"),
+    (re.compile(r"^(?P<t>.+?)\s+(?:should\s+|must\s+)?(?:come|go|be|sit)\s+after\s+(?P<dest>.+?)\s+in\s+the\s+"
+                r"(?:list|order|tree|plan|outline)$", re.I), "after"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to|into|at|in)\s+(?:position|place|spot|slot|number|no\.?|#)\s*"
+                r"(?P<dest>\d+)$", re.I), "place"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to|into|at|in)\s+(?:the\s+)?(?P<dest>\w+)\s+(?:position|place|spot|slot)$",
+                re.I), "place"),
+    (re.compile(r"^make\s+(?P<t>.+?)\s+(?:the\s+)?(?P<dest>\w+)\s+(?:task|one|item|step)$", re.I), "place"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:in\s+)?between\s+(?P<dest>.+?)\s+and\s+.+$", re.I), "after"),
     (re.compile(r"^(?:indent|demote)\s+(?P<t>.+)$", re.I), "indent"),
     (re.compile(r"^(?:outdent|dedent|unindent|promote|unnest)\s+(?P<t>.+)$", re.I), "outdent"),
 ]
@@ -471,6 +509,11 @@ def move(text: str, bare: str, scope: Scope) -> Edit | None:
             destination = _one(scope, match["dest"])
             if destination is None:
                 continue
+        if how == "place":  # "to position 2": where the task in that place is now, from above or from below
+            tree = scope.tree
+            below = tree[keys[0]].parent_key == tree[destination].parent_key and (
+                tree.position(keys[0]) < tree.position(destination))
+            how = "after" if below else "before"
         return restructure.move(scope, keys, how, destination)
     return None
 
@@ -525,6 +568,8 @@ _ADD_PLACE_WORD = re.compile(
     r"as\s+(?:a\s+)?(?:sub-?task|child|step)\s+(?:of|for|to))\s+",
     re.I,
 )
+_ADD_END = re.compile(r"\s+(?:at|to)\s+the\s+(?P<end>end|bottom|back|top|start|beginning|front)"
+                      r"(?:\s+of\s+the\s+(?:list|plan|project))?$", re.I)
 _ADD_ARTICLE = re.compile(r"^(?:(?:a|an|another|one more|some|the)\s+)+", re.I)
 _ADD_NOUN = re.compile(
     r"^(?:(?:new|more|extra|separate|additional)\s+)?"
@@ -606,6 +651,10 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
         else:
             parent = destination
         break
+    if position is None and (end := _ADD_END.search(rest)):  # "add X at the top": first among its siblings
+        rest = rest[: end.start()]
+        if end["end"].lower() not in ("end", "bottom", "back"):
+            position, where = 0, "at the top" + (f" of {scope.label(parent)}" if parent is not None else "")
     rest = _ADD_ARTICLE.sub("", rest)
     noun = _ADD_NOUN.match(rest)
     names = rest[noun.end():] if noun else rest

@@ -237,11 +237,15 @@ def rename(scope: Scope, key: str, title: str) -> Edit:
     return Edit(f"renamed {key} {quoted(old)} to {quoted(title)}.", [update(key, title=title)])
 
 
-def describe(scope: Scope, key: str, text: str) -> Edit:
-    description = sentence(text)[:DESCRIPTION_MAX]
-    if not description:
+def describe(scope: Scope, key: str, text: str, append: bool = False) -> Edit:
+    """A new description, or with `append` a note added after the one there is ("add a note to T3: …")."""
+    said = sentence(text)
+    if not said:
         raise Refusal("the new description is empty: say “describe T3 as …”.")
-    return Edit(f"set the description of {scope.label(key)}.", [update(key, description=description)])
+    current = scope.tree[key].description.strip()
+    description = (f"{current}\n\n{said}" if append and current else said)[:DESCRIPTION_MAX]
+    verb = "added a note to the description of" if append else "set the description of"
+    return Edit(f"{verb} {scope.label(key)}.", [update(key, description=description)])
 
 
 def _set_field(scope: Scope, keys: list[str], name: str, value, done: str, already: str) -> Edit:

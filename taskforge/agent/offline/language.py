@@ -39,18 +39,32 @@ class Ambiguous(Refusal):
 # -- the message as a whole ------------------------------------------------------------------------
 
 _LEADING_COURTESY = re.compile(
-    r"^(?:please|pls|plz|kindly|ok(?:ay)?|hey|hi|so|now|then|and|also|just|"
+    r"^(?:please|pls|plz|kindly|ok(?:ay)?|hey|hi|so|now|then|and|also|just|yes|yeah|yep|sure|right|great|cool|"
     r"(?:can|could|would|will) (?:you|we)(?: please)?|let'?s|let us|go ahead and|"
     r"i(?:'d| would) like (?:you )?to|i want (?:you )?to|i need (?:you )?to|we need to)\b[\s,:]*",
     re.IGNORECASE,
 )
 _TRAILING_COURTESY = re.compile(r"[\s,]*\b(?:please|pls|plz|thanks|thank you|thx|for me)$", re.IGNORECASE)
 _TRAILING_PUNCTUATION = re.compile(r"[\s.!?;,]+$")
+# Slips people make in the words commands hang on (mended in titles too, where they are slips as well).
+TYPOS = {
+    "dependancy": "dependency", "dependancies": "dependencies", "dependecy": "dependency", "dependecies": "dependencies",
+    "depedency": "dependency", "depedencies": "dependencies", "dependncy": "dependency", "dependeny": "dependency",
+    "depnds": "depends", "dependes": "depends", "depens": "depends", "dependant": "dependent",
+    "priorty": "priority", "prioirty": "priority", "priotity": "priority", "proirity": "priority", "prio": "priority",
+    "subtaks": "subtasks", "subtak": "subtask", "sub task": "subtask", "sub tasks": "subtasks", "substask": "subtask",
+    "estimte": "estimate", "estiamte": "estimate", "esitmate": "estimate",
+    "delte": "delete", "deleet": "delete", "remvoe": "remove", "reomve": "remove", "renmae": "rename", "raname": "rename",
+    "compelte": "complete", "completd": "completed", "finsihed": "finished", "finshed": "finished", "doen": "done",
+    "seperate": "separate", "critcal": "critical", "crtical": "critical", "urgnet": "urgent", "taks": "task",
+    "tsak": "task", "tasl": "task",
+}
+_TYPO = re.compile(r"\b(" + "|".join(sorted(map(re.escape, TYPOS), key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
 
 def normalize(message: str) -> tuple[str, str]:
     """The message without courtesies: once with its final punctuation (for descriptions), once without."""
-    text = clean_line(message)
+    text = _TYPO.sub(lambda m: TYPOS[m[1].lower()], clean_line(message))
     while True:
         before = text
         text = _LEADING_COURTESY.sub("", text)

@@ -29,13 +29,13 @@ _LEFT = re.compile(
     r"(?:\s+to\s+do)?|what\s+remains|what\s+still\s+needs\s+doing|what(?:'s| is)\s+still\s+to\s+do|"
     r"what\s+(?:do|have|did)\s+(?:we|i)\s+(?:still\s+)?(?:(?:got|have|need)\s+)?(?:left|to do|to finish)|"
     r"how\s+much\s+is\s+(?:still\s+)?left|how\s+(?:are\s+we|am\s+i|is\s+it|is\s+the\s+project)\s+(?:doing|going)|"
-    r"(?:show|give)\s+(?:me\s+|us\s+)?(?:the\s+)?(?:plan|status|progress|overview)|"
+    r"(?:show|give)\s+(?:me\s+|us\s+)?(?:the\s+|an?\s+)?(?:plan|status|progress|overview|update|summary)|"
     r"what(?:'s| is)\s+the\s+status|where\s+are\s+we|status|progress|(?:show|list)\s+(?:me\s+)?(?:the\s+)?"
     r"(?:open|remaining|unfinished)?\s*tasks)(?:\s+(?:now|today|then))?$",
     re.I,
 )
 _NEXT = re.compile(r"^(?:what(?:'s| is| should)\s+(?:i|we)?\s*(?:do\s+)?next|what\s+(?:now|next)|"
-                   r"what\s+should\s+(?:i|we)\s+(?:do|work on|start)(?:\s+next|\s+now)?|next\s+task|what\s+to\s+do\s+next|"
+                   r"what\s+should\s+(?:i|we)\s+(?:do|work on|start|start with|begin with|tackle|pick)(?:\s+next|\s+now|\s+first)?|next\s+task|what\s+to\s+do\s+next|"
                    r"what(?:'s| is)\s+(?:the\s+)?(?:next\s+step|most\s+important(?:\s+task)?|top\s+priority)|"
                    r"where\s+(?:should|do)\s+(?:i|we)\s+(?:start|begin)|which\s+task\s+(?:should\s+(?:i|we)\s+"
                    r"(?:do|start|pick)|is\s+next)(?:\s+next|\s+first)?)$", re.I)
@@ -63,6 +63,8 @@ _HOW_LONG = [
                r"complete|completed|ready|over|shipped|live|ship|launch|go\s+live|finish|end|due)(?:\s+by)?$", re.I),
     re.compile(r"^how\s+(?:long|much\s+(?:longer|more\s+time|time|work|effort))\s*(?:is\s+|are\s+)?(?:still\s+)?"
                r"(?:left|remaining|remains|to\s+go)?(?:\s+(?:on|for|in|with)\s+(?P<t>.+))?$", re.I),
+    re.compile(r"^how\s+many\s+(?:days|hours|weeks)\s+(?:of\s+work\s+)?(?:are\s+|is\s+)?(?:still\s+)?(?:left|remaining|to\s+go)"
+               r"(?:\s+(?:on|for|in)\s+(?P<t>.+))?$", re.I),
     re.compile(r"^(?:what(?:'s| is)\s+|show(?:\s+me)?\s+)?(?:the\s+)?(?:critical\s+path|eta|timeline|estimated\s+"
                r"(?:completion|finish|end)|total\s+(?:estimate|work|effort)|remaining\s+(?:work|effort|time))"
                r"(?:\s+(?:of|for|on)\s+(?P<t>.+))?$", re.I),
@@ -186,6 +188,6 @@ def _how_long(scope: Scope, key: str | None) -> str:
             return f"{plan.none_reason}. Nothing was changed."
         return ("no open task has an estimate, so I cannot say how long the rest takes: estimate them (“estimate T3 "
                 "at 2 days”) and ask again. Nothing was changed.")
-    return (f"{remaining_text(plan)}: the critical path is {path_keys(plan.path)}, so the rest takes at least "
-            f"{format_minutes(plan.path_minutes)} of work (a day is {MINUTES_PER_DAY // 60} hours; the other tasks can "
-            "run alongside it). Nothing was changed.")
+    return (f"the rest takes at least {format_minutes(plan.path_minutes)} of work, along the critical path "
+            f"{path_keys(plan.path)}; {format_minutes(plan.remaining_minutes)} of work is left in all (a day is "
+            f"{MINUTES_PER_DAY // 60} hours; tasks off the path can run alongside it). Nothing was changed.")

@@ -19,6 +19,10 @@ STOP_WORDS = frozenset("""
     task tasks one ones item items thing step steps bit part piece deliverable sub subtask subtasks sub-task
     sub-tasks stuff work all whole entire we i you it they us me also just still really please
 """.split())  # noqa: SIM905 - a word list reads best as words
+KIND_WORDS = frozenset("""
+    page pages screen screens feature features flow flows phase stage ticket card story epic job chunk area
+    section module component functionality
+""".split())  # noqa: SIM905
 _WORD = re.compile(r"[a-z0-9]+")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "ies", "es", "s", "e", "y")
 EXACT, JOINED, PREFIX = 3, 3, 2
@@ -77,12 +81,20 @@ def score(phrase_words: list[str], title_words: list[str]) -> int:
 
 
 def best_matches(phrase: str, candidates: Iterable[tuple[str, list[str], int]]) -> list[Match]:
-    """The equally best (key, title words, depth) candidates for a phrase; shallower tasks win a tie."""
+    """The equally best (key, title words, depth) candidates for a phrase; shallower tasks win a tie.
+
+    Words that only say what kind of thing a task is ("the login page", "the reset feature") count when a
+    title has them, and are left out when none does."""
     wanted = content_words(phrase)
     if not wanted:
         return []
+    candidates = list(candidates)
     found = [Match(key, points, depth) for key, title_words, depth in candidates
              if (points := score(wanted, title_words))]
+    specific = [word for word in wanted if word not in KIND_WORDS]
+    if not found and specific and len(specific) < len(wanted):
+        found = [Match(key, points, depth) for key, title_words, depth in candidates
+                 if (points := score(specific, title_words))]
     if not found:
         return []
     top = max(match.score for match in found)
