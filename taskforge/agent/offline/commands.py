@@ -11,13 +11,14 @@ import re
 from collections.abc import Callable
 
 from taskforge.agent.offline import edits, restructure
-from taskforge.agent.offline.common import Edit, Refusal
+from taskforge.agent.offline.common import Edit, Refusal, listed, quoted
 from taskforge.agent.offline.details import criteria, no_estimate, tags
 from taskforge.agent.offline.language import (
     Ambiguous,
     NotAReference,
     Scope,
     clean_title,
+    normalize,
     parse_duration,
     resolve_certain,
     split_list,
@@ -774,6 +775,34 @@ def _read(text: str, bare: str, scope: Scope, parsers: tuple[Parser, ...]) -> tu
     return None, unclear
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_PLEASANTRY = re.compile(r"^(?:thanks?(?:\s+you)?(?:\s+so\s+much)?|thx|cheers|(?:great|nice|good)(?:\s+work|\s+job)?|perfect|"
+                         r"awesome|cool|ok(?:ay)?|hi(?:\s+there)?|hello|hey|sure|yes|yeah|right|sorry|oops|looks\s+good|lgtm)$",
+                         re.I)
+
+
+def _sentences(text: str) -> list[tuple[str, str]]:
+    """The sentences of a message that ask for something, each normalized; "Thanks." and "Great!" say nothing."""
+    said = [normalize(sentence) for sentence in _SENTENCE_END.split(text)]
+    return [(whole, bare) for whole, bare in said if bare and not _PLEASANTRY.match(bare)]
+
+
+def _first_of(sentences: list[tuple[str, str]], scope: Scope) -> tuple[Edit | None, Ambiguous | None]:
+    """ "T1 is done. What's next?": the first sentence that is a request is carried out, and the reply says
+    which ones wait, since each later one may depend on the first being applied."""
+    for index, (text, bare) in enumerate(sentences):
+        edit, unclear = _read(text, bare, scope, COMMANDS)
+        if unclear is not None:
+            return None, unclear
+        if edit is not None:
+            later = [whole for whole, _bare in sentences[index + 1:]]
+            if later:
+                edit.summary += (f" One request at a time: once this is applied, say {listed(quoted(s) for s in later)} "
+                                 "again.")
+            return edit, None
+    return None, None
+
+
 def interpret(text: str, bare: str, scope: Scope) -> Edit | None:
     """The edit a message asks for, None when it is no command; raises Refusal for one that cannot be done.
 
@@ -782,6 +811,11 @@ def interpret(text: str, bare: str, scope: Scope) -> Edit | None:
     edit, unclear = _read(text, bare, scope, COMMANDS)
     if edit is not None:
         return edit
+    if (sentences := _sentences(text)) and sentences != [(text, bare)]:
+        scope.unmatched = None
+        edit, unclear = _first_of(sentences, scope)
+        if edit is not None:
+            return edit
     if unclear is not None:
         raise unclear
     if scope.unmatched is not None:

@@ -1,0 +1,258 @@
+"""What a new user types that the offline planner used to answer with the list of commands (issue 18, part 1):
+commands said after the task ("T2: add subtask X"), questions about a task and about how long the rest takes,
+orders said as "X blocks Y" / "X then Y", positions, notes, typos and messages of several sentences.
+
+Every phrasing runs on a fresh project planned from "Build a new user authentication flow" (T1 “Design the
+sign-up and login journeys”, T2 “Build account storage and password handling” → T1, T3 “Implement login,
+sessions and logout” → T2, T4 “Add password reset and two-factor authentication” → T3, T5 “Security-test,
+monitor and roll out” → T3, T4, T6 “Write the user and support documentation” → T3) and asserts the exact
+patch proposed, or the exact answer and that nothing was proposed.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from taskforge.core.tree import Tree
+from tests.agent.test_offline_support import ask, proposed_on, refused, scaffolded
+
+GOAL = "Build a new user authentication flow"
+
+
+@functools.cache
+def _project() -> Tree:
+    tree = scaffolded(GOAL)
+    assert [(key, tree[key].depends_on, tree[key].estimate_minutes) for key in tree.roots] == [
+        ("T1", [], 2400), ("T2", ["T1"], 3840), ("T3", ["T2"], 3840), ("T4", ["T3"], 3840),
+        ("T5", ["T3", "T4"], 2880), ("T6", ["T3"], 2400),
+    ]
+    return tree
+
+
+def project() -> Tree:
+    return _project().copy()
+
+
+def proposed(message: str, tree: Tree | None = None) -> list[tuple]:
+    return proposed_on(tree or project(), message)
+
+
+def sub_task(title: str, parent: str = "T2") -> list[tuple]:
+    return [("create", "new-1", {"parent_task_id": parent, "title": title})]
+
+
+def update(key: str, **fields) -> list[tuple]:
+    return [("update", key, fields)]
+
+
+DOCS_AFTER_ROLLOUT = update("T6", depends_on=["T3", "T5"])
+DELETE_DOCS = [("delete", "T6", {})]
+
+
+# -- a command said after the task it is about --------------------------------------------------------------
+
+TASK_FIRST = [
+    ("T2: add subtask Hash passwords", sub_task("Hash passwords")),
+    ("t2: add a subtask hash passwords", sub_task("Hash passwords")),
+    ("T2 - add subtask Hash passwords", sub_task("Hash passwords")),
+    ("T2 -> add subtask Hash passwords", sub_task("Hash passwords")),
+    ("the accounts task: add a step Hash passwords", sub_task("Hash passwords")),
+    ("T3: estimate 2 days", update("T3", estimate_minutes=960)),
+    ("T3: done", update("T3", status="done")),
+    ("T3: mark done", update("T3", status="done")),
+    ("T3 - done", update("T3", status="done")),
+    ("T3: high priority", update("T3", priority="high")),
+    ("T6: rename to User docs", update("T6", title="User docs")),
+    ("T6: delete", DELETE_DOCS),
+    ("the docs: delete", DELETE_DOCS),
+    ("T6: move under T5", update("T6", parent_task_id="T5", position=0)),
+]
+
+
+@pytest.mark.parametrize(("message", "patch"), TASK_FIRST)
+def test_a_command_said_after_its_task(message, patch):
+    assert proposed(message) == patch
+
+
+@pytest.mark.parametrize("message", ["T2: break down", "T2: break it down"])
+def test_a_breakdown_said_after_its_task(message):
+    assert proposed(message) == proposed("break down T2")
+
+
+def test_a_task_first_phrase_that_names_two_tasks_asks_which():
+    reply = refused(project(), "the login: done")
+    assert "T1 “Design the sign-up and login journeys”" in reply and "T3 “Implement login, sessions and logout”" in reply
+    assert "Which one?" in reply
+
+
+# -- priority, order and dependencies the way people say them -------------------------------------------------
+
+SAID = [
+    ("bump priority of T6", update("T6", priority="high")),
+    ("bump T6's priority", update("T6", priority="high")),
+    ("bump the priority of the docs", update("T6", priority="high")),
+    ("boost the priority of T6", update("T6", priority="high")),
+    ("set priorty of T6 to high", update("T6", priority="high")),
+    ("T6 is not important", update("T6", priority="low")),
+    ("the docs can wait", update("T6", priority="low")),
+    ("T5 blocks T6", DOCS_AFTER_ROLLOUT),
+    ("the rollout blocks the docs", DOCS_AFTER_ROLLOUT),
+    ("T5 is a blocker for T6", DOCS_AFTER_ROLLOUT),
+    ("T5 is needed for T6", DOCS_AFTER_ROLLOUT),
+    ("T5 then T6", DOCS_AFTER_ROLLOUT),
+    ("T5 first, then T6", DOCS_AFTER_ROLLOUT),
+    ("first T5, then T6", DOCS_AFTER_ROLLOUT),
+    ("T6 after T5", DOCS_AFTER_ROLLOUT),
+    ("the docs after the rollout", DOCS_AFTER_ROLLOUT),
+    ("T6 should be after T5", DOCS_AFTER_ROLLOUT),
+    ("T6 is waiting on T5", DOCS_AFTER_ROLLOUT),
+    ("T6 has a dependancy on T5", DOCS_AFTER_ROLLOUT),
+    ("add a dependancy from T6 to T5", DOCS_AFTER_ROLLOUT),
+    ("remove the dependancy of T6 on T3", update("T6", depends_on=[])),
+    ("T4 should come after T5 in the list", update("T4", parent_task_id=None, position=4)),
+    ("move the docs to be under the rollout", update("T6", parent_task_id="T5", position=0)),
+    ("push T4 back", update("T4", parent_task_id=None, position=4)),
+    ("move T1 later", update("T1", parent_task_id=None, position=1)),
+    ("move T6 forward", update("T6", parent_task_id=None, position=4)),
+    ("move T6 to position 2", update("T6", parent_task_id=None, position=1)),
+    ("move T1 to position 3", update("T1", parent_task_id=None, position=2)),
+    ("move T6 to the second place", update("T6", parent_task_id=None, position=1)),
+    ("make T6 the first task", update("T6", parent_task_id=None, position=0)),
+    ("put T6 between T2 and T3", update("T6", parent_task_id=None, position=2)),
+]
+
+
+@pytest.mark.parametrize(("message", "patch"), SAID)
+def test_priority_order_and_dependencies_as_people_say_them(message, patch):
+    assert proposed(message) == patch
+
+
+@pytest.mark.parametrize("message", ["T3 needs subtasks", "T3 is too big", "T3 should be broken down", "breakdown T3"])
+def test_a_task_too_big_is_broken_down(message):
+    assert proposed(message) == proposed("break down T3")
+
+
+def test_a_split_with_a_colon():
+    assert proposed("split T3: login, sessions, logout") == proposed("split T3 into login, sessions and logout")
+
+
+# -- titles, descriptions, notes and additions ------------------------------------------------------------------
+
+DETAILS = [
+    ("T6 title: User guide", update("T6", title="User guide")),
+    ("the docs' new name: User guide", update("T6", title="User guide")),
+    ("T6 description: Covers sign-up and login.", update("T6", description="Covers sign-up and login.")),
+    ("add a sub task to T2 called Hash passwords", sub_task("Hash passwords")),
+    ("add rate limiting at the top", [("create", "new-1", {"parent_task_id": None, "position": 0, "title": "Rate limiting"})]),
+    ("add rate limiting at the end", [("create", "new-1", {"parent_task_id": None, "title": "Rate limiting"})]),
+    ("the password reset page is done", update("T4", status="done")),
+    ("delete the password reset feature", [("update", "T5", {"depends_on": ["T3"]}), ("delete", "T4", {})]),
+    ("ok, T1 is done now", update("T1", status="done")),
+    ("T1 is done already", update("T1", status="done")),
+    ("yes, delete T6", DELETE_DOCS),
+]
+
+
+@pytest.mark.parametrize(("message", "patch"), DETAILS)
+def test_titles_details_and_additions(message, patch):
+    assert proposed(message) == patch
+
+
+def test_a_note_goes_after_the_description():
+    tree = project()
+    assert proposed("add a note to T6: ask support for the FAQ", tree) == update(
+        "T6", description=f"{tree['T6'].description}\n\nAsk support for the FAQ.")
+
+
+def test_a_kind_word_no_title_has_still_asks_which_when_the_rest_names_two():
+    reply = refused(project(), "the login page is done")
+    assert reply.startswith("Offline planner: “login page” could be T1 “Design the sign-up and login journeys” or "
+                            "T3 “Implement login, sessions and logout”. Which one?")
+
+
+# -- several sentences -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("message", "patch"), [
+    ("Thanks. Please delete T6.", DELETE_DOCS),
+    ("Great work! Now mark T1 as done.", update("T1", status="done")),
+    ("T1 is done. What's next?", update("T1", status="done")),
+])
+def test_the_request_in_a_message_of_several_sentences(message, patch):
+    assert proposed(message) == patch
+
+
+def test_a_later_request_waits_and_the_reply_says_so():
+    answer = ask(project(), "T1 is done. What's next?")
+    assert answer.rationale.endswith("One request at a time: once this is applied, say “What's next?” again.")
+
+
+# -- questions: answered in words, nothing proposed -----------------------------------------------------------------
+
+ROLLOUT = ("T5 “Security-test, monitor and roll out” is todo: high priority, estimated at 6d, waiting for T3 and T4, "
+           "on the critical path. Nothing was changed.")
+HOW_LONG = ("The rest takes at least 35d of work, along the critical path T1 → T2 → T3 → T4 → T5; 40d of work is left "
+            "in all (a day is 8 hours; tasks off the path can run alongside it). Nothing was changed.")
+NEXT = ("Do T1 “Design the sign-up and login journeys” next: on the critical path, high priority, nothing to wait "
+        "for. Say “start T1” to mark it doing; nothing was changed.")
+
+
+def answer_to(message: str, tree: Tree | None = None) -> str:
+    return refused(tree or project(), message).removeprefix("Offline planner: ")
+
+
+@pytest.mark.parametrize("message", ["status of T5", "what's the status of the rollout", "What is the status of T5?",
+                                     "how is the rollout going?", "how's T5 coming along", "where are we with T5",
+                                     "T5 status", "tell me about the rollout", "is the rollout done yet?"])
+def test_the_status_of_a_task(message):
+    assert answer_to(message) == ROLLOUT
+
+
+def test_the_status_of_a_task_with_work_done():
+    tree = ask(project(), "mark T1 done").tree
+    assert answer_to("status of T2", tree) == ("T2 “Build account storage and password handling” is todo: high "
+                                               "priority, estimated at 8d, ready to work on now, on the critical path. "
+                                               "Nothing was changed.")
+
+
+@pytest.mark.parametrize("message", ["how long will it take", "How long will it take?", "when will it be done",
+                                     "when will we be done?", "how much work is left", "what's the critical path",
+                                     "how long left", "how many days are left", "what's the ETA",
+                                     "how long will the whole project take"])
+def test_how_long_the_rest_takes_from_the_critical_path(message):
+    assert answer_to(message) == HOW_LONG
+
+
+@pytest.mark.parametrize("message", ["how long will the rollout take", "when will T5 be done", "how much work is left on T5"])
+def test_how_long_one_task_takes(message):
+    assert answer_to(message) == ("T5 “Security-test, monitor and roll out” is estimated at 6d of work, on the critical "
+                                  "path. The whole plan: 40d of work left (35d on the critical path). Nothing was changed.")
+
+
+def test_how_long_without_estimates_says_what_to_do():
+    tree = project()
+    for key in tree.roots:
+        tree = ask(tree, f"clear the estimate of {key}").tree
+    assert answer_to("how long will it take?", tree) == (
+        "No open task has an estimate, so I cannot say how long the rest takes: estimate them (“estimate T3 at 2 days”) "
+        "and ask again. Nothing was changed.")
+
+
+@pytest.mark.parametrize("message", ["what should I do next", "what should I start with", "where do I start",
+                                     "which task is next", "what is the next step"])
+def test_what_to_do_next(message):
+    assert answer_to(message) == NEXT
+
+
+@pytest.mark.parametrize("message", ["what can I start?", "what's ready to start", "what can we work on now"])
+def test_what_can_start_lists_every_actionable_task(message):
+    tree = ask(project(), "mark T1 and T2 done").tree
+    assert answer_to(message, tree) == (
+        "1 task can start now, best first: T3 “Implement login, sessions and logout” (on the critical path, critical "
+        "priority, unblocked since T2 was done). Nothing was changed.")
+
+
+@pytest.mark.parametrize("message", ["how's it going", "give me an overview", "status please"])
+def test_how_it_is_going_lists_what_is_left(message):
+    assert answer_to(message).startswith("6 of 6 tasks are not done: T1 “Design the sign-up and login journeys” (todo)")
