@@ -15,6 +15,7 @@ import functools
 
 import pytest
 
+from taskforge.core.models import Mode
 from taskforge.core.tree import Tree
 from tests.agent.test_offline_support import ask, proposed_on, refused, scaffolded
 
@@ -256,3 +257,23 @@ def test_what_can_start_lists_every_actionable_task(message):
 @pytest.mark.parametrize("message", ["how's it going", "give me an overview", "status please"])
 def test_how_it_is_going_lists_what_is_left(message):
     assert answer_to(message).startswith("6 of 6 tasks are not done: T1 “Design the sign-up and login journeys” (todo)")
+
+
+# -- task mode ----------------------------------------------------------------------------------------------------
+
+def test_in_task_mode_it_is_the_focus():
+    tree = project()
+    assert [(op.task_id, op.body.status.value) for op in ask(tree, "it's done", Mode.TASK, "T3").ops] == [("T3", "done")]
+    assert proposed("T3's done") == update("T3", status="done")
+    assert refused(tree, "how long will it take", Mode.TASK, "T3").removeprefix("Offline planner: ") == (
+        "T3 “Implement login, sessions and logout” is estimated at 8d of work, on the critical path. The whole plan: "
+        "40d of work left (35d on the critical path). Nothing was changed.")
+
+
+def test_in_task_mode_what_next_says_when_nothing_in_the_focus_can_start():
+    reply = refused(project(), "what's next?", Mode.TASK, "T3").removeprefix("Offline planner: ")
+    assert reply == ("Nothing in T3 “Implement login, sessions and logout” can start yet. In the whole project, " + NEXT[:1].lower()
+                     + NEXT[1:])
+    started = ask(project(), "mark T1 and T2 done").tree
+    assert refused(started, "what's next?", Mode.TASK, "T3").removeprefix("Offline planner: ").startswith(
+        "Do T3 “Implement login, sessions and logout” next")

@@ -310,6 +310,7 @@ _MARK = [
     re.compile(rf"^(?P<t>.+?)\s+(?:is|are|was|were|has been|have been|is now|are now)\s+(?P<s>{_STATUS})"
                r"(?:\s+now|\s+already|\s+today)?$", re.I),
     re.compile(rf"^(?P<t>.+?)(?:'s)?\s+status\s+(?:is|should be|[:=])\s+(?P<s>{_STATUS})$", re.I),
+    re.compile(rf"^(?P<t>.+?)(?:'s|’s)\s+(?:now\s+|already\s+|finally\s+)?(?P<s>{_STATUS})(?:\s+now)?$", re.I),  # "it's done"
 ]
 _STATUS_VERB = re.compile(rf"^(?:(?:i|we|they|you)(?:'ve|'re|'m| have| are| am| just)*\s+)?(?:just\s+)?"
                           rf"(?P<v>{_alternatives(STATUS_VERBS)})\s+(?:on\s+|with\s+)?(?P<t>.+?)(?:\s+now|\s+today)?$", re.I)

@@ -115,26 +115,35 @@ def _left(scope: Scope) -> str:
 
 
 def _next(scope: Scope) -> str:
-    from taskforge.core.schedule import schedule  # what `taskforge next` says, from the same place
-
-    plan = schedule(scope.tree)
-    first = plan.first
-    if first is None:
-        return f"nothing can start: {plan.none_reason}. Nothing was changed."
+    ready, outside, why_not = _actionable(scope)
+    if not ready:
+        return f"nothing can start: {why_not}. Nothing was changed."
+    first = ready[0]
     why = first.reason.removeprefix(f"{first.key}: ")
-    return f"do {scope.label(first.key)} next: {why}. Say “start {first.key}” to mark it doing; nothing was changed."
+    return (f"{outside}do {scope.label(first.key)} next: {why}. Say “start {first.key}” to mark it doing; "
+            "nothing was changed.")
 
 
 def _startable(scope: Scope) -> str:
-    from taskforge.core.schedule import schedule
+    ready, outside, why_not = _actionable(scope)
+    if not ready:
+        return f"nothing can start: {why_not}. Nothing was changed."
+    shown = [f"{scope.label(s.key)} ({s.reason.removeprefix(f'{s.key}: ')})" for s in ready[:_SHOWN]]
+    more = f" and {len(ready) - _SHOWN} more" if len(ready) > _SHOWN else ""
+    return (f"{outside}{plural(len(ready), 'task')} can start now, best first: {'; '.join(shown)}{more}. "
+            "Nothing was changed.")
+
+
+def _actionable(scope: Scope) -> tuple[list, str, str]:
+    """What `taskforge next --all` lists, best first: in task mode what lies in the focus, or when nothing
+    there can start, the whole project's with a sentence saying so; and why nothing can, when nothing can."""
+    from taskforge.core.schedule import schedule  # what `taskforge next` says, from the same place
 
     plan = schedule(scope.tree)
-    if not plan.actionable:
-        return f"nothing can start: {plan.none_reason}. Nothing was changed."
-    shown = [f"{scope.label(s.key)} ({s.reason.removeprefix(f'{s.key}: ')})" for s in plan.actionable[:_SHOWN]]
-    more = f" and {len(plan.actionable) - _SHOWN} more" if len(plan.actionable) > _SHOWN else ""
-    return (f"{plural(len(plan.actionable), 'task')} can start now, best first: {'; '.join(shown)}{more}. "
-            "Nothing was changed.")
+    inside = [suggestion for suggestion in plan.actionable if scope.contains(suggestion.key)]
+    if inside or not plan.actionable:
+        return inside, "", plan.none_reason
+    return list(plan.actionable), f"nothing in {scope.label(scope.focus)} can start yet. In the whole project, ", ""
 
 
 def _status(scope: Scope, key: str) -> str:
