@@ -125,7 +125,29 @@ SAID = [
 ]
 
 
-@pytest.mark.parametrize(("message", "patch"), SAID)
+MORE_SAID = [
+    ("I'd like the docs to depend on the rollout", DOCS_AFTER_ROLLOUT),
+    ("the docs need the rollout to be finished first", DOCS_AFTER_ROLLOUT),
+    ("docs can only start once the rollout is done", DOCS_AFTER_ROLLOUT),
+    ("make T6 wait until T5 is finished", DOCS_AFTER_ROLLOUT),
+    ("we can't write the docs before the rollout", DOCS_AFTER_ROLLOUT),
+    ("forget about the docs", DELETE_DOCS),
+    ("nevermind the docs", DELETE_DOCS),
+    ("maybe delete T6", DELETE_DOCS),
+    ("I think T1 is done", update("T1", status="done")),
+    ("3 days for the docs", update("T6", estimate_minutes=1440)),
+    ("T6 ~ 2d", update("T6", estimate_minutes=960)),
+    ("set priority critical on T5", update("T5", priority="critical")),
+    ("T5 urgent", update("T5", priority="critical")),
+    ("make T5 less important", update("T5", priority="low")),
+    ("make T6 more important", update("T6", priority="high")),
+    ("let's do the design last", update("T1", parent_task_id=None, position=5)),
+    ("the design should come last", update("T1", parent_task_id=None, position=5)),
+    ("T6 should be the first task", update("T6", parent_task_id=None, position=0)),
+]
+
+
+@pytest.mark.parametrize(("message", "patch"), SAID + MORE_SAID)
 def test_priority_order_and_dependencies_as_people_say_them(message, patch):
     assert proposed(message) == patch
 
@@ -153,6 +175,13 @@ DETAILS = [
     ("ok, T1 is done now", update("T1", status="done")),
     ("T1 is done already", update("T1", status="done")),
     ("yes, delete T6", DELETE_DOCS),
+    ("add three tasks: A, B and C", [("create", f"new-{n}", {"parent_task_id": None, "title": title})
+                                     for n, title in enumerate("ABC", 1)]),
+    ("put Canary release under T5", sub_task("Canary release", "T5")),
+    ("create a subtask Canary release for T5", sub_task("Canary release", "T5")),
+    ("the rollout should include a canary release", sub_task("Canary release", "T5")),
+    ("T5 should include Canary release", sub_task("Canary release", "T5")),
+    ("we'll need audit logging too", [("create", "new-1", {"parent_task_id": None, "title": "Audit logging"})]),
 ]
 
 

@@ -171,10 +171,12 @@ def undepend(text: str, bare: str, scope: Scope) -> Edit | None:
 
 _FINISHED = r"(?:\s+(?:is|are|has been|have been)\s+(?:done|finished|complete|completed|over))?"
 _DEPEND = [
-    re.compile(r"^(?:make|let|have)\s+(?P<a>.+?)\s+(?:depend|wait)\s+(?:on|for)\s+(?P<b>.+)$", re.I),
+    re.compile(r"^(?:make|let|have|i'd like|i would like|i want|we want|we'd like)\s+(?P<a>.+?)\s+(?:to\s+)?(?:depend|wait)\s+"
+               rf"(?:on|for|until|till)\s+(?P<b>.+?){_FINISHED}$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:depends|depend|should depend|must depend|will depend)\s+on\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:needs|need|require|requires|is blocked by|are blocked by|waits for|wait for|must wait for|"
-               r"should wait for|comes after|must come after|should come after|can only start after)\s+(?P<b>.+)$", re.I),
+               r"should wait for|comes after|must come after|should come after|can only start after)\s+(?P<b>.+?)"
+               r"(?:\s+to\s+be\s+(?:done|finished|complete|completed|over))?(?:\s+first)?$", re.I),
     re.compile(r"^(?:add|set|create)\s+(?:a\s+)?dependency\s+(?:from\s+|of\s+)?(?P<a>.+?)\s+(?:on|to)\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+blocked\s+on\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:has|have|gets|needs|should have|must have)\s+(?:a\s+)?dependency\s+(?:on|to)\s+(?P<b>.+)$",
@@ -185,7 +187,7 @@ _DEPEND = [
     re.compile(r"^(?P<a>.+?)\s+(?:can't|cannot|can not|mustn't|must not|shouldn't|should not|won't|will not)\s+"
                rf"(?:start|begin|happen|go ahead)\s+(?:until|till|before)\s+(?P<b>.+?){_FINISHED}$", re.I),
     re.compile(r"^(?:we|i|you)\s+(?:can't|cannot|can not|mustn't|must not|shouldn't|should not|won't|will not)\s+"
-               rf"(?:start|begin|do|work on)\s+(?P<a>.+?)\s+(?:until|till|before)\s+(?P<b>.+?){_FINISHED}$", re.I),
+               rf"(?:start(?:\s+on)?|begin|do|work on|\w+)\s+(?P<a>.+?)\s+(?:until|till|before)\s+(?P<b>.+?){_FINISHED}$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:has to|have to|must|should|needs? to|can only|will)\s+"
                rf"(?:start|begin|happen|be done|come|go)\s+after\s+(?P<b>.+?){_FINISHED}$", re.I),
     re.compile(r"^(?:make\s+)?(?P<a>.+?)\s+(?:(?:is|are)\s+)?(?:dependent|contingent)\s+(?:on|upon)\s+(?P<b>.+)$", re.I),
@@ -213,7 +215,8 @@ _DEPEND_MORE = [
     re.compile(r"^(?P<a>.+?)\s+(?:is|are)\s+(?:blocked|on hold|waiting)\s+(?:until|till|for|on)\s+(?P<b>.+?)"
                r"(?:\s+(?:is|are)\s+(?:done|finished|complete|completed|over))?$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:should|must|has to|have to|needs? to|can only|will|can)\s+(?:happen|start|begin|"
-               r"be done|run|go)\s+(?:only\s+)?after\s+(?P<b>.+?)(?:\s+(?:is|are)\s+(?:done|finished))?$", re.I),
+               r"be done|run|go)\s+(?:only\s+)?(?:after|once|when)\s+(?P<b>.+?)(?:\s+(?:is|are|has been)\s+(?:done|finished|"
+               r"complete|completed|over))?$", re.I),
 ]
 
 
@@ -255,7 +258,8 @@ _ESTIMATE = [
     re.compile(r"^(?:estimate|size)\s+(?P<t>.+?)\s+(?P<d>(?:about\s+|around\s+|~)?\d\S*(?:\s+\S+)?)$", re.I),
     re.compile(r"^(?P<t>.+?)(?:'s estimate is|\s+estimate is|(?:'s)?\s+estimate\s*[:=]?|\s+will take|\s+should take|\s+takes|\s+needs|"
                r"\s+is estimated at|\s+is)\s+(?P<d>.+)$", re.I),
-    re.compile(r"^(?P<t>.+?)\s*[:=]\s*(?P<d>.+)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s*[:=~≈]\s*(?P<d>.+)$", re.I),
+    re.compile(r"^(?P<d>(?:about\s+|around\s+|~)?\S+\s*\S*)\s+for\s+(?P<t>.+)$", re.I),
     re.compile(r"^(?:give|allow|allot|budget|plan|reserve)\s+(?P<t>.+?)\s+(?P<d>(?:about\s+|around\s+)?\S+\s+\S+)$", re.I),
     re.compile(r"^(?:give|allow|allot|budget|plan|reserve)\s+(?P<d>.+?)\s+(?:for|to)\s+(?P<t>.+)$", re.I),
 ]
@@ -274,6 +278,8 @@ _PRIORITY_PATTERNS = [
     re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s*(?:is|should be|[:=]|)\s+(?P<p>{_PRIORITY})$", re.I),
     re.compile(rf"^(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:is|should be|[:=])\s+(?P<p>{_PRIORITY})$", re.I),
     re.compile(rf"^(?:give|assign)\s+(?P<t>.+?)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})\s+(?:priority|prio)$", re.I),
+    re.compile(rf"^(?:set|make|put)\s+(?:the\s+)?priority\s+(?:to\s+|at\s+)?(?P<p>{_PRIORITY})\s+(?:on|for|of)\s+(?P<t>.+)$", re.I),
+    re.compile(rf"^(?P<t>.+?)\s+(?P<p>{_PRIORITY})(?:[\s-]+(?:priority|prio))?$", re.I),
 ]
 _PRIORITY_VERBS = [
     (re.compile(r"^(?:prioriti[sz]e|escalate|bump(?:\s+up)?|expedite)\s+(?P<t>.+)$", re.I), Priority.HIGH),
@@ -287,6 +293,8 @@ _PRIORITY_VERBS = [
     (re.compile(r"^(?P<t>.+?)\s+(?:is|are)(?:\s+not|n't)\s+(?:very\s+|that\s+|so\s+)?(?:important|urgent|a\s+priority|"
                 r"critical|pressing)(?:\s+any\s?more)?$", re.I), Priority.LOW),
     (re.compile(r"^(?P<t>.+?)\s+can\s+wait$", re.I), Priority.LOW),
+    (re.compile(r"^make\s+(?P<t>.+?)\s+(?:more\s+important|more\s+urgent|a\s+higher\s+priority)$", re.I), Priority.HIGH),
+    (re.compile(r"^make\s+(?P<t>.+?)\s+(?:less\s+important|less\s+urgent|a\s+lower\s+priority)$", re.I), Priority.LOW),
 ]
 
 
@@ -494,6 +502,10 @@ _MOVE = [
                 re.I), "place"),
     (re.compile(r"^make\s+(?P<t>.+?)\s+(?:the\s+)?(?P<dest>\w+)\s+(?:task|one|item|step)$", re.I), "place"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:in\s+)?between\s+(?P<dest>.+?)\s+and\s+.+$", re.I), "after"),
+    (re.compile(r"^(?:do\s+)?(?P<t>.+?)\s+(?:(?:should|must|can|will)\s+(?:come|go|be)\s+)?(?:last|at\s+the\s+(?:end|bottom)|"
+                r"the\s+last\s+(?:task|one|item|thing))$", re.I), "last"),
+    (re.compile(r"^(?P<t>.+?)\s+(?:should|must|can|will)\s+(?:come|go|be)\s+(?:first|at\s+the\s+(?:top|start)|"
+                r"the\s+first\s+(?:task|one|item|thing))$", re.I), "first"),
     (re.compile(r"^(?:indent|demote)\s+(?P<t>.+)$", re.I), "indent"),
     (re.compile(r"^(?:outdent|dedent|unindent|promote|unnest)\s+(?P<t>.+)$", re.I), "outdent"),
 ]
@@ -542,7 +554,7 @@ def swap(text: str, bare: str, scope: Scope) -> Edit | None:
 
 
 _DELETE = re.compile(r"^(?:delete|remove|drop|erase|discard|kill|nuke|scrap|cancel|get rid of|throw away|throw out|"
-                     r"trash|take out|strike|bin|ditch|skip|leave out)\s+"
+                     r"trash|take out|strike|bin|ditch|skip|leave out|forget about|forget|never\s?mind)\s+"
                      r"(?P<t>.+?)(?:\s+(?:and|with)\s+(?:all\s+)?(?:its|their)\s+(?:sub-?tasks|children))?"
                      r"(?:\s+from\s+(?:the\s+)?(?:plan|project|list|tree|board))?"
                      r"(?:\s+entirely|\s+completely|\s+altogether)?$", re.I)
@@ -572,7 +584,7 @@ _ADD_PLACE_WORD = re.compile(
 )
 _ADD_END = re.compile(r"\s+(?:at|to)\s+the\s+(?P<end>end|bottom|back|top|start|beginning|front)"
                       r"(?:\s+of\s+the\s+(?:list|plan|project))?$", re.I)
-_ADD_ARTICLE = re.compile(r"^(?:(?:a|an|another|one more|some|the)\s+)+", re.I)
+_ADD_ARTICLE = re.compile(r"^(?:(?:a|an|another|one more|some|the|\d+|two|three|four|five|six|seven)\s+)+", re.I)
 _ADD_NOUN = re.compile(
     r"^(?:(?:new|more|extra|separate|additional)\s+)?"
     r"(?P<noun>(?:sub-?|child\s+)?(?:task|step|item|todo|to-do|deliverable|entry|child)(?P<plural>s)?)\b\s*"
@@ -607,6 +619,7 @@ def also_need(text: str, bare: str, scope: Scope) -> Edit | None:
     for pattern in _ALSO_NEED:
         if match := pattern.match(bare):
             rest = re.sub(r"^(?:to\s+(?:add\s+|have\s+)?|a way to\s+|some\s+)", "", match["rest"].strip(), flags=re.I)
+            rest = re.sub(r"\s+(?:too|as well|also)$", "", rest, flags=re.I)
             edit = add(text, f"add {rest}", scope)
             if edit is not None and (key := _already_there(scope, rest)) is not None:
                 edit.summary = f"{edit.summary.rstrip('.')} (the plan already has {scope.label(key)}: reject this if that covers it)."
@@ -689,7 +702,13 @@ _ADD_CHILD = [
     # "put a new subtask Hash passwords under T2"
     re.compile(rf"^put\s+{_HOW_MANY}{_CHILD_NOUN}\s+(?:(?:called|named|titled)\s+)?(?P<title>.+?)\s+"
                r"(?:under|in|into|inside|beneath|underneath)\s+(?P<p>.+)$", re.I),
+    # "create a subtask Canary release for T5"
+    re.compile(rf"^(?:add|create|insert|make)\s+{_HOW_MANY}(?P<noun>sub-?tasks?|child(?:ren)?|steps?)\s+"
+               r"(?:(?:called|named|titled|for|about)\s+)?(?P<title>.+?)\s+(?:for|of|to|under|in|on)\s+(?P<p>.+)$", re.I),
 ]
+_PUT_NEW = re.compile(r"^put\s+(?P<title>.+?)\s+(?P<place>(?:under|in|into|inside|beneath|underneath|before|after)\s+.+)$", re.I)
+_INCLUDE = re.compile(r"^(?P<p>.+?)\s+(?:should|must|needs to|has to|will)\s+(?:also\s+)?(?:include|contain|cover)\s+(?P<title>.+)$",
+                      re.I)
 # "under T2, add Hash passwords": the place first, then what goes there
 _PLACE_FIRST = re.compile(r"^(?P<how>under|inside|within|in|into|for|to|before|after)\s+(?P<p>.+?)\s*,?\s+"
                           r"(?:(?:please|also|then)\s+)?(?P<rest>(?:add|create|insert|put|new)\s+.+)$", re.I)
@@ -697,6 +716,14 @@ _PLACE_FIRST = re.compile(r"^(?P<how>under|inside|within|in|into|for|to|before|a
 
 def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
     """A sub-task with its parent named before its title, which the general `add` would read as the title."""
+    if match := _PUT_NEW.match(bare):  # "put Canary release under T5": a task that does not exist yet
+        try:
+            scope.many(match["title"])
+        except NotAReference:
+            return add(text, f"add {match['title']} {match['place']}", scope)
+        return None  # a task that exists is moved
+    if (match := _INCLUDE.match(bare)) and (parent := _one(scope, match["p"])) is not None:
+        return add(text, f"add {match['title']} under {parent}", scope)
     if (match := _PLACE_FIRST.match(bare)) and _one(scope, match["p"]) is not None:
         how = "under" if match["how"].lower() in ("in", "into", "inside", "within", "for", "to") else match["how"]
         rest = re.sub(r"^put\s+", "add ", match["rest"], flags=re.I)

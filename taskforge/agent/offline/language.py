@@ -40,6 +40,7 @@ class Ambiguous(Refusal):
 
 _LEADING_COURTESY = re.compile(
     r"^(?:please|pls|plz|kindly|ok(?:ay)?|hey|hi|so|now|then|and|also|just|yes|yeah|yep|sure|right|great|cool|"
+    r"i think|i guess|i believe|maybe|perhaps|actually|hmm|well|"
     r"(?:can|could|would|will) (?:you|we)(?: please)?|let'?s|let us|go ahead and|"
     r"i(?:'d| would) like (?:you )?to|i want (?:you )?to|i need (?:you )?to|we need to)\b[\s,:]*",
     re.IGNORECASE,
