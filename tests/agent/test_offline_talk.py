@@ -306,3 +306,96 @@ def test_in_task_mode_what_next_says_when_nothing_in_the_focus_can_start():
     started = ask(project(), "mark T1 and T2 done").tree
     assert refused(started, "what's next?", Mode.TASK, "T3").removeprefix("Offline planner: ").startswith(
         "Do T3 “Implement login, sessions and logout” next")
+
+
+# -- more forms: renaming, combining, splitting, closing, several requests at once ----------------------------------
+
+@pytest.mark.parametrize(("message", "patch"), [
+    ("change T6 to User guide", update("T6", title="User guide")),
+    ("T1 can be closed", update("T1", status="done")),
+    ("check T1 off", update("T1", status="done")),
+    ("T1 ✓", update("T1", status="done")),
+    ("worked 3 hours on the design yesterday", update("T1", actual_minutes=180)),
+    ("mark both login tasks done", [*update("T1", status="done"), *update("T3", status="done")]),
+    ("T3 is done, T4 is in progress", [*update("T3", status="done"), *update("T4", status="doing")]),
+    ("mark T1 done, and start T2", [*update("T1", status="done"), *update("T2", status="doing")]),
+    ("T1 is done; T2 is in progress", [*update("T1", status="done"), *update("T2", status="doing")]),
+    ("T1 is blocked on legal", update("T1", status="blocked")),
+])
+def test_more_forms(message, patch):
+    assert proposed(message) == patch
+
+
+def test_change_to_a_duration_is_not_a_rename():
+    assert "renamed" not in refused(project(), "change T6 to 2 days")
+
+
+def test_combined_and_called():
+    patch = proposed("merge T4 and T5 and call it Hardening")
+    assert patch[0][:2] == ("update", "T5") and patch[0][2]["title"] == "Hardening" and patch[-1] == ("delete", "T4", {})
+
+
+@pytest.mark.parametrize("message", ["split the rollout in two: security test and rollout",
+                                     "split up T5 into security test and rollout"])
+def test_split_in_two_with_the_parts_named(message):
+    assert proposed(message) == proposed("split T5 into security test and rollout")
+
+
+def test_a_group_named_by_a_word_must_count_right():
+    reply = refused(project(), "combine the three login tasks")
+    assert reply == ("Offline planner: “login” is in the titles of 2 tasks (T1, T3), not 3: name them by key; nothing "
+                     "was changed.")
+
+
+def test_blocked_on_something_that_is_no_task_says_so():
+    answer = ask(project(), "T1 is blocked on legal")
+    assert answer.rationale.endswith("(no task is “legal”; say “add legal” and “T1 depends on …” to plan it as a task).")
+
+
+def test_a_later_request_on_the_same_task_waits():
+    answer = ask(project(), "T1 is done. T1 is high priority.")
+    assert [op.task_id for op in answer.ops] == ["T1"]
+    assert answer.rationale.endswith("say “T1 is high priority.” again.")
+
+
+# -- more questions ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("message", ["what's blocking the rollout?", "what is T5 waiting for", "what does T5 depend on"])
+def test_what_a_task_waits_for(message):
+    assert answer_to(message) == ROLLOUT
+
+
+@pytest.mark.parametrize("message", ["what depends on T3?", "which tasks wait for T3"])
+def test_what_waits_for_a_task(message):
+    assert answer_to(message) == ("T4 “Add password reset and two-factor authentication”, T5 “Security-test, monitor and "
+                                  "roll out” and T6 “Write the user and support documentation” wait for T3. Nothing was "
+                                  "changed.")
+
+
+def test_tasks_in_a_state():
+    tree = ask(project(), "T2 is in progress").tree
+    assert answer_to("what's in progress?", tree) == ("1 task is doing: T2 “Build account storage and password handling”. "
+                                                      "Nothing was changed.")
+    assert answer_to("what am I working on", tree) == answer_to("what's in progress?", tree)
+    assert answer_to("which tasks are blocked", tree) == "No task is blocked. Nothing was changed."
+
+
+@pytest.mark.parametrize(("message", "reply"), [
+    ("is there a task for docs?", "Yes: T6 “Write the user and support documentation”. Nothing was changed."),
+    ("do we have a task for password reset?",
+     "Yes: T4 “Add password reset and two-factor authentication”. Nothing was changed."),
+    ("is there a task for rate limiting?",
+     "No task’s title has the words “rate limiting”: say “add rate limiting” to add one. Nothing was changed."),
+])
+def test_is_there_a_task_for(message, reply):
+    assert answer_to(message) == reply
+
+
+def test_how_many_tasks():
+    assert answer_to("how many tasks are left").startswith("6 of 6 tasks are not done")
+
+
+@pytest.mark.parametrize("message", ["move T6 out of T5", "take the docs out of the rollout"])
+def test_out_of_a_parent(message):
+    nested = ask(project(), "move T6 under T5").tree
+    assert proposed(message, nested) == update("T6", parent_task_id=None, position=5)

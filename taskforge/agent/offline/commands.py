@@ -231,7 +231,8 @@ def depend(text: str, bare: str, scope: Scope) -> Edit | None:
 
 _LOG = [
     re.compile(r"^(?:i\s+|we\s+)?(?:log|logged|track|tracked|record|recorded|book|booked|add|added|spent|spend|"
-               r"worked|put|put in)\s+(?P<d>.+?)\s+(?:on|to|against|for|into|in)\s+(?P<t>.+)$", re.I),
+               r"worked|put|put in)\s+(?P<d>.+?)\s+(?:on|to|against|for|into|in)\s+(?P<t>.+?)"
+               r"(?:\s+(?:yesterday|today|this\s+morning|this\s+afternoon|last\s+night|so\s+far))?$", re.I),
     re.compile(r"^(?P<t>.+?)\s+(?:took|has taken|took me|took us)\s+(?P<d>.+?)(?:\s+so far)?$", re.I),
 ]
 
@@ -336,6 +337,9 @@ _UNBLOCK = [
 ]
 _NOT_DONE = re.compile(r"^(?P<t>.+?)\s+(?:isn't|aren't|is not|are not|wasn't|was not)\s+(?:done|finished|complete|completed)"
                        r"(?:\s+yet|\s+after all|\s+really)?$", re.I)
+_CLOSED = re.compile(r"^(?:(?:check|tick|cross)\s+(?P<u>.+?)\s+off|(?P<t>.+?)\s+(?:can|could|may)\s+be\s+(?:closed|ticked off|"
+                     r"checked off|marked (?:as )?done)|(?P<v>.+?)\s*[✓✔✅☑]+)$", re.I)
+_BLOCKED_BY = re.compile(r"^(?P<t>.+?)\s+(?:is|are)\s+(?:blocked|stuck|on hold|waiting)\s+(?:by|on|for|until)\s+(?P<why>.+)$", re.I)
 _DONE_WITH = re.compile(r"^(?:(?:i'm|i am|we're|we are)\s+)?(?:done|finished)\s+with\s+(?P<t>.+)$", re.I)
 _BARE_STATUS = re.compile(r"^(?P<t>.+?)\s+(?P<s>done|finished|complete|completed|blocked|in progress|started)$", re.I)
 
@@ -363,6 +367,18 @@ def mark(text: str, bare: str, scope: Scope) -> Edit | None:
         keys = _many(scope, match["t"])
         if keys is not None:
             return edits.set_status(scope, keys, STATUS_VERBS[match["v"].lower()])
+    if match := _CLOSED.match(bare):
+        keys = _many(scope, match["t"] or match["u"] or match["v"])
+        if keys is not None:
+            return edits.set_status(scope, keys, Status.DONE)
+    if match := _BLOCKED_BY.match(bare):  # waiting on something the plan does not have ("legal"): blocked
+        keys = _many(scope, match["t"])
+        if keys is not None:
+            edit = edits.set_status(scope, keys, Status.BLOCKED)
+            scope.unmatched = None
+            edit.summary = (f"{edit.summary.rstrip('.')} (no task is “{match['why']}”; say “add "
+                            f"{match['why']}” and “{keys[0]} depends on …” to plan it as a task).")
+            return edit
     if match := _DONE_WITH.match(bare):
         keys = _many(scope, match["t"])
         if keys is not None:
@@ -386,6 +402,7 @@ _RENAME = [
 ]
 # "call T2 Accounts", "rename the rollout Launch": no word between the task and its new title, so the
 # shortest leading phrase that names a task is the task (people name the task first).
+_CHANGE_TO = re.compile(r"^change\s+(?P<t>.+?)\s+to\s+(?P<title>.+)$", re.I)
 _RENAME_BARE = re.compile(r"^(?:rename|retitle|call|name)\s+(?P<rest>.+)$", re.I)
 
 
@@ -398,6 +415,9 @@ def rename(text: str, bare: str, scope: Scope) -> Edit | None:
                 if not title:
                     raise Refusal(f"the new title is empty: say “rename {key} to …”.")
                 return edits.rename(scope, key, title)
+    if (match := _CHANGE_TO.match(bare)) and parse_duration(match["title"]) is None and not re.fullmatch(
+            rf"(?:{_STATUS}|{_PRIORITY})(?:\s+priority)?", match["title"], re.I) and (key := _one(scope, match["t"])):
+        return edits.rename(scope, key, clean_title(match["title"]))
     if match := _RENAME_BARE.match(bare):
         words = match["rest"].split()
         for cut in range(1, len(words)):
@@ -437,6 +457,7 @@ def describe(text: str, bare: str, scope: Scope) -> Edit | None:
 
 _MERGE = re.compile(r"^(?:combine|merge|join|fold|consolidate|unify|fuse)\s+(?P<rest>.+)$", re.I)
 _INTO_ONE = re.compile(r"\s+(?:into\s+(?:one|a single|a single task|one task|1)|together)$", re.I)
+_CALL_IT = re.compile(r"\s*,?\s+(?:and\s+)?(?:call|name|title)\s+(?:it|the\s+result|them)\s+(?P<title>.+)$", re.I)
 
 
 def merge(text: str, bare: str, scope: Scope) -> Edit | None:
@@ -444,6 +465,9 @@ def merge(text: str, bare: str, scope: Scope) -> Edit | None:
     if not match:
         return None
     rest = _INTO_ONE.sub("", match["rest"])
+    if called := _CALL_IT.search(rest):  # "merge T4 and T5 and call it Hardening"
+        named = _many(scope, _INTO_ONE.sub("", rest[: called.start()]))
+        return None if named is None else restructure.merge(scope, named, clean_title(called["title"]) or None)
     into_match = re.match(r"^(?P<head>.+)\s+into\s+(?P<tail>.+)$", rest, re.I)
     if into_match:
         head, tail = into_match["head"], into_match["tail"]
@@ -459,7 +483,8 @@ def merge(text: str, bare: str, scope: Scope) -> Edit | None:
     return None if named is None else restructure.merge(scope, named)
 
 
-_SPLIT = re.compile(r"^(?:split|divide|break)\s+(?P<t>.+?)(?:\s+(?:into|in)\s*:?\s+|\s*:\s*)(?P<parts>.+)$", re.I)
+_SPLIT = re.compile(r"^(?:split|divide|break)(?:\s+up)?\s+(?P<t>.+?)(?:\s+(?:into|in)\s*:?\s+|\s*:\s*)"
+                    r"(?:(?:two|three|four|five|\d+)(?:\s+(?:parts|tasks|pieces))?\s*:\s*)?(?P<parts>.+)$", re.I)
 
 
 def split(text: str, bare: str, scope: Scope) -> Edit | None:
@@ -506,6 +531,7 @@ _MOVE = [
                 r"the\s+last\s+(?:task|one|item|thing))$", re.I), "last"),
     (re.compile(r"^(?P<t>.+?)\s+(?:should|must|can|will)\s+(?:come|go|be)\s+(?:first|at\s+the\s+(?:top|start)|"
                 r"the\s+first\s+(?:task|one|item|thing))$", re.I), "first"),
+    (re.compile(r"^(?:move|take|pull|get|bring|lift)\s+(?P<t>.+?)\s+out\s+of\s+(?!(?:its|their)\b).+$", re.I), "outdent"),
     (re.compile(r"^(?:indent|demote)\s+(?P<t>.+)$", re.I), "indent"),
     (re.compile(r"^(?:outdent|dedent|unindent|promote|unnest)\s+(?P<t>.+)$", re.I), "outdent"),
 ]
@@ -803,7 +829,7 @@ def _read(text: str, bare: str, scope: Scope, parsers: tuple[Parser, ...]) -> tu
     return None, unclear
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*;\s*|,\s+")  # tried only when the whole message is no request
 _PLEASANTRY = re.compile(r"^(?:thanks?(?:\s+you)?(?:\s+so\s+much)?|thx|cheers|(?:great|nice|good)(?:\s+work|\s+job)?|perfect|"
                          r"awesome|cool|ok(?:ay)?|hi(?:\s+there)?|hello|hey|sure|yes|yeah|right|sorry|oops|looks\s+good|lgtm)$",
                          re.I)
@@ -817,18 +843,50 @@ def _sentences(text: str) -> list[tuple[str, str]]:
 
 def _first_of(sentences: list[tuple[str, str]], scope: Scope) -> tuple[Edit | None, Ambiguous | None]:
     """ "T1 is done. What's next?": the first sentence that is a request is carried out, and the reply says
-    which ones wait, since each later one may depend on the first being applied."""
+    which ones wait, since each later one may depend on the first being applied. Requests that each only
+    set fields of tasks no other one touches ("T3 is done, T4 is in progress") are carried out together."""
     for index, (text, bare) in enumerate(sentences):
         edit, unclear = _read(text, bare, scope, COMMANDS)
         if unclear is not None:
             return None, unclear
-        if edit is not None:
-            later = [whole for whole, _bare in sentences[index + 1:]]
-            if later:
-                edit.summary += (f" One request at a time: once this is applied, say {listed(quoted(s) for s in later)} "
-                                 "again.")
-            return edit, None
+        if edit is None:
+            continue
+        later = sentences[index + 1:]
+        together = [edit, *(_quietly(text, bare, scope) for text, bare in later)]
+        if later and _independent(together):
+            return Edit("; ".join(part.summary.rstrip(".") for part in together) + ".",
+                        [op for part in together for op in part.ops]), None
+        if later:
+            edit.summary += (f" One request at a time: once this is applied, say "
+                             f"{listed(quoted(whole) for whole, _bare in later)} again.")
+        return edit, None
     return None, None
+
+
+def _quietly(text: str, bare: str, scope: Scope) -> Edit | None:
+    """A later sentence's edit, or None when it is none (a question, a refusal, an unclear name)."""
+    try:
+        return _read(text, bare, scope, COMMANDS)[0]
+    except Refusal:
+        return None
+
+
+def _independent(parts: list[Edit | None]) -> bool:
+    """Every part an edit that only sets fields (no new tasks, deletions or moves), each on tasks of its own."""
+    touched: set[str] = set()
+    for part in parts:
+        if part is None or part.meta.model_dump(exclude_none=True):
+            return False
+        keys = set()
+        for op in part.ops:
+            fields = op.body.model_dump(exclude_unset=True) if op.body is not None else {}
+            if op.op.value != "update" or "parent_task_id" in fields or "position" in fields:
+                return False
+            keys.add(op.task_id)
+        if keys & touched:
+            return False
+        touched |= keys
+    return True
 
 
 def interpret(text: str, bare: str, scope: Scope) -> Edit | None:

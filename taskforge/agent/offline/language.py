@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from taskforge.agent.offline.common import QUOTES, Refusal, capitalised, fit
-from taskforge.agent.offline.words import best_matches, content_words
+from taskforge.agent.offline.words import best_matches, content_words, score
 from taskforge.agent.offline.words import words as title_words
 from taskforge.core.limits import MINUTES_PER_DAY, MINUTES_PER_MONTH, MINUTES_PER_WEEK
 from taskforge.core.models import Mode
@@ -163,6 +163,10 @@ _THIS = {"this", "it", "this one", "here", "current", "focus", "focused", "the f
          "focused task", "the current task", "the focused task", "the focused one"}
 _ALL = {"all", "everything", "every", "each", "them", "all of them", "all tasks", "every task", "each task"}
 _NOUNS = r"(?:sub-?tasks?|tasks?|steps?|items?|deliverables?|children|child|ones?|entries|entry)"
+# "both login tasks", "the two login tasks", "all the docs tasks": every task whose title has the words
+_GROUP = re.compile(r"(?:the\s+)?(?P<n>both|two|three|four|five|all(?:\s+of)?(?:\s+the)?)\s+(?P<w>.+?)\s+"
+                    r"(?:tasks|ones|items|steps|sub-?tasks)")
+_GROUP_COUNT = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _LEADING_FILLER = re.compile(r"^(?:the|both|all of the|all of|of|my|our)\s+")
 _LEADING_NOUN = re.compile(rf"^(?:{_NOUNS}|number|no\.|#)\s*(?=[#\d])|^#")
 _TRAILING_NOUN = re.compile(rf"\s+{_NOUNS}$")
@@ -234,6 +238,8 @@ class Scope:
     def _piece(self, piece: str, anywhere: bool, words: bool = True) -> list[str]:
         if piece in _THIS or _LEADING_FILLER.sub("", piece) in _THIS:
             return [self._this()]
+        if words and (group := _GROUP.fullmatch(piece)) and content_words(group["w"]):
+            return self._group_by_words(group["w"], _GROUP_COUNT.get(group["n"]), anywhere)
         while _LEADING_FILLER.match(piece):
             piece = _LEADING_FILLER.sub("", piece)
         if piece in _ALL:
@@ -266,6 +272,16 @@ class Scope:
         if words and content_words(piece) and not re.search(r"\d", piece):
             raise NoTitleMatch(piece)
         raise NotAReference(piece)
+
+    def _group_by_words(self, phrase: str, count: int | None, anywhere: bool) -> list[str]:
+        wanted = content_words(phrase)
+        keys = [key for key, title, _depth in self._title_words(anywhere) if score(wanted, title)]
+        if not keys:
+            raise NoTitleMatch(phrase)
+        if count is not None and len(keys) != count:
+            raise Refusal(f"“{phrase}” is in the titles of {len(keys)} tasks ({', '.join(keys)}), not {count}: name "
+                          "them by key; nothing was changed.")
+        return keys
 
     def _this(self) -> str:
         if not self.task_mode:

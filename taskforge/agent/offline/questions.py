@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from taskforge.agent.offline.common import Edit, Refusal, listed, plural
-from taskforge.agent.offline.language import Scope, resolve_one
+from taskforge.agent.offline.language import NotAReference, Scope, resolve_one
 from taskforge.core.limits import MINUTES_PER_DAY
 from taskforge.core.models import Status
 
@@ -52,7 +52,27 @@ _STATUS_OF = [
                r"in progress|ready)(?:\s+yet|\s+already)?$", re.I),
     re.compile(r"^(?P<t>.+?)(?:'s|’s)?\s+status$|^status\s+(?:of\s+)?(?P<u>.+)$", re.I),
     re.compile(r"^(?:tell\s+me\s+about|show(?:\s+me)?|details\s+(?:of|for|on))\s+(?P<t>.+)$", re.I),
+    re.compile(r"^what(?:'s|\s+is)\s+(?:blocking|holding\s+up|holding\s+back|stopping)\s+(?P<t>.+)$", re.I),
+    re.compile(r"^what\s+(?:is|are|does|do)\s+(?P<t>.+?)\s+(?:waiting\s+(?:for|on)|depend(?:ing)?\s+on|blocked\s+(?:by|on)|need)$",
+               re.I),
 ]
+# "what depends on T3?", "which tasks wait for the design"
+_DEPENDENTS = re.compile(r"^(?:what|which\s+tasks?|who)\s+(?:depends?\s+on|waits?\s+(?:for|on)|is\s+waiting\s+(?:for|on)|"
+                         r"are\s+waiting\s+(?:for|on)|needs?|is\s+blocked\s+by|are\s+blocked\s+by)\s+(?P<t>.+)$", re.I)
+# "which tasks are blocked", "what's in progress", "what am I working on", "what's done"
+_IN_STATE = re.compile(r"^(?:what(?:'s|\s+is|\s+are)|which\s+(?:tasks?|ones?)\s+(?:are|is))\s+(?:still\s+|currently\s+|now\s+)?"
+                       r"(?P<s>blocked|stuck|on hold|in progress|underway|being worked on|started|doing|done|finished|"
+                       r"complete|completed|todo|to do|not started)(?:\s+now|\s+so far|\s+already)?$|"
+                       r"^what\s+(?:am\s+i|are\s+we)\s+(?P<doing>working\s+on|doing)(?:\s+now|\s+right\s+now)?$", re.I)
+_STATES = {"blocked": Status.BLOCKED, "stuck": Status.BLOCKED, "on hold": Status.BLOCKED, "done": Status.DONE,
+           "finished": Status.DONE, "complete": Status.DONE, "completed": Status.DONE, "todo": Status.TODO,
+           "to do": Status.TODO, "not started": Status.TODO}
+_HOW_MANY = re.compile(r"^how\s+many\s+(?:tasks|things|items)\s+(?:are\s+there|do\s+we\s+have|are\s+(?:still\s+)?(?:left|open|"
+                       r"remaining)|remain|(?:still\s+)?to\s+go|are\s+not\s+done)$", re.I)
+# "is there a task for docs?", "do we have a task for password reset?"
+_IS_THERE = re.compile(r"^(?:is\s+there|do\s+we\s+(?:already\s+)?have|have\s+we\s+got|does\s+the\s+plan\s+(?:have|include|cover))"
+                       r"\s+(?:a|an|any|already\s+a)\s+(?:task|step|item)s?\s+(?:for|about|on|covering|called|named)\s+(?P<t>.+)$",
+                       re.I)
 # "how long will it take", "when will the rollout be done", "how much work is left on T3", "critical path"
 _HOW_LONG = [
     re.compile(r"^how\s+long\s+(?:will|would|does|do|should|is|did|could)\s+(?P<t>.+?)\s+(?:take|last|need|be)"
@@ -80,6 +100,15 @@ def question(text: str, bare: str, scope: Scope) -> Edit | None:
         raise Answer(_next(scope))
     if _STARTABLE.match(bare):
         raise Answer(_startable(scope))
+    if _HOW_MANY.match(bare):
+        raise Answer(_left(scope))
+    if match := _IN_STATE.match(bare):
+        said = "doing" if match["doing"] else match["s"].lower()
+        raise Answer(_in_state(scope, _STATES.get(said, Status.DOING), said))
+    if (match := _DEPENDENTS.match(bare)) and (key := resolve_one(scope, match["t"])):
+        raise Answer(_dependents(scope, key))
+    if match := _IS_THERE.match(bare):
+        raise Answer(_is_there(scope, match["t"]))
     for pattern in _HOW_LONG:
         if (match := pattern.match(bare)) and (subject := _subject(scope, match["t"])) is not None:
             raise Answer(_how_long(scope, subject or None))
@@ -112,6 +141,34 @@ def _left(scope: Scope) -> str:
     more = f" and {len(left) - _SHOWN} more" if len(left) > _SHOWN else ""
     return (f"{len(left)} of {len(keys)} tasks are not done: {', '.join(shown)}{more}. "
             "Say “mark T3 done” as they get done; nothing was changed.")
+
+
+def _in_state(scope: Scope, status: Status, said: str) -> str:
+    tree = scope.tree
+    keys = list(tree.subtree(scope.focus)) if scope.task_mode else list(tree.walk())
+    found = [key for key in keys if tree[key].status is status]
+    if not found:
+        return f"no task is {said}{'' if said == status.value else f' ({status.value})'}. Nothing was changed."
+    shown = ", ".join(scope.label(key) for key in found[:_SHOWN])
+    more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
+    return f"{plural(len(found), 'task')} {'is' if len(found) == 1 else 'are'} {status.value}: {shown}{more}. Nothing was changed."
+
+
+def _dependents(scope: Scope, key: str) -> str:
+    tree = scope.tree
+    waiting = [other for other in tree.walk() if key in tree[other].depends_on]
+    if not waiting:
+        return f"nothing depends on {scope.label(key)}. Nothing was changed."
+    return (f"{listed(scope.label(other) for other in waiting)} {'waits' if len(waiting) == 1 else 'wait'} for {key}. "
+            "Nothing was changed.")
+
+
+def _is_there(scope: Scope, phrase: str) -> str:
+    try:
+        keys = scope.many(phrase)
+    except NotAReference:
+        return f"no task’s title has the words “{phrase}”: say “add {phrase}” to add one. Nothing was changed."
+    return f"yes: {listed(scope.label(key) for key in keys)}. Nothing was changed."
 
 
 def _next(scope: Scope) -> str:
