@@ -1,0 +1,183 @@
+"""New tasks as people ask for them: "add a task for X", "add X under T2", "T2 needs a subtask: X",
+"we also need X", "don't forget X", "X is missing". Parsers as in `commands`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from taskforge.agent.offline import edits
+from taskforge.agent.offline.common import Edit, Refusal
+from taskforge.agent.offline.language import NotAReference, Scope, clean_title, resolve_certain, split_list
+from taskforge.agent.offline.language import resolve_one as _one
+
+_ADD = re.compile(r"^(?:add|create|new|insert|append|include)\s+(?P<rest>.+)$", re.I)
+_ADD_PLACE_WORD = re.compile(
+    r"\s+(?P<how>under|beneath|underneath|inside|within|in|to|into|before|above|after|below|"
+    r"as\s+(?:a\s+)?(?:sub-?task|child|step)\s+(?:of|for|to))\s+",
+    re.I,
+)
+_ADD_END = re.compile(r"\s+(?:at|to)\s+the\s+(?P<end>end|bottom|back|top|start|beginning|front)"
+                      r"(?:\s+of\s+the\s+(?:list|plan|project))?$", re.I)
+_ADD_ARTICLE = re.compile(r"^(?:(?:a|an|another|one more|some|the|\d+|two|three|four|five|six|seven)\s+)+", re.I)
+_ADD_NOUN = re.compile(
+    r"^(?:(?:new|more|extra|separate|additional)\s+)?"
+    r"(?P<noun>(?:sub-?|child\s+)?(?:task|step|item|todo|to-do|deliverable|entry|child)(?P<plural>s)?)\b\s*"
+    r"(?:(?:for|called|named|titled|to|about|on)\b|[:\-—])?\s*",
+    re.I,
+)
+
+
+_HEDGE = r"(?:(?:i think|i guess|i believe|i feel like|maybe|perhaps|actually|oh|oh and|and|but|hmm|ok|so)[\s,]+)*"
+_WHO = r"(?:we|you|i|the plan|the project|it|this)(?:'ll|'d|'re)?"
+_MODAL = r"(?:will|would|should|must|might|may|could|still|also|really|definitely|probably|surely)"
+_ALSO_NEED = [
+    re.compile(rf"^{_HEDGE}{_WHO}(?:\s+{_MODAL})*\s+(?:need|needs|want|wants|require|requires)\s+(?P<rest>.+)$",
+               re.I),
+    re.compile(rf"^{_HEDGE}{_WHO}(?:\s+{_MODAL})+\s+(?:have|add|include|get|build|do|plan|cover|use)\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^(?:don'?t|do not|dont)\s+forget(?:\s+about)?(?:\s+to\s+add)?\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^" + _HEDGE + r"(?:(?:we|you|i)(?:'re|'ve| are| have| were)?|the plan(?:'s| is)?|it(?:'s| is)?)\s+"
+               r"(?:also\s+|still\s+)?(?:missing|forgot(?:ten)?|left out)\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^(?P<rest>.+?)\s+(?:is|are|seems?|seem to be|seems to be)\s+(?:still\s+|also\s+)?"
+               r"(?:missing|not there|not in the plan|forgotten|left out)(?:\s+from the plan)?$", re.I),
+    re.compile(r"^(?:there should (?:also )?be|there needs to be|there must be|what about|how about|"
+               r"we should also have|also need|need)\s+(?P<rest>.+)$", re.I),
+    re.compile(r"^(?:missing|forgot|forgotten)[:\s]+(?P<rest>.+)$", re.I),
+]
+
+
+def also_need(text: str, bare: str, scope: Scope) -> Edit | None:
+    """ "we also need X", "don't forget X", "X is missing": an addition said the way people say it.
+
+    When a task's title already names X, the new task is still proposed (the user asked for it and reviews
+    it), and the reply points at that task, so a duplicate is a choice rather than an accident."""
+    for pattern in _ALSO_NEED:
+        if match := pattern.match(bare):
+            rest = re.sub(r"^(?:to\s+(?:add\s+|have\s+)?|a way to\s+|some\s+)", "", match["rest"].strip(), flags=re.I)
+            rest = re.sub(r"\s+(?:too|as well|also)$", "", rest, flags=re.I)
+            edit = add(text, f"add {rest}", scope)
+            if edit is not None and (key := _already_there(scope, rest)) is not None:
+                edit.summary = f"{edit.summary.rstrip('.')} (the plan already has {scope.label(key)}: reject this if that covers it)."
+            return edit
+    return None
+
+
+def _already_there(scope: Scope, phrase: str) -> str | None:
+    """The one task whose title names the whole phrase, if there is exactly one."""
+    try:
+        keys = scope.many(phrase)
+    except (NotAReference, Refusal):  # no task, or two equally good: nothing to point at
+        return None
+    return keys[0] if len(keys) == 1 else None
+
+
+def add(text: str, bare: str, scope: Scope) -> Edit | None:
+    if (child := add_child(text, bare, scope)) is not None:  # "add a subtask to T2 called X"
+        return child
+    match = _ADD.match(bare)
+    if not match:
+        return None
+    rest, parent, position, where = match["rest"], scope.parent, None, ""
+    # "… under T2": the last place phrase that names a task says where; otherwise it is part of the title
+    # ("add a task to write docs").
+    for place in reversed(list(_ADD_PLACE_WORD.finditer(rest))):
+        # "add a task to write docs" names a title, "add a section to the docs" a place: after "to"/"in",
+        # title words count only when the phrase reads like a name ("the …").
+        target = rest[place.end():]
+        loose = place["how"].lower() in ("to", "in", "into", "inside", "within")
+        named = not loose or re.match(r"(?:the|our|my)\s", target, re.I) is not None
+        destination = _one(scope, target, words=named)
+        if destination is None:
+            continue
+        how = place["how"].lower()
+        rest = rest[: place.start()]
+        if how in ("before", "above", "after", "below"):
+            if scope.task_mode and destination == scope.focus:
+                raise Refusal(f"new tasks go under {scope.focus} in task mode; say “add … under {scope.focus}”.")
+            parent = scope.tree[destination].parent_key
+            before = how in ("before", "above")
+            position = scope.tree.position(destination) + (0 if before else 1)
+            where = f"{'before' if before else 'after'} {scope.label(destination)}"
+        else:
+            parent = destination
+        break
+    if position is None and (end := _ADD_END.search(rest)):  # "add X at the top": first among its siblings
+        rest = rest[: end.start()]
+        if end["end"].lower() not in ("end", "bottom", "back"):
+            position, where = 0, "at the top" + (f" of {scope.label(parent)}" if parent is not None else "")
+    rest = _ADD_ARTICLE.sub("", rest)
+    noun = _ADD_NOUN.match(rest)
+    names = rest[noun.end():] if noun else rest
+    several = bool(noun and noun["plural"])
+    titles = [clean_title(name) for name in (split_list(names) if several else [names])]
+    titles = [title for title in titles if title]
+    if not titles:
+        raise Refusal("what should the new task be called? Say “add a task for documentation” or “add Write tests under T2”.")
+    return edits.add(scope, titles, parent, position, where)
+
+
+_HOW_MANY = r"(?:(?:a|an|another|one more|some|\d+|two|three|four|five|new|more|extra|couple of|few)\s+)*"
+_CHILD_NOUN = r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?|items?|todos?|children|child)|sub-?items?)"
+_REFERENCE_LIKE = re.compile(r"^(?:(?:the|this|our|my)\s|t\d+\b|task\s+\d)", re.I)
+_ADD_CHILD = [
+    # "add a subtask to T2 called Hash passwords", "add a sub-task under the accounts task: Hash passwords"
+    re.compile(rf"^(?:add|create|insert|append|new|put|make)\s+{_HOW_MANY}{_CHILD_NOUN}\s+"
+               r"(?:to|under|for|in|into|inside|beneath|underneath|below|within|of|on)\s+(?P<p>.+?)"
+               r"(?:\s+(?P<named>called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+|\s+(?P<loose>for|about|to)\s+)"
+               r"(?P<title>.+)$", re.I),
+    # "add to T2 a subtask called Hash passwords"
+    re.compile(rf"^(?:add|create|insert|append|put)\s+(?:to|under|in|into)\s+(?P<p>.+?)\s+{_HOW_MANY}{_CHILD_NOUN}"
+               r"(?:\s+(?P<named>called|named|titled|saying)\s+|\s*:\s*|\s+[—–-]\s+|\s+(?P<loose>for|about|to)\s+)"
+               r"(?P<title>.+)$", re.I),
+    # "give T2 a subtask called Hash passwords", "T2 needs a subtask: Hash passwords"
+    re.compile(r"^(?:give\s+(?P<p>.+?)|(?P<q>.+?)\s+(?:needs|gets|should have|must have))\s+(?:(?:a|an|another|one more|new)\s+)+"
+               r"(?P<noun>(?:sub-?|child\s+)?(?:tasks?|steps?)|sub-?items?|child)"
+               r"(?:\s+(?P<named>called|named|titled|saying)\s+|\s+(?P<loose>for|to|about)\s+|\s*:\s*|\s+[—–-]\s+|\s+)"
+               r"(?P<title>.+)$", re.I),
+    # "put a new subtask Hash passwords under T2"
+    re.compile(rf"^put\s+{_HOW_MANY}{_CHILD_NOUN}\s+(?:(?:called|named|titled)\s+)?(?P<title>.+?)\s+"
+               r"(?:under|in|into|inside|beneath|underneath)\s+(?P<p>.+)$", re.I),
+    # "create a subtask Canary release for T5"
+    re.compile(rf"^(?:add|create|insert|make)\s+{_HOW_MANY}(?P<noun>sub-?tasks?|child(?:ren)?|steps?)\s+"
+               r"(?:(?:called|named|titled|for|about)\s+)?(?P<title>.+?)\s+(?:for|of|to|under|in|on)\s+(?P<p>.+)$", re.I),
+]
+_PUT_NEW = re.compile(r"^put\s+(?P<title>.+?)\s+(?P<place>(?:under|in|into|inside|beneath|underneath|before|after)\s+.+)$", re.I)
+_INCLUDE = re.compile(r"^(?P<p>.+?)\s+(?:should|must|needs to|has to|will)\s+(?:also\s+)?(?:include|contain|cover)\s+(?P<title>.+)$",
+                      re.I)
+# "under T2, add Hash passwords": the place first, then what goes there
+_PLACE_FIRST = re.compile(r"^(?P<how>under|inside|within|in|into|for|to|before|after)\s+(?P<p>.+?)\s*,?\s+"
+                          r"(?:(?:please|also|then)\s+)?(?P<rest>(?:add|create|insert|put|new)\s+.+)$", re.I)
+
+
+def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
+    """A sub-task with its parent named before its title, which the general `add` would read as the title."""
+    if match := _PUT_NEW.match(bare):  # "put Canary release under T5": a task that does not exist yet
+        try:
+            scope.many(match["title"])
+        except NotAReference:
+            return add(text, f"add {match['title']} {match['place']}", scope)
+        return None  # a task that exists is moved
+    if (match := _INCLUDE.match(bare)) and (parent := _one(scope, match["p"])) is not None:
+        return add(text, f"add {match['title']} under {parent}", scope)
+    if (match := _PLACE_FIRST.match(bare)) and _one(scope, match["p"]) is not None:
+        how = "under" if match["how"].lower() in ("in", "into", "inside", "within", "for", "to") else match["how"]
+        rest = re.sub(r"^put\s+", "add ", match["rest"], flags=re.I)
+        return add(text, f"{rest} {how} {match['p']}", scope)
+    for pattern in _ADD_CHILD:
+        if not (match := pattern.match(bare)):
+            continue
+        phrase = match["p"] or match["q"]
+        named, loose = match.groupdict().get("named"), match.groupdict().get("loose")
+        reference = _REFERENCE_LIKE.match(phrase) is not None
+        # "add a task for writing docs for admins", "add a task to write docs: overview": a plain task whose
+        # words only look like a place is left to the general add. A sub-task always has a parent, and
+        # "called" always follows one; after "for"/"to" only a phrase that reads like a name ("the …", T3) is one.
+        if (loose and not reference) or not (named or loose or reference or re.match(r"sub|child|step", match["noun"], re.I)):
+            continue
+        parent = resolve_certain(scope, phrase, one=True)[0]
+        several = match["noun"].lower().endswith(("s", "children")) and not match["noun"].lower().endswith("ss")
+        titles = [clean_title(name) for name in (split_list(match["title"]) if several else [match["title"]])]
+        titles = [title for title in titles if title]
+        if titles:
+            return edits.add(scope, titles, parent, None)
+    return None
