@@ -399,3 +399,40 @@ def test_how_many_tasks():
 def test_out_of_a_parent(message):
     nested = ask(project(), "move T6 under T5").tree
     assert proposed(message, nested) == update("T6", parent_task_id=None, position=5)
+
+
+# -- tasks named the many ways people count them ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("message", "keys"), [
+    ("T 2 is done", ["T2"]), ("task two is done", ["T2"]), ("delete task number 6", None),
+    ("the one before last is done", ["T5"]), ("the task after T2 is done", ["T3"]),
+    ("the next task after T1 is done", ["T2"]), ("the one before the rollout is done", ["T4"]),
+    ("mark T1-T3 done", ["T1", "T2", "T3"]), ("mark T1 through T3 done", ["T1", "T2", "T3"]),
+    ("mark T1 T2 T3 done", ["T1", "T2", "T3"]),
+])
+def test_counted_and_neighbouring_tasks(message, keys):
+    expected = DELETE_DOCS if keys is None else [op for key in keys for op in update(key, status="done")]
+    assert proposed(message) == expected
+
+
+def test_task_two_is_the_second_task_not_the_two_factor_one():
+    assert proposed("delete task two") == [("update", "T3", {"depends_on": []}), ("delete", "T2", {})]
+
+
+def test_no_task_after_the_last():
+    assert refused(project(), "the task after T6 is done") == (
+        "Offline planner: No task comes after T6 “Write the user and support documentation” in its list.")
+
+
+@pytest.mark.parametrize("message", ["how long is T3", "how big is T3", "what's the estimate for T3",
+                                     "what's T3's estimate"])
+def test_a_tasks_size(message):
+    assert answer_to(message) == ("T3 “Implement login, sessions and logout” is estimated at 8d of work, on the critical "
+                                  "path. The whole plan: 40d of work left (35d on the critical path). Nothing was changed.")
+
+
+@pytest.mark.parametrize("message", ["undo", "undo that", "redo", "revert the last change"])
+def test_undo_is_the_users_key(message):
+    assert answer_to(message) == (
+        "Undoing is yours, not a change I propose: press ctrl+z in the app (ctrl+y redoes it), or run “taskforge undo "
+        "PROJECT” (“taskforge redo PROJECT”); every applied change comes back exactly. Nothing was changed.")

@@ -155,6 +155,7 @@ _ORDINALS = {
     "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
     "ninth": 9, "9th": 9, "tenth": 10, "10th": 10, "last": -1, "final": -1, "bottom": -1, "top": 1,
     "second last": -2, "second to last": -2, "next to last": -2, "penultimate": -2, "last but one": -2,
+    "one before last": -2, "one before the last": -2,
 }
 _COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 _ORDINAL_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
@@ -168,7 +169,11 @@ _GROUP = re.compile(r"(?:the\s+)?(?P<n>both|two|three|four|five|all(?:\s+of)?(?:
                     r"(?:tasks|ones|items|steps|sub-?tasks)")
 _GROUP_COUNT = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _LEADING_FILLER = re.compile(r"^(?:the|both|all of the|all of|of|my|our)\s+")
-_LEADING_NOUN = re.compile(rf"^(?:{_NOUNS}|number|no\.|#)\s*(?=[#\d])|^#")
+_LEADING_NOUN = re.compile(rf"^(?:(?:{_NOUNS}|number|no\.)\s*)+(?=[#\d])|^#")
+_COUNTED = re.compile(rf"(?:{_NOUNS}|number|no\.)\s+(?P<n>{'|'.join(_COUNTS)})")  # "task two": the second
+# "the task after T2", "the one before the rollout": a neighbour in the same list
+_NEIGHBOUR = re.compile(r"(?:the\s+)?(?:next\s+|previous\s+)?(?:task|one|item|step)\s+(?P<dir>after|before|below|above)\s+"
+                        r"(?P<ref>.+)")
 _TRAILING_NOUN = re.compile(rf"\s+{_NOUNS}$")
 _NAMED = re.compile(r"^(?:the\s+)?(?:task|one|item|step|card|ticket)\s+(?:about|called|named|titled|for|on|that says)\s+",
                     re.I)
@@ -240,15 +245,23 @@ class Scope:
             return [self._this()]
         if words and (group := _GROUP.fullmatch(piece)) and content_words(group["w"]):
             return self._group_by_words(group["w"], _GROUP_COUNT.get(group["n"]), anywhere)
+        if neighbour := _NEIGHBOUR.fullmatch(piece):
+            return [self._neighbour(neighbour["ref"], neighbour["dir"] in ("after", "below"), anywhere)]
         while _LEADING_FILLER.match(piece):
             piece = _LEADING_FILLER.sub("", piece)
         if piece in _ALL:
             return self._all()
+        if counted := _COUNTED.fullmatch(piece):
+            return [self._ordinal(_COUNTS[counted["n"]])]
         piece = _TRAILING_NOUN.sub("", _LEADING_NOUN.sub("", piece)).strip()
         if piece in _ALL:
             return self._all()
-        if match := re.fullmatch(r"t(\d+)", piece):
+        if match := re.fullmatch(r"t\s?(\d+)", piece):
             return [self._key(f"T{int(match[1])}", anywhere)]
+        if re.fullmatch(r"t\d+(?:\s+t\d+)+", piece):  # "T1 T2 T3"
+            return [self._key(f"T{int(number)}", anywhere) for number in re.findall(r"\d+", piece)]
+        if match := re.fullmatch(r"t(\d+)\s*(?:-|–|to|through|thru)\s*t(\d+)", piece):  # "T1-T3"
+            return [self._key(f"T{n}", anywhere) for n in range(int(match[1]), int(match[2]) + 1)]
         if match := re.fullmatch(r"#?(\d+)", piece):
             return [self._ordinal(int(match[1]))]
         if match := re.fullmatch(r"(\d+)\s*(?:-|–|to|through|thru)\s*(\d+)", piece):
@@ -282,6 +295,17 @@ class Scope:
             raise Refusal(f"“{phrase}” is in the titles of {len(keys)} tasks ({', '.join(keys)}), not {count}: name "
                           "them by key; nothing was changed.")
         return keys
+
+    def _neighbour(self, phrase: str, after: bool, anywhere: bool) -> str:
+        keys = self.many(phrase, anywhere=anywhere)
+        if len(keys) != 1:
+            raise Refusal(f"that names {len(keys)} tasks ({', '.join(keys)}); name just one.")
+        key = keys[0]
+        siblings = self.tree.children[self.tree[key].parent_key]
+        index = siblings.index(key) + (1 if after else -1)
+        if not 0 <= index < len(siblings):
+            raise Refusal(f"no task comes {'after' if after else 'before'} {self.label(key)} in its list.")
+        return siblings[index]
 
     def _this(self) -> str:
         if not self.task_mode:

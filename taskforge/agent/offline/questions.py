@@ -67,6 +67,8 @@ _IN_STATE = re.compile(r"^(?:what(?:'s|\s+is|\s+are)|which\s+(?:tasks?|ones?)\s+
 _STATES = {"blocked": Status.BLOCKED, "stuck": Status.BLOCKED, "on hold": Status.BLOCKED, "done": Status.DONE,
            "finished": Status.DONE, "complete": Status.DONE, "completed": Status.DONE, "todo": Status.TODO,
            "to do": Status.TODO, "not started": Status.TODO}
+_UNDO = re.compile(r"^(?:undo|redo|revert|roll\s*back|go\s+back|take\s+(?:that|it)\s+back)(?:\s+(?:that|it|this|the\s+last\s+"
+                   r"(?:change|patch|step|one)|my\s+last\s+change|please))?$", re.I)
 _HOW_MANY = re.compile(r"^how\s+many\s+(?:tasks|things|items)\s+(?:are\s+there|do\s+we\s+have|are\s+(?:still\s+)?(?:left|open|"
                        r"remaining)|remain|(?:still\s+)?to\s+go|are\s+not\s+done)$", re.I)
 # "is there a task for docs?", "do we have a task for password reset?"
@@ -83,6 +85,8 @@ _HOW_LONG = [
                r"complete|completed|ready|over|shipped|live|ship|launch|go\s+live|finish|end|due)(?:\s+by)?$", re.I),
     re.compile(r"^how\s+(?:long|much\s+(?:longer|more\s+time|time|work|effort))\s*(?:is\s+|are\s+)?(?:still\s+)?"
                r"(?:left|remaining|remains|to\s+go)?(?:\s+(?:on|for|in|with)\s+(?P<t>.+))?$", re.I),
+    re.compile(r"^(?:how\s+(?:long|big|large)\s+is\s+(?P<t>.+?)|what(?:'s|\s+is)\s+(?:the\s+)?(?:estimate|size)\s+(?:for|of|on)\s+"
+               r"(?P<u>.+?)|what(?:'s|\s+is)\s+(?P<v>.+?)(?:'s|’s)\s+(?:estimate|size))$", re.I),
     re.compile(r"^how\s+many\s+(?:days|hours|weeks)\s+(?:of\s+work\s+)?(?:are\s+|is\s+)?(?:still\s+)?(?:left|remaining|to\s+go)"
                r"(?:\s+(?:on|for|in)\s+(?P<t>.+))?$", re.I),
     re.compile(r"^(?:what(?:'s| is)\s+|show(?:\s+me)?\s+)?(?:the\s+)?(?:critical\s+path|eta|timeline|estimated\s+"
@@ -105,19 +109,28 @@ def question(text: str, bare: str, scope: Scope) -> Edit | None:
     if match := _IN_STATE.match(bare):
         said = "doing" if match["doing"] else match["s"].lower()
         raise Answer(_in_state(scope, _STATES.get(said, Status.DOING), said))
+    if _UNDO.match(bare):
+        raise Answer("undoing is yours, not a change I propose: press ctrl+z in the app (ctrl+y redoes it), or run "
+                     "“taskforge undo PROJECT” (“taskforge redo PROJECT”); every applied change comes back exactly. "
+                     "Nothing was changed.")
     if (match := _DEPENDENTS.match(bare)) and (key := resolve_one(scope, match["t"])):
         raise Answer(_dependents(scope, key))
     if match := _IS_THERE.match(bare):
         raise Answer(_is_there(scope, match["t"]))
     for pattern in _HOW_LONG:
-        if (match := pattern.match(bare)) and (subject := _subject(scope, match["t"])) is not None:
+        if (match := pattern.match(bare)) and (subject := _subject(scope, _named(match))) is not None:
             raise Answer(_how_long(scope, subject or None))
     for pattern in _STATUS_OF:
-        if (match := pattern.match(bare)) and (subject := _subject(scope, match["t"] or match.groupdict().get("u"))):
+        if (match := pattern.match(bare)) and (subject := _subject(scope, _named(match))):
             raise Answer(_status(scope, subject))
         if match and subject == "":  # "how is it going": the whole plan
             raise Answer(_left(scope))
     return None
+
+
+def _named(match: re.Match) -> str | None:
+    """The task phrase of a question pattern, whichever of its alternatives (t, u, v) caught it."""
+    return next((phrase for name in ("t", "u", "v") if (phrase := match.groupdict().get(name))), None)
 
 
 def _subject(scope: Scope, phrase: str | None) -> str | None:
