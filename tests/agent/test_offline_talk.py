@@ -436,3 +436,10 @@ def test_undo_is_the_users_key(message):
     assert answer_to(message) == (
         "Undoing is yours, not a change I propose: press ctrl+z in the app (ctrl+y redoes it), or run “taskforge undo "
         "PROJECT” (“taskforge redo PROJECT”); every applied change comes back exactly. Nothing was changed.")
+
+
+def test_a_generic_plan_named_by_a_word_with_a_doubled_letter():
+    novel = scaffolded("Write a novel")
+    assert novel["T2"].title == "Plan the work and the approach"
+    assert proposed("mark the planning task as done", novel) == update("T2", status="done")
+    assert proposed("T3: add subtask Outline chapters", novel) == sub_task("Outline chapters", "T3")

@@ -30,12 +30,16 @@ EXACT, JOINED, PREFIX = 3, 3, 2
 
 @lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
-    """A crude English stem, enough to make "documents", "documentation" and "document" meet."""
+    """A crude English stem, enough to make "documents", "documentation" and "document" meet, and "planning"
+    and "plan" (a doubled last consonant is written once)."""
     while True:
         suffix = next((s for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 3), None)
         if suffix is None:
-            return word
+            break
         word = word[: -len(suffix)]
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
 
 
 def words(text: str) -> list[str]:
