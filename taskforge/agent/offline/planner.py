@@ -38,7 +38,7 @@ PREFIX = "Offline planner: "
 
 COMMAND_EXAMPLES = (
     ("add", "“Add a task for documentation”, “add a subtask to T2 called Hash passwords”, "
-            "“we also need an admin dashboard”, “don't forget rate limiting”"),
+            "“we also need an admin dashboard”, “don't forget rate limiting”, “T2: add subtask Hash passwords”"),
     ("rename", "“rename T3 to Login form”, “rename the first task: Design”"),
     ("describe", "“describe T3 as Handles expired sessions”"),
     ("criteria", "“add acceptance criterion to T1: Designs approved”, “T1 is done when designs are approved”"),
@@ -52,7 +52,8 @@ COMMAND_EXAMPLES = (
     ("estimate", "“estimate T3 at 2 days”, “T3 will take 90 minutes”, “clear the estimate of T3”"),
     ("log time", "“log 2 hours on T3”, “spent 90 minutes on T3”"),
     ("priority", "“set priority of T3 to high”, “T3 is critical”"),
-    ("depend", "“T7 depends on T6”, “T7 no longer depends on T6”, “remove the dependency between T7 and T6”"),
+    ("depend", "“T7 depends on T6”, “T6 blocks T7”, “T7 no longer depends on T6”, “remove the dependency between T7 "
+               "and T6”"),
     ("break down", "“break this down” in task mode, “break down T2” anywhere"),
     ("ask", "“what's left?”, “what's next?”, “status of T3”, “how long will it take?” (answered without changing "
             "anything)"),
