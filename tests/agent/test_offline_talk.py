@@ -443,3 +443,27 @@ def test_a_generic_plan_named_by_a_word_with_a_doubled_letter():
     assert novel["T2"].title == "Plan the work and the approach"
     assert proposed("mark the planning task as done", novel) == update("T2", status="done")
     assert proposed("T3: add subtask Outline chapters", novel) == sub_task("Outline chapters", "T3")
+
+
+# -- wishes and polite detours ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("message", "patch"), [
+    ("I'd like the rollout to be critical", update("T5", priority="critical")),
+    ("I want the docs to be done", update("T6", status="done")),
+    ("we should move the docs under the rollout", update("T6", parent_task_id="T5", position=0)),
+    ("I think we should drop the docs", DELETE_DOCS),
+    ("we should rename the docs to Help center", update("T6", title="Help center")),
+    ("would you mind deleting the docs", DELETE_DOCS),
+    ("do you mind removing T6", DELETE_DOCS),
+    ("I want the docs under the rollout", update("T6", parent_task_id="T5", position=0)),
+    ("we need the docs after the rollout", DOCS_AFTER_ROLLOUT),
+    ("I want the rollout below the docs", update("T5", parent_task_id=None, position=5)),
+])
+def test_wishes_and_polite_detours(message, patch):
+    assert proposed(message) == patch
+
+
+def test_a_task_wanted_by_a_date_is_not_a_new_task():
+    assert refused(project(), "I need the docs done by Friday") == (
+        "Offline planner: T6 “Write the user and support documentation” is in the plan already, and taskforge keeps no "
+        "due dates: to get it done sooner say “make T6 urgent” or “move T6 to the top”. Nothing was changed.")

@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 
 from taskforge.agent.offline import edits
+from taskforge.agent.offline.commands import move
 from taskforge.agent.offline.common import Edit, Refusal
+from taskforge.agent.offline.dependencies import depend
 from taskforge.agent.offline.language import NotAReference, Scope, clean_title, resolve_certain, split_list
+from taskforge.agent.offline.language import resolve_many as _many
 from taskforge.agent.offline.language import resolve_one as _one
 
 _ADD = re.compile(r"^(?:add|create|new|insert|append|include)\s+(?P<rest>.+)$", re.I)
@@ -55,11 +58,31 @@ def also_need(text: str, bare: str, scope: Scope) -> Edit | None:
         if match := pattern.match(bare):
             rest = re.sub(r"^(?:to\s+(?:add\s+|have\s+)?|a way to\s+|some\s+)", "", match["rest"].strip(), flags=re.I)
             rest = re.sub(r"\s+(?:too|as well|also)$", "", rest, flags=re.I)
+            if (moved := _what_exists(text, scope, rest)) is not None:
+                return moved
             edit = add(text, f"add {rest}", scope)
             if edit is not None and (key := _already_there(scope, rest)) is not None:
                 edit.summary = f"{edit.summary.rstrip('.')} (the plan already has {scope.label(key)}: reject this if that covers it)."
             return edit
     return None
+
+
+_EXISTING = re.compile(r"^(?P<t>.+?)\s+(?P<what>under|beneath|inside|within|before|after|below|above|done|finished|"
+                       r"completed|ready|by)\b", re.I)
+
+
+def _what_exists(text: str, scope: Scope, said: str) -> Edit | None:
+    """ "I want the docs under the rollout", "I need the docs done by Friday": a task the plan has, wanted
+    somewhere, is moved there (or, before or after another, waits for it); wanted by some time, the reply says
+    what taskforge can do instead."""
+    if not (match := _EXISTING.match(said)) or (keys := _many(scope, match["t"])) is None:
+        return None
+    if match["what"].lower() in ("done", "finished", "completed", "ready", "by"):
+        raise Refusal(f"{scope.label(keys[0])} is in the plan already, and taskforge keeps no due dates: to get it "
+                      f"done sooner say “make {keys[0]} urgent” or “move {keys[0]} to the top”. Nothing was changed.")
+    if match["what"].lower() in ("before", "after"):  # an order between tasks, as "the docs after the rollout" says
+        return depend(text, said, scope)
+    return move(text, f"move {said}", scope)
 
 
 def _already_there(scope: Scope, phrase: str) -> str | None:

@@ -41,6 +41,8 @@ class Ambiguous(Refusal):
 _LEADING_COURTESY = re.compile(
     r"^(?:please|pls|plz|kindly|ok(?:ay)?|hey|hi|so|now|then|and|also|just|yes|yeah|yep|sure|right|great|cool|"
     r"i think|i guess|i believe|maybe|perhaps|actually|hmm|well|"
+    r"(?:we|i|you)\s+(?:should|must|have to|can|could|might as well|ought to)(?=\s+(?:move|delete|remove|drop|rename|"
+    r"split|merge|combine|mark|start|finish|break|estimate|put|make|tag|scrap|cancel|swap|nest|get rid of)\b)|"
     r"(?:can|could|would|will) (?:you|we)(?: please)?|let'?s|let us|go ahead and|"
     r"i(?:'d| would) like (?:you )?to|i want (?:you )?to|i need (?:you )?to|we need to)\b[\s,:]*",
     re.IGNORECASE,
@@ -63,6 +65,19 @@ TYPOS = {
 _TYPO = re.compile(r"\b(" + "|".join(sorted(map(re.escape, TYPOS), key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
 
+# "would you mind deleting T6": the request as a command
+_MIND = re.compile(r"^(?:(?:would|do|could)\s+you\s+)?mind\s+(?P<verb>\w+ing)\b", re.IGNORECASE)
+_GERUNDS = {
+    "adding": "add", "breaking": "break", "closing": "close", "combining": "combine", "creating": "create",
+    "deleting": "delete", "dropping": "drop", "estimating": "estimate", "finishing": "finish", "making": "make",
+    "marking": "mark", "merging": "merge", "moving": "move", "putting": "put", "removing": "remove",
+    "renaming": "rename", "setting": "set", "splitting": "split", "starting": "start", "swapping": "swap",
+    "tagging": "tag",
+}
+# "I'd like the rollout to be high priority": what it should be, said as what it is
+_WISH = re.compile(r"^(?:i'd like|i would like|i want|we want|we'd like)\s+(?P<x>.+?)\s+to\s+be\s+(?P<y>.+)$", re.IGNORECASE)
+
+
 def normalize(message: str) -> tuple[str, str]:
     """The message without courtesies: once with its final punctuation (for descriptions), once without."""
     text = _TYPO.sub(lambda m: TYPOS[m[1].lower()], clean_line(message))
@@ -70,6 +85,10 @@ def normalize(message: str) -> tuple[str, str]:
         before = text
         text = _LEADING_COURTESY.sub("", text)
         text = _TRAILING_COURTESY.sub("", _TRAILING_PUNCTUATION.sub("", text) if _ends_in_courtesy(text) else text)
+        if (mind := _MIND.match(text)) and mind["verb"].lower() in _GERUNDS:
+            text = _GERUNDS[mind["verb"].lower()] + text[mind.end():]
+        if wish := _WISH.match(_TRAILING_PUNCTUATION.sub("", text)):
+            text = f"{wish['x']} is {wish['y']}"
         if text == before:
             break
     return text, _TRAILING_PUNCTUATION.sub("", text)
