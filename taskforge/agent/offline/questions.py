@@ -146,25 +146,31 @@ def _subject(scope: Scope, phrase: str | None) -> str | None:
 
 def _left(scope: Scope) -> str:
     tree = scope.tree
-    keys = list(tree.subtree(scope.focus)) if scope.task_mode else list(tree.walk())
+    keys = _in_scope(scope)
     left = [key for key in keys if tree[key].status is not Status.DONE]
     if not left:
         return f"everything is done ({plural(len(keys), 'task')}). Nothing was changed."
-    shown = [f"{scope.label(key)} ({tree[key].status.value})" for key in left[:_SHOWN]]
-    more = f" and {len(left) - _SHOWN} more" if len(left) > _SHOWN else ""
-    return (f"{len(left)} of {len(keys)} tasks are not done: {', '.join(shown)}{more}. "
-            "Say “mark T3 done” as they get done; nothing was changed.")
+    shown = _some([f"{scope.label(key)} ({tree[key].status.value})" for key in left])
+    return (f"{len(left)} of {len(keys)} tasks are not done: {shown}. Say “mark T3 done” as they get done; "
+            "nothing was changed.")
+
+
+def _in_scope(scope: Scope) -> list[str]:
+    return list(scope.tree.subtree(scope.focus)) if scope.task_mode else list(scope.tree.walk())
+
+
+def _some(items: list[str], separator: str = ", ") -> str:
+    """The first few items of an answer's list, and how many more there are."""
+    more = f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
+    return separator.join(items[:_SHOWN]) + more
 
 
 def _in_state(scope: Scope, status: Status, said: str) -> str:
-    tree = scope.tree
-    keys = list(tree.subtree(scope.focus)) if scope.task_mode else list(tree.walk())
-    found = [key for key in keys if tree[key].status is status]
+    found = [key for key in _in_scope(scope) if scope.tree[key].status is status]
     if not found:
         return f"no task is {said}{'' if said == status.value else f' ({status.value})'}. Nothing was changed."
-    shown = ", ".join(scope.label(key) for key in found[:_SHOWN])
-    more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
-    return f"{plural(len(found), 'task')} {'is' if len(found) == 1 else 'are'} {status.value}: {shown}{more}. Nothing was changed."
+    shown = _some([scope.label(key) for key in found])
+    return f"{plural(len(found), 'task')} {'is' if len(found) == 1 else 'are'} {status.value}: {shown}. Nothing was changed."
 
 
 def _dependents(scope: Scope, key: str) -> str:
@@ -198,10 +204,8 @@ def _startable(scope: Scope) -> str:
     ready, outside, why_not = _actionable(scope)
     if not ready:
         return f"nothing can start: {why_not}. Nothing was changed."
-    shown = [f"{scope.label(s.key)} ({s.reason.removeprefix(f'{s.key}: ')})" for s in ready[:_SHOWN]]
-    more = f" and {len(ready) - _SHOWN} more" if len(ready) > _SHOWN else ""
-    return (f"{outside}{plural(len(ready), 'task')} can start now, best first: {'; '.join(shown)}{more}. "
-            "Nothing was changed.")
+    shown = _some([f"{scope.label(s.key)} ({s.reason.removeprefix(f'{s.key}: ')})" for s in ready], "; ")
+    return f"{outside}{plural(len(ready), 'task')} can start now, best first: {shown}. Nothing was changed."
 
 
 def _actionable(scope: Scope) -> tuple[list, str, str]:
