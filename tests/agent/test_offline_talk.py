@@ -467,3 +467,18 @@ def test_a_task_wanted_by_a_date_is_not_a_new_task():
     assert refused(project(), "I need the docs done by Friday") == (
         "Offline planner: T6 “Write the user and support documentation” is in the plan already, and taskforge keeps no "
         "due dates: to get it done sooner say “make T6 urgent” or “move T6 to the top”. Nothing was changed.")
+
+
+# -- short names and the project's own words ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("message", "key"), [
+    ("2fa is done", "T4"), ("the 2FA task is done", "T4"), ("MFA is done", "T4"), ("the db task is done", "T2"),
+    ("the database task is done", "T2"), ("the auth docs are done", "T6"), ("the login and logout task is done", "T3"),
+])
+def test_short_names_and_project_words(message, key):
+    assert proposed(message) == update(key, status="done")
+
+
+def test_a_list_with_an_unclear_part_still_asks():
+    reply = refused(project(), "mark the design and the login done")
+    assert "“login” could be T1" in reply and "T3 “Implement login, sessions and logout”" in reply

@@ -212,6 +212,8 @@ class Scope:
         self.focus = focus if self.task_mode else None
         self.unmatched: str | None = None  # the first phrase that read like a title but named no task
         self._words_cache: dict[bool, list[tuple[str, list[str], int]]] = {}
+        # the project's own title words ("auth" in an authentication project) say little about which task
+        self._project_words = frozenset(title_words(tree.project.title))
 
     @property
     def parent(self) -> str | None:
@@ -249,9 +251,11 @@ class Scope:
                 for key in self._piece(piece.strip(), anywhere, words):
                     if key not in keys:
                         keys.append(key)
-        except NotAReference:
-            # "the login and sessions work" may be one title's words rather than a list of tasks
-            whole = self._by_words(text, anywhere) if words else None
+        except (NotAReference, Ambiguous):
+            # "the login and sessions work", "the login and logout task" may be one title's words rather than a
+            # list of tasks; "the design and the login" is a list ("the" again), whose unclear part stays unclear
+            listing = re.search(r"(?:\band|&|,)\s+(?:the|t\d+|task)\b", text, re.I)
+            whole = self._by_words(text, anywhere) if words and not listing else None
             if whole is None:
                 raise
             return [whole]
@@ -402,7 +406,7 @@ class Scope:
 
     def _by_words(self, text: str, anywhere: bool) -> str | None:
         """The one task whose title has the phrase's words; raises Ambiguous when several match equally."""
-        matches = best_matches(text, self._title_words(anywhere))
+        matches = best_matches(text, self._title_words(anywhere), self._project_words)
         if not matches:
             return None
         if len(matches) > 1:
