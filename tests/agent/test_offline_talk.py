@@ -326,8 +326,10 @@ def test_more_forms(message, patch):
     assert proposed(message) == patch
 
 
-def test_change_to_a_duration_is_not_a_rename():
-    assert "renamed" not in refused(project(), "change T6 to 2 days")
+@pytest.mark.parametrize(("message", "patch"), [("change T6 to done", update("T6", status="done")),
+                                              ("change T6 to high priority", update("T6", priority="high"))])
+def test_change_to_a_status_or_priority_is_not_a_rename(message, patch):
+    assert proposed(message) == patch
 
 
 def test_combined_and_called():
@@ -482,3 +484,22 @@ def test_short_names_and_project_words(message, key):
 def test_a_list_with_an_unclear_part_still_asks():
     reply = refused(project(), "mark the design and the login done")
     assert "“login” could be T1" in reply and "T3 “Implement login, sessions and logout”" in reply
+
+
+@pytest.mark.parametrize(("message", "patch"), [
+    ("mark T1 complete and T2 in progress", [*update("T1", status="done"), *update("T2", status="doing")]),
+    ("mark T1 done and then start T2", [*update("T1", status="done"), *update("T2", status="doing")]),
+    ("change T6 to 2 days", update("T6", estimate_minutes=960)),
+    ("add a task to assign reviewers", [("create", "new-1", {"parent_task_id": None, "title": "Assign reviewers"})]),
+])
+def test_two_requests_joined_by_and_and_a_change_to_a_duration(message, patch):
+    assert proposed(message) == patch
+
+
+@pytest.mark.parametrize("message", ["assign T3 to Alice", "who is working on T3?", "T3 is assigned to Bob",
+                                     "set a due date for T3", "T3 is due on Friday"])
+def test_people_and_dates_are_not_in_the_plan(message):
+    assert answer_to(message) == (
+        "Taskforge plans the work, not people or dates: tasks have no assignee or due date to set. Priority, order and "
+        "dependencies say what comes first (“make T3 urgent”, “move T3 to the top”, “T3 depends on T2”), and “how long "
+        "will it take?” answers from the estimates. Nothing was changed.")

@@ -135,6 +135,7 @@ _ESTIMATE = [
     re.compile(r"^(?:the\s+)?estimate\s+(?:of|for|on)\s+(?P<t>.+?)\s*(?:[:=]|\s+is|\s+should be)\s*(?P<d>.+)$", re.I),
     re.compile(r"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+estimate\s+(?:to|at)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?:estimate|size)\s+(?P<t>.+?)\s+(?P<d>(?:about\s+|around\s+|~)?\d\S*(?:\s+\S+)?)$", re.I),
+    re.compile(r"^(?:change|set|make|update)\s+(?P<t>.+?)\s+to\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?P<t>.+?)(?:'s estimate is|\s+estimate is|(?:'s)?\s+estimate\s*[:=]?|\s+will take|\s+should take|\s+takes|\s+needs|"
                r"\s+is estimated at|\s+is)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?P<t>.+?)\s*[:=~≈]\s*(?P<d>.+)$", re.I),
@@ -151,7 +152,7 @@ def estimate(text: str, bare: str, scope: Scope) -> Edit | None:
 _PRIORITY_PATTERNS = [
     re.compile(rf"^(?:set|change|update|make)\s+(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
     re.compile(rf"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+priority\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
-    re.compile(rf"^(?:make|set|mark|flag)\s+(?P<t>.+?)\s+(?:as\s+|to\s+)?(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})"
+    re.compile(rf"^(?:make|set|mark|flag|change|update)\s+(?P<t>.+?)\s+(?:as\s+|to\s+)?(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})"
                rf"(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
     re.compile(rf"^(?P<t>.+?)\s+(?:is|are|has|should be)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
     re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s*(?:is|should be|[:=]|)\s+(?P<p>{_PRIORITY})$", re.I),

@@ -69,6 +69,11 @@ _STATES = {"blocked": Status.BLOCKED, "stuck": Status.BLOCKED, "on hold": Status
            "to do": Status.TODO, "not started": Status.TODO}
 _UNDO = re.compile(r"^(?:undo|redo|revert|roll\s*back|go\s+back|take\s+(?:that|it)\s+back)(?:\s+(?:that|it|this|the\s+last\s+"
                    r"(?:change|patch|step|one)|my\s+last\s+change|please))?$", re.I)
+# People and dates: the plan has neither, and the reply says what orders work instead
+_NO_PEOPLE_OR_DATES = re.compile(
+    r"^(?:(?:re)?assign\s+.+\s+to\s+.+|who(?:'s|\s+is)\s+(?:working\s+on|doing|on|assigned\s+to|responsible\s+for|"
+    r"the\s+owner\s+of)\s+.+|.+\s+is\s+(?:assigned|given)\s+to\s+.+|(?:set|add|give|change|put)\s+(?:a\s+|the\s+)?"
+    r"(?:due\s+date|deadline)\b.*|.+\s+is\s+due\s+(?:on|by|in|at|next)\s+.+|when\s+is\s+the\s+deadline(?:\s+.+)?)$", re.I)
 _HOW_MANY = re.compile(r"^how\s+many\s+(?:tasks|things|items)\s+(?:are\s+there|do\s+we\s+have|are\s+(?:still\s+)?(?:left|open|"
                        r"remaining)|remain|(?:still\s+)?to\s+go|are\s+not\s+done)$", re.I)
 # "is there a task for docs?", "do we have a task for password reset?"
@@ -109,6 +114,10 @@ def question(text: str, bare: str, scope: Scope) -> Edit | None:
     if match := _IN_STATE.match(bare):
         said = "doing" if match["doing"] else match["s"].lower()
         raise Answer(_in_state(scope, _STATES.get(said, Status.DOING), said))
+    if _NO_PEOPLE_OR_DATES.match(bare):
+        raise Answer("taskforge plans the work, not people or dates: tasks have no assignee or due date to set. "
+                     "Priority, order and dependencies say what comes first (“make T3 urgent”, “move T3 to the top”, "
+                     "“T3 depends on T2”), and “how long will it take?” answers from the estimates. Nothing was changed.")
     if _UNDO.match(bare):
         raise Answer("undoing is yours, not a change I propose: press ctrl+z in the app (ctrl+y redoes it), or run "
                      "“taskforge undo PROJECT” (“taskforge redo PROJECT”); every applied change comes back exactly. "

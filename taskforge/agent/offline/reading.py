@@ -86,7 +86,8 @@ def _read(text: str, bare: str, scope: Scope, parsers: tuple[Parser, ...]) -> tu
     return None, unclear
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*;\s*|,\s+")  # tried only when the whole message is no request
+# tried only when the whole message is no request: "T3 is done, T4 is in progress", "mark T1 done and T2 doing"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*;\s*|,\s+|\s+and\s+(?=(?:then\s+)?\S)")
 _PLEASANTRY = re.compile(r"^(?:thanks?(?:\s+you)?(?:\s+so\s+much)?|thx|cheers|(?:great|nice|good)(?:\s+work|\s+job)?|perfect|"
                          r"awesome|cool|ok(?:ay)?|hi(?:\s+there)?|hello|hey|sure|yes|yeah|right|sorry|oops|looks\s+good|lgtm)$",
                          re.I)
@@ -155,10 +156,11 @@ def interpret(text: str, bare: str, scope: Scope) -> Edit | None:
     if edit is not None:
         return edit
     if (sentences := _sentences(text)) and sentences != [(text, bare)]:
-        scope.unmatched = None
-        edit, unclear = _first_of(sentences, scope)
+        unmatched, scope.unmatched = scope.unmatched, None
+        edit, unclear_part = _first_of(sentences, scope)
         if edit is not None:
             return edit
+        unclear, scope.unmatched = unclear or unclear_part, unmatched  # nothing read: the reply is about the whole
     if unclear is not None:
         raise unclear
     if scope.unmatched is not None:
