@@ -503,3 +503,28 @@ def test_people_and_dates_are_not_in_the_plan(message):
         "Taskforge plans the work, not people or dates: tasks have no assignee or due date to set. Priority, order and "
         "dependencies say what comes first (“make T3 urgent”, “move T3 to the top”, “T3 depends on T2”), and “how long "
         "will it take?” answers from the estimates. Nothing was changed.")
+
+
+# -- estimates and places said every way ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("message", "minutes"), [
+    ("estimate T3: 16h", 960), ("T3 estimate 2d", 960), ("make T3 2 days", 960), ("set T3 to 2 days", 960),
+    ("it'll take 2 days to do T3", 960), ("T3 is a 2 day task", 960), ("T3 is two days of work", 960),
+    ("T3 2d", 960), ("estimate 2d for T3", 960), ("re-estimate T3 at 3 days", 1440), ("T3 = half a day", 240),
+])
+def test_estimates_said_every_way(message, minutes):
+    assert proposed(message) == update("T3", estimate_minutes=minutes)
+
+
+@pytest.mark.parametrize(("message", "patch"), [
+    ("bump T6 to high", update("T6", priority="high")),
+    ("put T6 first in the list", update("T6", parent_task_id=None, position=0)),
+    ("put the docs before everything", update("T6", parent_task_id=None, position=0)),
+    ("move T6 up to the top", update("T6", parent_task_id=None, position=0)),
+    ("move T6 right after T1", update("T6", parent_task_id=None, position=1)),
+    ("move T6 just before T2", update("T6", parent_task_id=None, position=1)),
+    ("put T6 next to T1", update("T6", parent_task_id=None, position=1)),
+    ("put T1 after everything", update("T1", parent_task_id=None, position=5)),
+])
+def test_places_said_every_way(message, patch):
+    assert proposed(message) == patch

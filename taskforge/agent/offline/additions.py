@@ -174,8 +174,8 @@ _PLACE_FIRST = re.compile(r"^(?P<how>under|inside|within|in|into|for|to|before|a
 
 def add_child(text: str, bare: str, scope: Scope) -> Edit | None:
     """A sub-task with its parent named before its title, which the general `add` would read as the title."""
-    if match := _PUT_NEW.match(bare):  # "put Canary release under T5": a task that does not exist yet
-        try:
+    if (match := _PUT_NEW.match(bare)) and not re.search(r"\bt\d+\b", match["title"], re.I):
+        try:  # "put Canary release under T5": a task that does not exist yet
             scope.many(match["title"])
         except NotAReference:
             return add(text, f"add {match['title']} {match['place']}", scope)

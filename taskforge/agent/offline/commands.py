@@ -130,18 +130,25 @@ def log_time(text: str, bare: str, scope: Scope) -> Edit | None:
 
 
 _ESTIMATE = [
-    re.compile(r"^(?:estimate|size|budget|timebox)\s+(?P<t>.+?)\s+(?:at|as|to be|to|for)\s+(?P<d>.+)$", re.I),
+    re.compile(r"^(?:estimate|size|re-?estimate)\s+(?P<t>.+?)\s*:\s*(?P<d>.+)$", re.I),
+    re.compile(r"^(?:estimate|size|re-?estimate)\s+(?P<d>(?:about\s+|around\s+|~)?\S+(?:\s+\S+)?)\s+(?:for|on)\s+(?P<t>.+)$", re.I),
+    re.compile(r"^it(?:'ll|\s+will|'s\s+going\s+to|\s+should)\s+take\s+(?P<d>.+?)\s+to\s+(?:do|finish|build|complete|get\s+through)\s+"
+               r"(?P<t>.+)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+is\s+(?:an?\s+)?(?P<d>.+?)(?:\s+(?:task|job)|\s+of\s+work)$", re.I),
+    re.compile(r"^(?:estimate|size|budget|timebox|re-?estimate)\s+(?P<t>.+?)\s+(?:at|as|to be|to|for)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?:set|change|update|make)\s+(?:the\s+)?estimate\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|at)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?:the\s+)?estimate\s+(?:of|for|on)\s+(?P<t>.+?)\s*(?:[:=]|\s+is|\s+should be)\s*(?P<d>.+)$", re.I),
     re.compile(r"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+estimate\s+(?:to|at)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?:estimate|size)\s+(?P<t>.+?)\s+(?P<d>(?:about\s+|around\s+|~)?\d\S*(?:\s+\S+)?)$", re.I),
     re.compile(r"^(?:change|set|make|update)\s+(?P<t>.+?)\s+to\s+(?P<d>.+)$", re.I),
+    re.compile(r"^make\s+(?P<t>.+?)\s+(?P<d>\S+(?:\s+\S+)?)$", re.I),
     re.compile(r"^(?P<t>.+?)(?:'s estimate is|\s+estimate is|(?:'s)?\s+estimate\s*[:=]?|\s+will take|\s+should take|\s+takes|\s+needs|"
                r"\s+is estimated at|\s+is)\s+(?P<d>.+)$", re.I),
     re.compile(r"^(?P<t>.+?)\s*[:=~≈]\s*(?P<d>.+)$", re.I),
     re.compile(r"^(?P<d>(?:about\s+|around\s+|~)?\S+\s*\S*)\s+for\s+(?P<t>.+)$", re.I),
     re.compile(r"^(?:give|allow|allot|budget|plan|reserve)\s+(?P<t>.+?)\s+(?P<d>(?:about\s+|around\s+)?\S+\s+\S+)$", re.I),
     re.compile(r"^(?:give|allow|allot|budget|plan|reserve)\s+(?P<d>.+?)\s+(?:for|to)\s+(?P<t>.+)$", re.I),
+    re.compile(r"^(?P<t>.+?)\s+(?P<d>(?:about\s+|~)?\d[\d.]*\s*[a-z]+)$", re.I),  # "T3 2d"
 ]
 
 
@@ -152,7 +159,7 @@ def estimate(text: str, bare: str, scope: Scope) -> Edit | None:
 _PRIORITY_PATTERNS = [
     re.compile(rf"^(?:set|change|update|make)\s+(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
     re.compile(rf"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+priority\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
-    re.compile(rf"^(?:make|set|mark|flag|change|update)\s+(?P<t>.+?)\s+(?:as\s+|to\s+)?(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})"
+    re.compile(rf"^(?:make|set|mark|flag|change|update|bump|raise|lower|upgrade|downgrade)\s+(?P<t>.+?)\s+(?:as\s+|to\s+)?(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})"
                rf"(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
     re.compile(rf"^(?P<t>.+?)\s+(?:is|are|has|should be)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
     re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s*(?:is|should be|[:=]|)\s+(?P<p>{_PRIORITY})$", re.I),
@@ -378,15 +385,23 @@ def split(text: str, bare: str, scope: Scope) -> Edit | None:
 
 
 _MOVE_VERBS = r"(?:move|put|place|nest|reparent|drag|shift|relocate|push|pull|bring|slot|reorder|schedule)"
+_CLOSE = r"(?:(?:right|just|directly|immediately)\s+)?"  # "right after T1" is after T1
+_IN_LIST = r"(?:\s+(?:in|of)\s+(?:the\s+)?(?:list|plan|order|project|tree))?"
 _MOVE = [
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+(?:be|go|sit|live)\s+)?(?:under|beneath|underneath|inside|into|within|in|as\s+(?:a\s+)?"
                 rf"(?:sub-?task|child)\s+of)\s+(?P<dest>.+)$", re.I), "under"),
-    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:before|above|ahead of|in front of)\s+(?P<dest>.+)$", re.I), "before"),
-    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:after|below|behind)\s+(?P<dest>.+)$", re.I), "after"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:before|above|ahead of|in front of)\s+(?:everything|all(?:\s+the)?(?:\s+other)?"
+                r"(?:\s+tasks)?|the\s+rest)$", re.I), "first"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:after|below|behind)\s+(?:everything|all(?:\s+the)?(?:\s+other)?(?:\s+tasks)?|"
+                r"the\s+rest)$", re.I), "last"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+{_CLOSE}(?:before|above|ahead of|in front of)\s+(?P<dest>.+)$", re.I), "before"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+{_CLOSE}(?:after|below|behind|next to|beside)\s+(?P<dest>.+)$", re.I), "after"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to|at|on|onto)\s+(?:the\s+)?(?:top|root|first|outer)[\s-]+level$", re.I), "level"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:to\s+the\s+root|out\s+of\s+(?:its|their)\s+parents?|out)$", re.I), "level"),
-    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:to|at)\s+(?:the\s+)?(?:top|start|beginning|front)|first)$", re.I), "first"),
-    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:to|at)\s+(?:the\s+)?(?:bottom|end|back)|last)$", re.I), "last"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:(?:up|all the way)\s+)?(?:to|at)\s+(?:the\s+)?(?:very\s+)?(?:top|start|"
+                rf"beginning|front)|first){_IN_LIST}$", re.I), "first"),
+    (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:(?:(?:down|all the way)\s+)?(?:to|at)\s+(?:the\s+)?(?:very\s+)?(?:bottom|end|"
+                rf"back)|last){_IN_LIST}$", re.I), "last"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:up|forward|earlier|higher)(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "up"),
     (re.compile(rf"^{_MOVE_VERBS}\s+(?P<t>.+?)\s+(?:down|back|later|lower)(?:\s+one|\s+a\s+place|\s+one\s+place)?$", re.I), "down"),
     (re.compile(r"^(?:make|turn)\s+(?P<t>.+?)\s+(?:into\s+)?(?:an?\s+)?(?:sub-?tasks?|child(?:\s+tasks?)?|children|"
