@@ -528,3 +528,38 @@ def test_estimates_said_every_way(message, minutes):
 ])
 def test_places_said_every_way(message, patch):
     assert proposed(message) == patch
+
+
+# -- combining, splitting and renaming said every way -----------------------------------------------------------------------
+
+def test_merging_a_chain_of_three():
+    patch = proposed("merge T1, T2 and T3")
+    assert [(op, key) for op, key, _fields in patch] == [
+        ("update", "T3"), ("update", "T2"), ("delete", "T1"), ("delete", "T2")]
+    assert patch[1] == ("update", "T2", {"depends_on": []})  # T2 goes too, so it no longer waits for T1
+    assert patch[0][2]["depends_on"] == [] and patch[0][2]["position"] == 0
+
+
+@pytest.mark.parametrize("message", ["join T1 + T2", "put T1 and T2 together", "T1 and T2 should be one task"])
+def test_combining_said_every_way(message):
+    assert proposed(message) == proposed("combine T1 and T2")
+
+
+def test_combined_as_a_title():
+    assert proposed("merge T1 and T2 as Design and storage") == proposed(
+        "merge T1 and T2 and call it Design and storage")
+
+
+@pytest.mark.parametrize("message", ["break T6 up into user docs and admin docs",
+                                     "separate T6 into user docs and admin docs"])
+def test_splitting_said_every_way(message):
+    assert proposed(message) == proposed("split T6 into user docs and admin docs")
+
+
+@pytest.mark.parametrize(("message", "patch"), [
+    ("rename T1 to: Journeys", update("T1", title="Journeys")),
+    ("call the first task Journeys", update("T1", title="Journeys")),
+    ("add a rate limiting task", [("create", "new-1", {"parent_task_id": None, "title": "Rate limiting"})]),
+])
+def test_names_said_every_way(message, patch):
+    assert proposed(message) == patch

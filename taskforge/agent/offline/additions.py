@@ -130,7 +130,7 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
             position, where = 0, "at the top" + (f" of {scope.label(parent)}" if parent is not None else "")
     rest = _ADD_ARTICLE.sub("", rest)
     noun = _ADD_NOUN.match(rest)
-    names = rest[noun.end():] if noun else rest
+    names = rest[noun.end():] if noun else re.sub(r"\s+(?:task|item)$", "", rest, flags=re.I)  # "add a rate limiting task"
     several = bool(noun and noun["plural"])
     titles = [clean_title(name) for name in (split_list(names) if several else [names])]
     titles = [title for title in titles if title]

@@ -278,7 +278,7 @@ def mark(text: str, bare: str, scope: Scope) -> Edit | None:
 
 _RENAME = [
     re.compile(r"^(?P<t>.+?)(?:'s|’s)?\s+(?:new\s+)?(?:title|name)\s*(?:[:=]|\s+is\s+now|\s+should\s+be)\s*(?P<title>.+)$", re.I),
-    re.compile(r"^(?:rename|retitle|re-title|re-name)\s+(?P<t>.+?)\s+(?:to|as|into|->|→|=>)\s+(?P<title>.+)$", re.I),
+    re.compile(r"^(?:rename|retitle|re-title|re-name)\s+(?P<t>.+?)\s+(?:to|as|into|->|→|=>)\s*:?\s+(?P<title>.+)$", re.I),
     re.compile(r"^(?:change|set|update)\s+(?:the\s+)?(?:title|name)\s+of\s+(?P<t>.+?)\s+to\s+(?P<title>.+)$", re.I),
     re.compile(r"^(?:change|set|update)\s+(?P<t>.+?)(?:'s)?\s+(?:title|name)\s+to\s+(?P<title>.+)$", re.I),
     re.compile(r"^call\s+(?P<t>.+?)\s+(?P<title>[\"“'‘].+)$", re.I),
@@ -313,6 +313,8 @@ def rename(text: str, bare: str, scope: Scope) -> Edit | None:
                 continue
             except Ambiguous as ambiguous:  # a longer phrase would eat the new title's words to decide
                 raise Refusal(str(ambiguous)) from None
+            while cut < len(words) - 1 and words[cut].lower() in ("task", "one", "item", "step"):
+                cut += 1  # "call the first task Journeys": "task" belongs to the name of the task
             if len(keys) == 1 and (title := clean_title(" ".join(words[cut:]))):
                 return edits.rename(scope, keys[0], title)
     return None
@@ -343,10 +345,15 @@ def describe(text: str, bare: str, scope: Scope) -> Edit | None:
 
 _MERGE = re.compile(r"^(?:combine|merge|join|fold|consolidate|unify|fuse)\s+(?P<rest>.+)$", re.I)
 _INTO_ONE = re.compile(r"\s+(?:into\s+(?:one|a single|a single task|one task|1)|together)$", re.I)
-_CALL_IT = re.compile(r"\s*,?\s+(?:and\s+)?(?:call|name|title)\s+(?:it|the\s+result|them)\s+(?P<title>.+)$", re.I)
+_CALL_IT = re.compile(r"(?:\s*,?\s+(?:and\s+)?(?:call|name|title)\s+(?:it|the\s+result|them)|\s+as)\s+(?P<title>.+)$", re.I)
+# "put T1 and T2 together", "T1 and T2 should be one task"
+_TOGETHER = re.compile(r"^(?:(?:put|bring)\s+(?P<a>.+?)\s+together|(?P<b>.+?)\s+(?:should|could|can|must)\s+be\s+(?:one|a\s+single|"
+                       r"merged|combined)(?:\s+task)?)$", re.I)
 
 
 def merge(text: str, bare: str, scope: Scope) -> Edit | None:
+    if (together := _TOGETHER.match(bare)) and (named := _many(scope, together["a"] or together["b"])) is not None:
+        return restructure.merge(scope, named)
     match = _MERGE.match(bare)
     if not match:
         return None
@@ -369,7 +376,7 @@ def merge(text: str, bare: str, scope: Scope) -> Edit | None:
     return None if named is None else restructure.merge(scope, named)
 
 
-_SPLIT = re.compile(r"^(?:split|divide|break)(?:\s+up)?\s+(?P<t>.+?)(?:\s+(?:into|in)\s*:?\s+|\s*:\s*)"
+_SPLIT = re.compile(r"^(?:split|divide|break|separate|cut)(?:\s+up)?\s+(?P<t>.+?)(?:\s+up)?(?:\s+(?:into|in)\s*:?\s+|\s*:\s*)"
                     r"(?:(?:two|three|four|five|\d+)(?:\s+(?:parts|tasks|pieces))?\s*:\s*)?(?P<parts>.+)$", re.I)
 
 

@@ -196,7 +196,7 @@ _NEIGHBOUR = re.compile(r"(?:the\s+)?(?:next\s+|previous\s+)?(?:task|one|item|st
 _TRAILING_NOUN = re.compile(rf"\s+{_NOUNS}$")
 _NAMED = re.compile(r"^(?:the\s+)?(?:task|one|item|step|card|ticket)\s+(?:about|called|named|titled|for|on|that says)\s+",
                     re.I)
-_PIECE_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&|plus|with)\s+")
+_PIECE_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&|plus|with|\+)\s+")
 
 
 def ordinal_name(n: int) -> str:
