@@ -563,3 +563,26 @@ def test_splitting_said_every_way(message):
 ])
 def test_names_said_every_way(message, patch):
     assert proposed(message) == patch
+
+
+# -- contractions without apostrophes, and typographic ones -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("message", "patch"), [
+    ("T6 doesnt depend on T3", update("T6", depends_on=[])),
+    ("T6 doesn’t depend on T3", update("T6", depends_on=[])),
+    ("T6 shouldnt depend on T3", update("T6", depends_on=[])),
+    ("T6 cant start until T5 is done", DOCS_AFTER_ROLLOUT),
+    ("the docs arent needed", DELETE_DOCS),
+    ("Im done with T1", update("T1", status="done")),
+    ("I’m working on T2", update("T2", status="doing")),
+    ("the rollout’s done", update("T5", status="done")),
+    ("add IM integration", [("create", "new-1", {"parent_task_id": None, "title": "IM integration"})]),
+])
+def test_contractions_however_typed(message, patch):
+    assert proposed(message) == patch
+
+
+@pytest.mark.parametrize(("message", "reply"), [("whats next", NEXT), ("what’s next?", NEXT),
+                                                ("whats the status of the rollout", ROLLOUT), ("hows T5 going", ROLLOUT)])
+def test_questions_however_typed(message, reply):
+    assert answer_to(message) == reply

@@ -226,7 +226,7 @@ _NOT_DONE = re.compile(r"^(?P<t>.+?)\s+(?:isn't|aren't|is not|are not|wasn't|was
 _CLOSED = re.compile(r"^(?:(?:check|tick|cross)\s+(?P<u>.+?)\s+off|(?P<t>.+?)\s+(?:can|could|may)\s+be\s+(?:closed|ticked off|"
                      r"checked off|marked (?:as )?done)|(?P<v>.+?)\s*[✓✔✅☑]+)$", re.I)
 _BLOCKED_BY = re.compile(r"^(?P<t>.+?)\s+(?:is|are)\s+(?:blocked|stuck|on hold|waiting)\s+(?:by|on|for|until)\s+(?P<why>.+)$", re.I)
-_DONE_WITH = re.compile(r"^(?:(?:i'm|i am|we're|we are)\s+)?(?:done|finished)\s+with\s+(?P<t>.+)$", re.I)
+_DONE_WITH = re.compile(r"^(?:(?:i'm|im|i am|we're|we are)\s+)?(?:done|finished)\s+with\s+(?P<t>.+)$", re.I)
 _BARE_STATUS = re.compile(r"^(?P<t>.+?)\s+(?P<s>done|finished|complete|completed|blocked|in progress|started)$", re.I)
 
 

@@ -61,6 +61,12 @@ TYPOS = {
     "compelte": "complete", "completd": "completed", "finsihed": "finished", "finshed": "finished", "doen": "done",
     "seperate": "separate", "critcal": "critical", "crtical": "critical", "urgnet": "urgent", "taks": "task",
     "tsak": "task", "tasl": "task",
+    # contractions typed without the apostrophe
+    "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't",
+    "werent": "weren't", "cant": "can't", "couldnt": "couldn't", "shouldnt": "shouldn't", "wouldnt": "wouldn't",
+    "havent": "haven't", "hasnt": "hasn't", "mustnt": "mustn't", "neednt": "needn't", "wont": "won't",
+    "ive": "I've", "youre": "you're", "whats": "what's", "hows": "how's", "wheres": "where's", "thats": "that's",
+    "whos": "who's", "theres": "there's",
 }
 _TYPO = re.compile(r"\b(" + "|".join(sorted(map(re.escape, TYPOS), key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
@@ -80,7 +86,7 @@ _WISH = re.compile(r"^(?:i'd like|i would like|i want|we want|we'd like)\s+(?P<x
 
 def normalize(message: str) -> tuple[str, str]:
     """The message without courtesies: once with its final punctuation (for descriptions), once without."""
-    text = _TYPO.sub(lambda m: TYPOS[m[1].lower()], clean_line(message))
+    text = _TYPO.sub(lambda m: TYPOS[m[1].lower()], clean_line(message).replace("’", "'"))
     while True:
         before = text
         text = _LEADING_COURTESY.sub("", text)
