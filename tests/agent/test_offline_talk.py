@@ -586,3 +586,31 @@ def test_contractions_however_typed(message, patch):
                                                 ("whats the status of the rollout", ROLLOUT), ("hows T5 going", ROLLOUT)])
 def test_questions_however_typed(message, reply):
     assert answer_to(message) == reply
+
+
+# -- a new task with what the user set on it in the same breath ---------------------------------------------------------------
+
+def new_task(title: str, **fields) -> list[tuple]:
+    return [("create", "new-1", {"parent_task_id": None, "title": title, **fields})]
+
+
+@pytest.mark.parametrize(("message", "patch"), [
+    ("add an admin dashboard, high priority", new_task("Admin dashboard", priority="high")),
+    ("add an urgent task for admin dashboard", new_task("Admin dashboard", priority="critical")),
+    ("add an admin dashboard that depends on T3", new_task("Admin dashboard", depends_on=["T3"])),
+    ("add an admin dashboard as the last task", new_task("Admin dashboard")),
+])
+def test_a_new_task_with_fields_set_in_the_same_breath(message, patch):
+    assert proposed(message) == patch
+
+
+@pytest.mark.parametrize("message", ["add an admin dashboard (2 days)", "add an admin dashboard estimated at 2 days",
+                                     "add an admin dashboard, 2 days, high priority, depending on T3"])
+def test_a_new_tasks_estimate_said_with_it(message):
+    (op,) = ask(project(), message).ops
+    assert (op.body.title, op.body.estimate_minutes) == ("Admin dashboard", 960)
+
+
+def test_a_new_task_waiting_for_an_unclear_name_asks_which():
+    reply = refused(project(), "add an admin dashboard and make it depend on the login task")
+    assert "“login” could be T1" in reply and "T3 “Implement login, sessions and logout”" in reply

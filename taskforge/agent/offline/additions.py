@@ -7,10 +7,17 @@ from __future__ import annotations
 import re
 
 from taskforge.agent.offline import edits
-from taskforge.agent.offline.commands import move
+from taskforge.agent.offline.commands import PRIORITY_ALTERNATIVES, PRIORITY_WORDS, move
 from taskforge.agent.offline.common import Edit, Refusal
 from taskforge.agent.offline.dependencies import depend
-from taskforge.agent.offline.language import NotAReference, Scope, clean_title, resolve_certain, split_list
+from taskforge.agent.offline.language import (
+    NotAReference,
+    Scope,
+    clean_title,
+    parse_duration,
+    resolve_certain,
+    split_list,
+)
 from taskforge.agent.offline.language import resolve_many as _many
 from taskforge.agent.offline.language import resolve_one as _one
 
@@ -20,8 +27,8 @@ _ADD_PLACE_WORD = re.compile(
     r"as\s+(?:a\s+)?(?:sub-?task|child|step)\s+(?:of|for|to))\s+",
     re.I,
 )
-_ADD_END = re.compile(r"\s+(?:at|to)\s+the\s+(?P<end>end|bottom|back|top|start|beginning|front)"
-                      r"(?:\s+of\s+the\s+(?:list|plan|project))?$", re.I)
+_ADD_END = re.compile(r"\s+(?:(?:at|to)\s+the\s+(?P<end>end|bottom|back|top|start|beginning|front)"
+                      r"(?:\s+of\s+the\s+(?:list|plan|project))?|as\s+the\s+(?P<nth>first|last)\s+(?:task|one|item|step))$", re.I)
 _ADD_ARTICLE = re.compile(r"^(?:(?:a|an|another|one more|some|the|\d+|two|three|four|five|six|seven)\s+)+", re.I)
 _ADD_NOUN = re.compile(
     r"^(?:(?:new|more|extra|separate|additional)\s+)?"
@@ -124,11 +131,15 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
         else:
             parent = destination
         break
+    rest, given = _given(rest, scope)
     if position is None and (end := _ADD_END.search(rest)):  # "add X at the top": first among its siblings
         rest = rest[: end.start()]
-        if end["end"].lower() not in ("end", "bottom", "back"):
+        if (end["end"] or end["nth"]).lower() not in ("end", "bottom", "back", "last"):
             position, where = 0, "at the top" + (f" of {scope.label(parent)}" if parent is not None else "")
     rest = _ADD_ARTICLE.sub("", rest)
+    if urgent := _ADJECTIVE.match(rest):  # "add an urgent task for X"
+        given.setdefault("priority", PRIORITY_WORDS[urgent["p"].lower()])
+        rest = rest[urgent.end():]
     noun = _ADD_NOUN.match(rest)
     names = rest[noun.end():] if noun else re.sub(r"\s+(?:task|item)$", "", rest, flags=re.I)  # "add a rate limiting task"
     several = bool(noun and noun["plural"])
@@ -136,7 +147,35 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
     titles = [title for title in titles if title]
     if not titles:
         raise Refusal("what should the new task be called? Say “add a task for documentation” or “add Write tests under T2”.")
-    return edits.add(scope, titles, parent, position, where)
+    return edits.add(scope, titles, parent, position, where, given)
+
+
+# What people set on a new task in the same breath: "add X, high priority", "add X (2 days)", "add X that
+# depends on T3", "add an urgent task for X". A clause that does not read as one stays part of the title.
+_GIVEN_DEPENDS = re.compile(r"\s*,?\s+(?:and\s+)?(?:make\s+it\s+|have\s+it\s+|let\s+it\s+|that\s+|which\s+|it\s+)?"
+                            r"(?:depends?|waits?|depending|waiting)\s+(?:on|for)\s+(?P<x>.+)$", re.I)
+_GIVEN_PRIORITY = re.compile(rf"\s*(?:,|\(|\s+with|\s+at|\s+as)?\s*(?:an?\s+)?(?P<x>{PRIORITY_ALTERNATIVES})[\s-]+"
+                             r"(?:priority|prio)\)?$", re.I)
+_GIVEN_ESTIMATE = re.compile(r"\s*(?:,\s*|\s*\(|\s+(?:estimated\s+at|taking|that\s+takes|which\s+takes|"
+                             r"(?:it\s+)?(?:will\s+)?takes?)\s+)(?P<x>[^(),]+?)\)?$", re.I)
+_ADJECTIVE = re.compile(rf"^(?P<p>{PRIORITY_ALTERNATIVES})(?:[\s-]+priority)?\s+(?=(?:task|item|step|todo)\b)", re.I)
+
+
+def _given(rest: str, scope: Scope) -> tuple[str, dict]:
+    """The title part of an addition and the fields set after it, clause by clause from the end."""
+    given: dict = {}
+    while True:
+        if "priority" not in given and (match := _GIVEN_PRIORITY.search(rest)):
+            given["priority"] = PRIORITY_WORDS[match["x"].lower()]
+        elif "estimate_minutes" not in given and (match := _GIVEN_ESTIMATE.search(rest)) and (
+                minutes := parse_duration(match["x"])) is not None:
+            given["estimate_minutes"] = minutes
+        elif "depends_on" not in given and (match := _GIVEN_DEPENDS.search(rest)) and (
+                keys := _many(scope, match["x"], anywhere=True)) is not None:
+            given["depends_on"] = keys
+        else:
+            return rest, given
+        rest = rest[: match.start()]
 
 
 _HOW_MANY = r"(?:(?:a|an|another|one more|some|\d+|two|three|four|five|new|more|extra|couple of|few)\s+)*"

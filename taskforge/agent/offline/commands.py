@@ -64,8 +64,8 @@ def _alternatives(words) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
-_STATUS = _alternatives(STATUS_WORDS)
-_PRIORITY = _alternatives(PRIORITY_WORDS)
+STATUS_ALTERNATIVES = _alternatives(STATUS_WORDS)
+PRIORITY_ALTERNATIVES = _alternatives(PRIORITY_WORDS)
 
 
 def _this_or(scope: Scope, phrase: str | None) -> str | None:
@@ -157,16 +157,16 @@ def estimate(text: str, bare: str, scope: Scope) -> Edit | None:
 
 
 _PRIORITY_PATTERNS = [
-    re.compile(rf"^(?:set|change|update|make)\s+(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
-    re.compile(rf"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+priority\s+(?:to|as)\s+(?P<p>{_PRIORITY})$", re.I),
-    re.compile(rf"^(?:make|set|mark|flag|change|update|bump|raise|lower|upgrade|downgrade)\s+(?P<t>.+?)\s+(?:as\s+|to\s+)?(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})"
+    re.compile(rf"^(?:set|change|update|make)\s+(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<p>{PRIORITY_ALTERNATIVES})$", re.I),
+    re.compile(rf"^(?:set|change|update)\s+(?P<t>.+?)(?:'s)?\s+priority\s+(?:to|as)\s+(?P<p>{PRIORITY_ALTERNATIVES})$", re.I),
+    re.compile(rf"^(?:make|set|mark|flag|change|update|bump|raise|lower|upgrade|downgrade)\s+(?P<t>.+?)\s+(?:as\s+|to\s+)?(?:an?\s+|the\s+)?(?P<p>{PRIORITY_ALTERNATIVES})"
                rf"(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
-    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|has|should be)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
-    re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s*(?:is|should be|[:=]|)\s+(?P<p>{_PRIORITY})$", re.I),
-    re.compile(rf"^(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:is|should be|[:=])\s+(?P<p>{_PRIORITY})$", re.I),
-    re.compile(rf"^(?:give|assign)\s+(?P<t>.+?)\s+(?:an?\s+|the\s+)?(?P<p>{_PRIORITY})\s+(?:priority|prio)$", re.I),
-    re.compile(rf"^(?:set|make|put)\s+(?:the\s+)?priority\s+(?:to\s+|at\s+)?(?P<p>{_PRIORITY})\s+(?:on|for|of)\s+(?P<t>.+)$", re.I),
-    re.compile(rf"^(?P<t>.+?)\s+(?P<p>{_PRIORITY})(?:[\s-]+(?:priority|prio))?$", re.I),
+    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|has|should be)\s+(?:an?\s+|the\s+)?(?P<p>{PRIORITY_ALTERNATIVES})(?:[\s-]+(?:priority|prio|pri))?(?:\s+task)?$", re.I),
+    re.compile(rf"^(?P<t>.+?)(?:'s)?\s+priority\s*(?:is|should be|[:=]|)\s+(?P<p>{PRIORITY_ALTERNATIVES})$", re.I),
+    re.compile(rf"^(?:the\s+)?priority\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:is|should be|[:=])\s+(?P<p>{PRIORITY_ALTERNATIVES})$", re.I),
+    re.compile(rf"^(?:give|assign)\s+(?P<t>.+?)\s+(?:an?\s+|the\s+)?(?P<p>{PRIORITY_ALTERNATIVES})\s+(?:priority|prio)$", re.I),
+    re.compile(rf"^(?:set|make|put)\s+(?:the\s+)?priority\s+(?:to\s+|at\s+)?(?P<p>{PRIORITY_ALTERNATIVES})\s+(?:on|for|of)\s+(?P<t>.+)$", re.I),
+    re.compile(rf"^(?P<t>.+?)\s+(?P<p>{PRIORITY_ALTERNATIVES})(?:[\s-]+(?:priority|prio))?$", re.I),
 ]
 _PRIORITY_VERBS = [
     (re.compile(r"^(?:prioriti[sz]e|escalate|bump(?:\s+up)?|expedite)\s+(?P<t>.+)$", re.I), Priority.HIGH),
@@ -200,12 +200,12 @@ def priority(text: str, bare: str, scope: Scope) -> Edit | None:
 
 
 _MARK = [
-    re.compile(rf"^(?:mark|set|flag|move|put|change|update)\s+(?P<t>.+?)\s+(?:as\s+|to\s+|into\s+|in\s+)?(?P<s>{_STATUS})$", re.I),
-    re.compile(rf"^(?:set|change|update)\s+(?:the\s+)?status\s+(?:of|for)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<s>{_STATUS})$", re.I),
-    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|was|were|has been|have been|is now|are now)\s+(?P<s>{_STATUS})"
+    re.compile(rf"^(?:mark|set|flag|move|put|change|update)\s+(?P<t>.+?)\s+(?:as\s+|to\s+|into\s+|in\s+)?(?P<s>{STATUS_ALTERNATIVES})$", re.I),
+    re.compile(rf"^(?:set|change|update)\s+(?:the\s+)?status\s+(?:of|for)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<s>{STATUS_ALTERNATIVES})$", re.I),
+    re.compile(rf"^(?P<t>.+?)\s+(?:is|are|was|were|has been|have been|is now|are now)\s+(?P<s>{STATUS_ALTERNATIVES})"
                r"(?:\s+now|\s+already|\s+today)?$", re.I),
-    re.compile(rf"^(?P<t>.+?)(?:'s)?\s+status\s+(?:is|should be|[:=])\s+(?P<s>{_STATUS})$", re.I),
-    re.compile(rf"^(?P<t>.+?)(?:'s|’s)\s+(?:now\s+|already\s+|finally\s+)?(?P<s>{_STATUS})(?:\s+now)?$", re.I),  # "it's done"
+    re.compile(rf"^(?P<t>.+?)(?:'s)?\s+status\s+(?:is|should be|[:=])\s+(?P<s>{STATUS_ALTERNATIVES})$", re.I),
+    re.compile(rf"^(?P<t>.+?)(?:'s|’s)\s+(?:now\s+|already\s+|finally\s+)?(?P<s>{STATUS_ALTERNATIVES})(?:\s+now)?$", re.I),  # "it's done"
 ]
 _STATUS_VERB = re.compile(rf"^(?:(?:i|we|they|you)(?:'ve|'re|'m| have| are| am| just)*\s+)?(?:just\s+)?"
                           rf"(?P<v>{_alternatives(STATUS_VERBS)})\s+(?:on\s+|with\s+)?(?P<t>.+?)(?:\s+now|\s+today)?$", re.I)
@@ -302,7 +302,7 @@ def rename(text: str, bare: str, scope: Scope) -> Edit | None:
                     raise Refusal(f"the new title is empty: say “rename {key} to …”.")
                 return edits.rename(scope, key, title)
     if (match := _CHANGE_TO.match(bare)) and parse_duration(match["title"]) is None and not re.fullmatch(
-            rf"(?:{_STATUS}|{_PRIORITY})(?:\s+priority)?", match["title"], re.I) and (key := _one(scope, match["t"])):
+            rf"(?:{STATUS_ALTERNATIVES}|{PRIORITY_ALTERNATIVES})(?:\s+priority)?", match["title"], re.I) and (key := _one(scope, match["t"])):
         return edits.rename(scope, key, clean_title(match["title"]))
     if match := _RENAME_BARE.match(bare):
         words = match["rest"].split()

@@ -155,7 +155,7 @@ def interpret(text: str, bare: str, scope: Scope) -> Edit | None:
     edit, unclear = _read(text, bare, scope, COMMANDS)
     if edit is not None:
         return edit
-    if (sentences := _sentences(text)) and sentences != [(text, bare)]:
+    if unclear is None and (sentences := _sentences(text)) and sentences != [(text, bare)]:
         unmatched, scope.unmatched = scope.unmatched, None
         edit, unclear_part = _first_of(sentences, scope)
         if edit is not None:
