@@ -614,3 +614,11 @@ def test_a_new_tasks_estimate_said_with_it(message):
 def test_a_new_task_waiting_for_an_unclear_name_asks_which():
     reply = refused(project(), "add an admin dashboard and make it depend on the login task")
     assert "“login” could be T1" in reply and "T3 “Implement login, sessions and logout”" in reply
+
+
+@pytest.mark.parametrize(("message", "patch"), [
+    ("add a new task called Canary release between T4 and T5", new_task("Canary release", position=4)),
+    ("add an admin dashboard at position 3", new_task("Admin dashboard", position=2)),
+])
+def test_a_new_task_at_a_place_said_by_its_neighbours_or_number(message, patch):
+    assert proposed(message) == patch

@@ -29,6 +29,8 @@ _ADD_PLACE_WORD = re.compile(
 )
 _ADD_END = re.compile(r"\s+(?:(?:at|to)\s+the\s+(?P<end>end|bottom|back|top|start|beginning|front)"
                       r"(?:\s+of\s+the\s+(?:list|plan|project))?|as\s+the\s+(?P<nth>first|last)\s+(?:task|one|item|step))$", re.I)
+_ADD_SPOT = re.compile(r"\s+(?:(?:in\s+)?between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)|(?:at|in|as)\s+(?:position|place|number|no\.?|#)\s*"
+                       r"(?P<n>\d+))$", re.I)
 _ADD_ARTICLE = re.compile(r"^(?:(?:a|an|another|one more|some|the|\d+|two|three|four|five|six|seven)\s+)+", re.I)
 _ADD_NOUN = re.compile(
     r"^(?:(?:new|more|extra|separate|additional)\s+)?"
@@ -132,6 +134,15 @@ def add(text: str, bare: str, scope: Scope) -> Edit | None:
             parent = destination
         break
     rest, given = _given(rest, scope)
+    if position is None and (spot := _ADD_SPOT.search(rest)):  # "… between T4 and T5", "… at position 3"
+        after = _one(scope, spot["a"]) if spot["a"] else None
+        if spot["n"] or (after is not None and _one(scope, spot["b"]) is not None):
+            rest = rest[: spot.start()]
+            if after is not None:
+                parent, position = scope.tree[after].parent_key, scope.tree.position(after) + 1
+                where = f"after {scope.label(after)}"
+            else:
+                position, where = max(0, int(spot["n"]) - 1), f"at position {spot['n']}"
     if position is None and (end := _ADD_END.search(rest)):  # "add X at the top": first among its siblings
         rest = rest[: end.start()]
         if (end["end"] or end["nth"]).lower() not in ("end", "bottom", "back", "last"):
