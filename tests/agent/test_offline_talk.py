@@ -622,3 +622,9 @@ def test_a_new_task_waiting_for_an_unclear_name_asks_which():
 ])
 def test_a_new_task_at_a_place_said_by_its_neighbours_or_number(message, patch):
     assert proposed(message) == patch
+
+
+@pytest.mark.parametrize("message", ["give me subtasks for T3", "what steps does T3 need", "make subtasks for T3",
+                                     "generate subtasks for T3"])
+def test_subtasks_asked_for(message):
+    assert proposed(message) == proposed("break down T3")

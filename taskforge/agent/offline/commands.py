@@ -92,8 +92,9 @@ _DECOMPOSE = [
                r"breaking\s+(?:down|up)|to\s+be\s+(?:broken|split)\s+(?:down|up)|an?\s+breakdown)$", re.I),
     re.compile(r"^(?P<t>.+?)\s+(?:is|are|looks|seems|feels)\s+(?:way\s+|much\s+)?too\s+(?:big|large|vague|broad|coarse)$", re.I),
     re.compile(r"^(?P<t>.+?)\s+(?:should|must|needs to|has to|could|can)\s+be\s+(?:broken|split)\s+(?:down|up)$", re.I),
-    re.compile(r"^(?:add |create |suggest |propose |what are (?:the )?)?(?:sub-?tasks|next steps|steps)"
-               r"(?:\s+(?:for|of|to)\s+(?P<t>.+))?$", re.I),
+    re.compile(r"^(?:add |create |suggest |propose |make |generate |give me |what are (?:the )?)?(?:some\s+)?"
+               r"(?:sub-?tasks|next steps|steps)(?:\s+(?:for|of|to)\s+(?P<t>.+))?$", re.I),
+    re.compile(r"^what\s+(?:steps|sub-?tasks)\s+(?:does|do|would|should)\s+(?P<t>.+?)\s+(?:need|have|take|involve)$", re.I),
 ]
 
 
