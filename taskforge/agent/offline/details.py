@@ -1,5 +1,4 @@
-"""Commands about a task's details rather than its place: acceptance criteria, tags, clearing an estimate,
-and "what's left?" — a question answered with the plan's state and no change.
+"""Commands about a task's details rather than its place: acceptance criteria, tags, clearing an estimate.
 
 Parsers as in `commands`: None when the message is not that command, an Edit, or a `Refusal`.
 """
@@ -11,7 +10,6 @@ import re
 from taskforge.agent.offline import edits
 from taskforge.agent.offline.common import QUOTES, Edit, Refusal, capitalised
 from taskforge.agent.offline.language import Scope, resolve_certain, resolve_many, split_list
-from taskforge.core.models import Status
 from taskforge.core.patches import CRITERION_MAX, TAG_MAX
 from taskforge.core.text import clean_line
 
@@ -209,52 +207,4 @@ def no_estimate(text: str, bare: str, scope: Scope) -> Edit | None:
     for pattern in _NO_ESTIMATE:
         if match := pattern.match(bare):
             return edits.clear_estimate(scope, resolve_certain(scope, match["t"]))
-    return None
-
-
-# -- questions about the plan ----------------------------------------------------------------------------
-
-_LEFT = re.compile(
-    r"^(?:what(?:'s| is| are)?\s+(?:still\s+)?(?:left|remaining|open|outstanding|not done|undone|unfinished|pending)"
-    r"(?:\s+to\s+do)?|what\s+remains|what\s+still\s+needs\s+doing|what(?:'s| is)\s+still\s+to\s+do|"
-    r"what\s+(?:do|have|did)\s+(?:we|i)\s+(?:still\s+)?(?:(?:got|have|need)\s+)?(?:left|to do|to finish)|"
-    r"how\s+much\s+is\s+(?:still\s+)?left|how\s+(?:are\s+we|am\s+i|is\s+it|is\s+the\s+project)\s+(?:doing|going)|"
-    r"(?:show|give)\s+(?:me\s+|us\s+)?(?:the\s+)?(?:plan|status|progress|overview)|"
-    r"what(?:'s| is)\s+the\s+status|where\s+are\s+we|status|progress|(?:show|list)\s+(?:me\s+)?(?:the\s+)?"
-    r"(?:open|remaining|unfinished)?\s*tasks)(?:\s+(?:now|today|then))?$",
-    re.I,
-)
-_NEXT = re.compile(r"^(?:what(?:'s| is| should)\s+(?:i|we)?\s*(?:do\s+)?next|what\s+(?:now|next)|"
-                   r"what\s+should\s+(?:i|we)\s+(?:do|work on|start)(?:\s+next|\s+now)?|next\s+task|what\s+to\s+do\s+next)$",
-                   re.I)
-_SHOWN = 10
-
-
-class Answer(Refusal):
-    """A question answered with the plan's state: no patch, as with a refusal, but nothing went wrong."""
-
-
-def question(text: str, bare: str, scope: Scope) -> Edit | None:
-    tree = scope.tree
-    keys = list(tree.subtree(scope.focus)) if scope.task_mode else list(tree.walk())
-    if _LEFT.match(bare):
-        left = [key for key in keys if tree[key].status is not Status.DONE]
-        if not left:
-            raise Answer(f"everything is done ({len(keys)} tasks). Nothing was changed.")
-        shown = [f"{scope.label(key)} ({tree[key].status.value})" for key in left[:_SHOWN]]
-        more = f" and {len(left) - _SHOWN} more" if len(left) > _SHOWN else ""
-        raise Answer(
-            f"{len(left)} of {len(keys)} tasks are not done: {', '.join(shown)}{more}. "
-            "Say “mark T3 done” as they get done; nothing was changed."
-        )
-    if _NEXT.match(bare):
-        from taskforge.core.schedule import schedule  # what `taskforge next` says, from the same place
-
-        plan = schedule(tree)
-        first = plan.first
-        if first is None:
-            raise Answer(f"nothing can start: {plan.none_reason}. Nothing was changed.")
-        why = first.reason.removeprefix(f"{first.key}: ")
-        raise Answer(f"do {scope.label(first.key)} next: {why}. Say “start {first.key}” to mark it doing; "
-                     "nothing was changed.")
     return None

@@ -189,23 +189,37 @@ def _human_minutes(minutes: float) -> int:
 # -- adding ------------------------------------------------------------------------------------------
 
 
-def add(scope: Scope, titles: list[str], parent: str | None, position: int | None, where: str = "") -> Edit:
+def add(scope: Scope, titles: list[str], parent: str | None, position: int | None, where: str = "",
+        given: dict | None = None) -> Edit:
     """New tasks under `parent` (at `position` among its children, or last), described sensibly.
 
-    `where` says where they went when a position was asked for ("before T3")."""
+    `where` says where they went when a position was asked for ("before T3"); `given` holds the fields the
+    user set in the same breath (priority, estimate_minutes, depends_on)."""
     tree = scope.tree
     if parent is not None and tree.depth(parent) >= MAX_DEPTH:
         raise Refusal(f"{scope.label(parent)} is at depth {MAX_DEPTH}, the deepest level: it cannot have sub-tasks.")
     context = tree[parent].title if parent is not None else tree.project.title
     ops = []
     for index, title in enumerate(titles):
-        fields = _new_task_fields(title, context or "the project")
+        fields = {**_new_task_fields(title, context or "the project"), **(given or {})}
         if position is not None:
             fields["position"] = position + index
         ops.append(create(f"new-{index + 1}", parent_task_id=parent, title=title, **fields))
     where = where or (f"under {scope.label(parent)}" if parent is not None else "at the top level")
     names = listed(quoted(title) for title in titles)
-    return Edit(f"added {names} {where}.", ops)
+    return Edit(f"added {names} {where}{_given_text(given or {})}.", ops)
+
+
+def _given_text(given: dict) -> str:
+    """ " (high priority, estimated at 2 days, waits for T3)": what the user set on a new task."""
+    said = []
+    if "priority" in given:
+        said.append(f"{given['priority'].value} priority")
+    if "estimate_minutes" in given:
+        said.append(f"estimated at {format_duration(given['estimate_minutes'])}")
+    if given.get("depends_on"):
+        said.append(f"waits for {listed(given['depends_on'])}")
+    return f" ({', '.join(said)})" if said else ""
 
 
 def _new_task_fields(title: str, context: str) -> dict:
@@ -237,11 +251,15 @@ def rename(scope: Scope, key: str, title: str) -> Edit:
     return Edit(f"renamed {key} {quoted(old)} to {quoted(title)}.", [update(key, title=title)])
 
 
-def describe(scope: Scope, key: str, text: str) -> Edit:
-    description = sentence(text)[:DESCRIPTION_MAX]
-    if not description:
+def describe(scope: Scope, key: str, text: str, append: bool = False) -> Edit:
+    """A new description, or with `append` a note added after the one there is ("add a note to T3: …")."""
+    said = sentence(text)
+    if not said:
         raise Refusal("the new description is empty: say “describe T3 as …”.")
-    return Edit(f"set the description of {scope.label(key)}.", [update(key, description=description)])
+    current = scope.tree[key].description.strip()
+    description = (f"{current}\n\n{said}" if append and current else said)[:DESCRIPTION_MAX]
+    verb = "added a note to the description of" if append else "set the description of"
+    return Edit(f"{verb} {scope.label(key)}.", [update(key, description=description)])
 
 
 def _set_field(scope: Scope, keys: list[str], name: str, value, done: str, already: str) -> Edit:

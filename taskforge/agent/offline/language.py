@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from taskforge.agent.offline.common import QUOTES, Refusal, capitalised, fit
-from taskforge.agent.offline.words import best_matches, content_words
+from taskforge.agent.offline.words import best_matches, content_words, score
 from taskforge.agent.offline.words import words as title_words
 from taskforge.core.limits import MINUTES_PER_DAY, MINUTES_PER_MONTH, MINUTES_PER_WEEK
 from taskforge.core.models import Mode
@@ -39,22 +39,62 @@ class Ambiguous(Refusal):
 # -- the message as a whole ------------------------------------------------------------------------
 
 _LEADING_COURTESY = re.compile(
-    r"^(?:please|pls|plz|kindly|ok(?:ay)?|hey|hi|so|now|then|and|also|just|"
+    r"^(?:please|pls|plz|kindly|ok(?:ay)?|hey|hi|so|now|then|and|also|just|yes|yeah|yep|sure|right|great|cool|"
+    r"i think|i guess|i believe|maybe|perhaps|actually|hmm|well|"
+    r"(?:we|i|you)\s+(?:should|must|have to|can|could|might as well|ought to)(?=\s+(?:move|delete|remove|drop|rename|"
+    r"split|merge|combine|mark|start|finish|break|estimate|put|make|tag|scrap|cancel|swap|nest|get rid of)\b)|"
     r"(?:can|could|would|will) (?:you|we)(?: please)?|let'?s|let us|go ahead and|"
     r"i(?:'d| would) like (?:you )?to|i want (?:you )?to|i need (?:you )?to|we need to)\b[\s,:]*",
     re.IGNORECASE,
 )
 _TRAILING_COURTESY = re.compile(r"[\s,]*\b(?:please|pls|plz|thanks|thank you|thx|for me)$", re.IGNORECASE)
 _TRAILING_PUNCTUATION = re.compile(r"[\s.!?;,]+$")
+# Slips people make in the words commands hang on (mended in titles too, where they are slips as well).
+TYPOS = {
+    "dependancy": "dependency", "dependancies": "dependencies", "dependecy": "dependency", "dependecies": "dependencies",
+    "depedency": "dependency", "depedencies": "dependencies", "dependncy": "dependency", "dependeny": "dependency",
+    "depnds": "depends", "dependes": "depends", "depens": "depends", "dependant": "dependent",
+    "priorty": "priority", "prioirty": "priority", "priotity": "priority", "proirity": "priority", "prio": "priority",
+    "subtaks": "subtasks", "subtak": "subtask", "sub task": "subtask", "sub tasks": "subtasks", "substask": "subtask",
+    "estimte": "estimate", "estiamte": "estimate", "esitmate": "estimate",
+    "delte": "delete", "deleet": "delete", "remvoe": "remove", "reomve": "remove", "renmae": "rename", "raname": "rename",
+    "compelte": "complete", "completd": "completed", "finsihed": "finished", "finshed": "finished", "doen": "done",
+    "seperate": "separate", "critcal": "critical", "crtical": "critical", "urgnet": "urgent", "taks": "task",
+    "tsak": "task", "tasl": "task",
+    # contractions typed without the apostrophe
+    "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't",
+    "werent": "weren't", "cant": "can't", "couldnt": "couldn't", "shouldnt": "shouldn't", "wouldnt": "wouldn't",
+    "havent": "haven't", "hasnt": "hasn't", "mustnt": "mustn't", "neednt": "needn't", "wont": "won't",
+    "ive": "I've", "youre": "you're", "whats": "what's", "hows": "how's", "wheres": "where's", "thats": "that's",
+    "whos": "who's", "theres": "there's",
+}
+_TYPO = re.compile(r"\b(" + "|".join(sorted(map(re.escape, TYPOS), key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+# "would you mind deleting T6": the request as a command
+_MIND = re.compile(r"^(?:(?:would|do|could)\s+you\s+)?mind\s+(?P<verb>\w+ing)\b", re.IGNORECASE)
+_GERUNDS = {
+    "adding": "add", "breaking": "break", "closing": "close", "combining": "combine", "creating": "create",
+    "deleting": "delete", "dropping": "drop", "estimating": "estimate", "finishing": "finish", "making": "make",
+    "marking": "mark", "merging": "merge", "moving": "move", "putting": "put", "removing": "remove",
+    "renaming": "rename", "setting": "set", "splitting": "split", "starting": "start", "swapping": "swap",
+    "tagging": "tag",
+}
+# "I'd like the rollout to be high priority": what it should be, said as what it is
+_WISH = re.compile(r"^(?:i'd like|i would like|i want|we want|we'd like)\s+(?P<x>.+?)\s+to\s+be\s+(?P<y>.+)$", re.IGNORECASE)
 
 
 def normalize(message: str) -> tuple[str, str]:
     """The message without courtesies: once with its final punctuation (for descriptions), once without."""
-    text = clean_line(message)
+    text = _TYPO.sub(lambda m: TYPOS[m[1].lower()], clean_line(message).replace("’", "'"))
     while True:
         before = text
         text = _LEADING_COURTESY.sub("", text)
         text = _TRAILING_COURTESY.sub("", _TRAILING_PUNCTUATION.sub("", text) if _ends_in_courtesy(text) else text)
+        if (mind := _MIND.match(text)) and mind["verb"].lower() in _GERUNDS:
+            text = _GERUNDS[mind["verb"].lower()] + text[mind.end():]
+        if wish := _WISH.match(_TRAILING_PUNCTUATION.sub("", text)):
+            text = f"{wish['x']} is {wish['y']}"
         if text == before:
             break
     return text, _TRAILING_PUNCTUATION.sub("", text)
@@ -140,6 +180,7 @@ _ORDINALS = {
     "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
     "ninth": 9, "9th": 9, "tenth": 10, "10th": 10, "last": -1, "final": -1, "bottom": -1, "top": 1,
     "second last": -2, "second to last": -2, "next to last": -2, "penultimate": -2, "last but one": -2,
+    "one before last": -2, "one before the last": -2,
 }
 _COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 _ORDINAL_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
@@ -148,12 +189,20 @@ _THIS = {"this", "it", "this one", "here", "current", "focus", "focused", "the f
          "focused task", "the current task", "the focused task", "the focused one"}
 _ALL = {"all", "everything", "every", "each", "them", "all of them", "all tasks", "every task", "each task"}
 _NOUNS = r"(?:sub-?tasks?|tasks?|steps?|items?|deliverables?|children|child|ones?|entries|entry)"
+# "both login tasks", "the two login tasks", "all the docs tasks": every task whose title has the words
+_GROUP = re.compile(r"(?:the\s+)?(?P<n>both|two|three|four|five|all(?:\s+of)?(?:\s+the)?)\s+(?P<w>.+?)\s+"
+                    r"(?:tasks|ones|items|steps|sub-?tasks)")
+_GROUP_COUNT = {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5}
 _LEADING_FILLER = re.compile(r"^(?:the|both|all of the|all of|of|my|our)\s+")
-_LEADING_NOUN = re.compile(rf"^(?:{_NOUNS}|number|no\.|#)\s*(?=[#\d])|^#")
+_LEADING_NOUN = re.compile(rf"^(?:(?:{_NOUNS}|number|no\.)\s*)+(?=[#\d])|^#")
+_COUNTED = re.compile(rf"(?:{_NOUNS}|number|no\.)\s+(?P<n>{'|'.join(_COUNTS)})")  # "task two": the second
+# "the task after T2", "the one before the rollout": a neighbour in the same list
+_NEIGHBOUR = re.compile(r"(?:the\s+)?(?:next\s+|previous\s+)?(?:task|one|item|step)\s+(?P<dir>after|before|below|above)\s+"
+                        r"(?P<ref>.+)")
 _TRAILING_NOUN = re.compile(rf"\s+{_NOUNS}$")
 _NAMED = re.compile(r"^(?:the\s+)?(?:task|one|item|step|card|ticket)\s+(?:about|called|named|titled|for|on|that says)\s+",
                     re.I)
-_PIECE_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&|plus|with)\s+")
+_PIECE_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&|plus|with|\+)\s+")
 
 
 def ordinal_name(n: int) -> str:
@@ -169,6 +218,8 @@ class Scope:
         self.focus = focus if self.task_mode else None
         self.unmatched: str | None = None  # the first phrase that read like a title but named no task
         self._words_cache: dict[bool, list[tuple[str, list[str], int]]] = {}
+        # the project's own title words ("auth" in an authentication project) say little about which task
+        self._project_words = frozenset(title_words(tree.project.title))
 
     @property
     def parent(self) -> str | None:
@@ -206,9 +257,11 @@ class Scope:
                 for key in self._piece(piece.strip(), anywhere, words):
                     if key not in keys:
                         keys.append(key)
-        except NotAReference:
-            # "the login and sessions work" may be one title's words rather than a list of tasks
-            whole = self._by_words(text, anywhere) if words else None
+        except (NotAReference, Ambiguous):
+            # "the login and sessions work", "the login and logout task" may be one title's words rather than a
+            # list of tasks; "the design and the login" is a list ("the" again), whose unclear part stays unclear
+            listing = re.search(r"(?:\band|&|,)\s+(?:the|t\d+|task)\b", text, re.I)
+            whole = self._by_words(text, anywhere) if words and not listing else None
             if whole is None:
                 raise
             return [whole]
@@ -219,15 +272,25 @@ class Scope:
     def _piece(self, piece: str, anywhere: bool, words: bool = True) -> list[str]:
         if piece in _THIS or _LEADING_FILLER.sub("", piece) in _THIS:
             return [self._this()]
+        if words and (group := _GROUP.fullmatch(piece)) and content_words(group["w"]):
+            return self._group_by_words(group["w"], _GROUP_COUNT.get(group["n"]), anywhere)
+        if neighbour := _NEIGHBOUR.fullmatch(piece):
+            return [self._neighbour(neighbour["ref"], neighbour["dir"] in ("after", "below"), anywhere)]
         while _LEADING_FILLER.match(piece):
             piece = _LEADING_FILLER.sub("", piece)
         if piece in _ALL:
             return self._all()
+        if counted := _COUNTED.fullmatch(piece):
+            return [self._ordinal(_COUNTS[counted["n"]])]
         piece = _TRAILING_NOUN.sub("", _LEADING_NOUN.sub("", piece)).strip()
         if piece in _ALL:
             return self._all()
-        if match := re.fullmatch(r"t(\d+)", piece):
+        if match := re.fullmatch(r"t\s?(\d+)", piece):
             return [self._key(f"T{int(match[1])}", anywhere)]
+        if re.fullmatch(r"t\d+(?:\s+t\d+)+", piece):  # "T1 T2 T3"
+            return [self._key(f"T{int(number)}", anywhere) for number in re.findall(r"\d+", piece)]
+        if match := re.fullmatch(r"t(\d+)\s*(?:-|–|to|through|thru)\s*t(\d+)", piece):  # "T1-T3"
+            return [self._key(f"T{n}", anywhere) for n in range(int(match[1]), int(match[2]) + 1)]
         if match := re.fullmatch(r"#?(\d+)", piece):
             return [self._ordinal(int(match[1]))]
         if match := re.fullmatch(r"(\d+)\s*(?:-|–|to|through|thru)\s*(\d+)", piece):
@@ -251,6 +314,27 @@ class Scope:
         if words and content_words(piece) and not re.search(r"\d", piece):
             raise NoTitleMatch(piece)
         raise NotAReference(piece)
+
+    def _group_by_words(self, phrase: str, count: int | None, anywhere: bool) -> list[str]:
+        wanted = content_words(phrase)
+        keys = [key for key, title, _depth in self._title_words(anywhere) if score(wanted, title)]
+        if not keys:
+            raise NoTitleMatch(phrase)
+        if count is not None and len(keys) != count:
+            raise Refusal(f"“{phrase}” is in the titles of {len(keys)} tasks ({', '.join(keys)}), not {count}: name "
+                          "them by key; nothing was changed.")
+        return keys
+
+    def _neighbour(self, phrase: str, after: bool, anywhere: bool) -> str:
+        keys = self.many(phrase, anywhere=anywhere)
+        if len(keys) != 1:
+            raise Refusal(f"that names {len(keys)} tasks ({', '.join(keys)}); name just one.")
+        key = keys[0]
+        siblings = self.tree.children[self.tree[key].parent_key]
+        index = siblings.index(key) + (1 if after else -1)
+        if not 0 <= index < len(siblings):
+            raise Refusal(f"no task comes {'after' if after else 'before'} {self.label(key)} in its list.")
+        return siblings[index]
 
     def _this(self) -> str:
         if not self.task_mode:
@@ -328,7 +412,7 @@ class Scope:
 
     def _by_words(self, text: str, anywhere: bool) -> str | None:
         """The one task whose title has the phrase's words; raises Ambiguous when several match equally."""
-        matches = best_matches(text, self._title_words(anywhere))
+        matches = best_matches(text, self._title_words(anywhere), self._project_words)
         if not matches:
             return None
         if len(matches) > 1:

@@ -5,10 +5,12 @@ honest: every rationale starts with "Offline planner:". It does three things:
 
 - scaffolds a new project's goal into 3–6 deliverables from the playbooks shipped in `data/playbooks/`;
 - breaks a task down into 3–7 sub-tasks (task mode, or "break down T2"), down to the deepest level;
-- carries out a small command language (`commands`, `details`): add, rename, describe, delete, combine,
-  split, move, swap, mark, estimate, log time, priority, dependencies, acceptance criteria, tags, and
-  answers "what's left?" / "what's next?" without a change — naming tasks by key, position or the
-  words of their title (`words`), and taking additions the way people say them ("we also need X").
+- carries out a small command language (`reading` tries the parsers of `commands`, `dependencies`,
+  `additions` and `details` in turn): add, rename, describe, delete, combine, split, move, swap, mark,
+  estimate, log time, priority, dependencies, acceptance criteria, tags, and answers questions ("what's
+  left?", "what's next?", "status of T3", "how long will it take?") without a change (`questions`) —
+  naming tasks by key, position or the words of their title (`words`), and taking additions the way
+  people say them ("we also need X").
 
 A message it does not understand, or cannot carry out, gets a reply that says why and no patch. Every
 reply it proposes is first checked with the service's validator, so what it offers always applies.
@@ -22,11 +24,11 @@ from pydantic import ValidationError
 
 from taskforge.agent.offline.brief import parse as parse_brief
 from taskforge.agent.offline.brief import plan_from_brief
-from taskforge.agent.offline.commands import interpret
 from taskforge.agent.offline.common import Edit, Refusal, capitalised, fit
 from taskforge.agent.offline.edits import goal_title, scaffold
 from taskforge.agent.offline.language import Scope, normalize
 from taskforge.agent.offline.playbooks import load_all
+from taskforge.agent.offline.reading import interpret
 from taskforge.agent.planner import Cancelled, Check, Draft, PlanReply, PlanRequest, ProgressCallback
 from taskforge.core.models import Mode
 from taskforge.core.patches import Problem, ProblemCode
@@ -36,7 +38,7 @@ PREFIX = "Offline planner: "
 
 COMMAND_EXAMPLES = (
     ("add", "“Add a task for documentation”, “add a subtask to T2 called Hash passwords”, "
-            "“we also need an admin dashboard”, “don't forget rate limiting”"),
+            "“we also need an admin dashboard”, “don't forget rate limiting”, “T2: add subtask Hash passwords”"),
     ("rename", "“rename T3 to Login form”, “rename the first task: Design”"),
     ("describe", "“describe T3 as Handles expired sessions”"),
     ("criteria", "“add acceptance criterion to T1: Designs approved”, “T1 is done when designs are approved”"),
@@ -50,9 +52,11 @@ COMMAND_EXAMPLES = (
     ("estimate", "“estimate T3 at 2 days”, “T3 will take 90 minutes”, “clear the estimate of T3”"),
     ("log time", "“log 2 hours on T3”, “spent 90 minutes on T3”"),
     ("priority", "“set priority of T3 to high”, “T3 is critical”"),
-    ("depend", "“T7 depends on T6”, “T7 no longer depends on T6”, “remove the dependency between T7 and T6”"),
+    ("depend", "“T7 depends on T6”, “T6 blocks T7”, “T7 no longer depends on T6”, “remove the dependency between T7 "
+               "and T6”"),
     ("break down", "“break this down” in task mode, “break down T2” anywhere"),
-    ("ask", "“what's left?”, “what's next?” (answered without changing anything)"),
+    ("ask", "“what's left?”, “what's next?”, “status of T3”, “how long will it take?” (answered without changing "
+            "anything)"),
 )
 
 

@@ -132,6 +132,7 @@ def merge(scope: Scope, keys: list[str], title: str | None = None, keeper: str |
     changes = {name: value for name, value in merged.items() if getattr(tree[keeper], name) != value}
     if changes or place:  # one operation for the keeper, so the review shows it once
         ops.append(update(keeper, **place, **changes))
+    ops += _untie(tree, others)  # "merge T1, T2 and T3" where T2 waits for T1: both go, so neither waits
     ops += [delete(other) for other in others]
 
     notes = []

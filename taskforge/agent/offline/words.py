@@ -19,6 +19,16 @@ STOP_WORDS = frozenset("""
     task tasks one ones item items thing step steps bit part piece deliverable sub subtask subtasks sub-task
     sub-tasks stuff work all whole entire we i you it they us me also just still really please
 """.split())  # noqa: SIM905 - a word list reads best as words
+KIND_WORDS = frozenset("""
+    page pages screen screens feature features flow flows phase stage ticket card story epic job chunk area
+    section module component functionality
+""".split())  # noqa: SIM905
+# Short names people use for what titles spell out ("2FA" for two-factor authentication)
+ALIASES = {
+    "2fa": ("factor",), "mfa": ("factor",), "totp": ("factor",), "otp": ("factor",),
+    "db": ("database", "storage"), "database": ("storage",), "signin": ("login",), "logon": ("login",),
+    "pwd": ("password",), "pw": ("password",), "qa": ("test",), "ux": ("design",), "ui": ("screen", "design"),
+}
 _WORD = re.compile(r"[a-z0-9]+")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ed", "ies", "es", "s", "e", "y")
 EXACT, JOINED, PREFIX = 3, 3, 2
@@ -26,12 +36,16 @@ EXACT, JOINED, PREFIX = 3, 3, 2
 
 @lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
-    """A crude English stem, enough to make "documents", "documentation" and "document" meet."""
+    """A crude English stem, enough to make "documents", "documentation" and "document" meet, and "planning"
+    and "plan" (a doubled last consonant is written once)."""
     while True:
         suffix = next((s for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 3), None)
         if suffix is None:
-            return word
+            break
         word = word[: -len(suffix)]
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
 
 
 def words(text: str) -> list[str]:
@@ -50,6 +64,10 @@ class Match:
 
 
 def _word_score(wanted: str, title_words: list[str]) -> int:
+    return max(_one_word_score(word, title_words) for word in (wanted, *ALIASES.get(wanted, ())))
+
+
+def _one_word_score(wanted: str, title_words: list[str]) -> int:
     wanted_stem = stem(wanted)
     best = 0
     for index, word in enumerate(title_words):
@@ -76,13 +94,23 @@ def score(phrase_words: list[str], title_words: list[str]) -> int:
     return total
 
 
-def best_matches(phrase: str, candidates: Iterable[tuple[str, list[str], int]]) -> list[Match]:
-    """The equally best (key, title words, depth) candidates for a phrase; shallower tasks win a tie."""
+def best_matches(phrase: str, candidates: Iterable[tuple[str, list[str], int]],
+                 weak: frozenset[str] = frozenset()) -> list[Match]:
+    """The equally best (key, title words, depth) candidates for a phrase; shallower tasks win a tie.
+
+    Words that only say what kind of thing a task is ("the login page", "the reset feature"), and `weak`
+    words (the project's own: "the auth docs" in an authentication project), count when a title has them,
+    and are left out when none does."""
     wanted = content_words(phrase)
     if not wanted:
         return []
+    candidates = list(candidates)
     found = [Match(key, points, depth) for key, title_words, depth in candidates
              if (points := score(wanted, title_words))]
+    specific = [word for word in wanted if word not in KIND_WORDS and not _word_score(word, sorted(weak))]
+    if not found and specific and len(specific) < len(wanted):
+        found = [Match(key, points, depth) for key, title_words, depth in candidates
+                 if (points := score(specific, title_words))]
     if not found:
         return []
     top = max(match.score for match in found)
