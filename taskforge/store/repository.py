@@ -583,10 +583,9 @@ def _changes(before: Tree, after: Tree) -> tuple[list[str], list[str], list[str]
             stack.extend(below[::-1])
     changed = []
     new_position, old_position = positions.get, old_positions.get
-    task_after = tasks.get
-    for key, prior in old.items():  # in the order of `after.tasks`, whose older keys keep their places
-        task = task_after(key)
-        if task is not None and (
+    for key, task in after.tasks.items():
+        prior = old.get(key)
+        if prior is not None and (
             task is not prior and task != prior or new_position(key, -1) != old_position(key, -1)
         ):
             changed.append(key)

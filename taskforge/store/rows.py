@@ -114,8 +114,7 @@ def tree(
     key_of = {row[0]: row[1] for row in task_rows}.get
     statuses, priorities = _STATUSES, _PRIORITIES
     # Rows this taskforge wrote from validated tasks: rebuilt without validating them again. Built in one
-    # pass with their sibling lists, as `Tree.build` would. Most list columns are empty: "[]" (as text) or
-    # [] (decoded) is a new empty list without a call.
+    # pass with their sibling lists, as `Tree.build` would.
     tasks: dict[str, Any] = {}
     children: dict[str | None, list[str]] = {None: []}
     ids: dict[str, int] = {}
@@ -131,9 +130,9 @@ def tree(
             "priority": priorities[priority],
             "estimate_minutes": estimate,
             "actual_minutes": actual,
-            "acceptance_criteria": [] if criteria == "[]" or criteria == [] else lists(criteria),
-            "depends_on": [] if depends_on == "[]" or depends_on == [] else lists(depends_on),
-            "tags": [] if tags == "[]" or tags == [] else lists(tags),
+            "acceptance_criteria": lists(criteria),
+            "depends_on": lists(depends_on),
+            "tags": lists(tags),
         }, every_field)
         ids[key] = row_id
         if key not in children:
