@@ -181,7 +181,7 @@ MAX_DIFF_ENTRIES = 200  # operations shown after an apply; --dry-run shows them 
 
 def applied_summary(applied: Applied, verb: str = "Applied") -> str:
     record = applied.record
-    text = f"{verb} #{record.seq} to '{applied.tree.project.id}': version {record.version_before} → {record.version_after}"
+    text = f"{verb} #{record.seq} to '{applied.project_id}': version {record.version_before} → {record.version_after}"
     new_keys = [f"{temp} → {key}" for temp, key in applied.key_map.items()]
     if len(new_keys) > MAX_LISTED:
         new_keys[MAX_LISTED:] = [f"… {len(new_keys) - MAX_LISTED} more (see --json)"]

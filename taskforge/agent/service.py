@@ -228,7 +228,7 @@ class AgentService:
             applied = self.repo.create_project(
                 proposal.new_project, patch, provenance, mode=proposal.mode, rejected=rejected
             )
-            project_id = applied.tree.project.id
+            project_id = applied.project_id
             self.repo.add_messages(
                 project_id, None, [("user", proposal.message, None), ("agent", proposal.rationale, applied.record.seq)]
             )

@@ -29,16 +29,18 @@ class Tree:
     Copies are cheap: `copy()` shares the Task objects and the tree replaces, never mutates, a task
     it changes, so a simulation never disturbs the tree it started from. The sibling lists are shared
     too until one of the two trees changes one: it then changes a copy of its own (so a list that is
-    the same object in both trees has the same keys in both).
+    the same object in both trees has the same keys in both). A copy keeps account of what it changed
+    (`changed_keys`, `changed_lists`), so that writing it back costs what the change did, not the tree.
     """
 
-    __slots__ = ("project", "tasks", "children", "_owned")
+    __slots__ = ("project", "tasks", "children", "_owned", "_touched")
 
     def __init__(self, project: Project, tasks: dict[str, Task], children: dict[str | None, list[str]]):
         self.project = project
         self.tasks = tasks
         self.children = children
         self._owned: set[str | None] | None = None  # the lists this tree may change in place; None: all of them
+        self._touched: dict[str, None] = {}  # keys inserted, replaced or removed, in the order first touched
 
     @classmethod
     def build(cls, project: Project, ordered_tasks: Iterable[Task]) -> Tree:
@@ -59,6 +61,17 @@ class Tree:
         twin = Tree(self.project.model_copy(), dict(self.tasks), dict(self.children))
         self._owned = twin._owned = set()  # every list is shared now
         return twin
+
+    def changed_keys(self) -> Iterable[str]:
+        """The keys whose task this tree inserted, replaced or removed since it was copied, in the order
+        first touched (a task inserted before its sub-tasks comes before them)."""
+        return self._touched.keys()
+
+    def changed_lists(self) -> Iterable[str | None]:
+        """The parents whose sibling list this tree changed or made since it was copied."""
+        if self._owned is None:
+            raise ValueError("only a copy knows which sibling lists it changed")
+        return self._owned
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -172,6 +185,7 @@ class Tree:
 
     def insert(self, task: Task, position: int | None) -> None:
         self.tasks[task.key] = task
+        self._touched[task.key] = None
         self.children[task.key] = []
         if self._owned is not None:
             self._owned.add(task.key)
@@ -181,6 +195,7 @@ class Tree:
     def remove(self, key: str) -> None:
         """Remove a task that has no children left."""
         task = self.tasks.pop(key)
+        self._touched[key] = None
         self._siblings(task.parent_key).remove(key)
         del self.children[key]
 
@@ -188,6 +203,7 @@ class Tree:
         """Put `key` under `parent` at `position`. `moved`: the task as it is there (its `parent_key` is
         `parent`), when the caller has made it already; otherwise the tree makes it."""
         task = self.tasks[key]
+        self._touched[key] = None
         self._siblings(task.parent_key).remove(key)
         if moved is not None:
             self.tasks[key] = moved
@@ -198,6 +214,7 @@ class Tree:
 
     def replace(self, task: Task) -> None:
         self.tasks[task.key] = task
+        self._touched[task.key] = None
 
 
 def format_minutes(minutes: int | None) -> str:

@@ -39,16 +39,21 @@ Alongside = Callable[[Any, "PatchRecord"], None]
 class Applied:
     """What a write did: the audit record it appended and the tree as it now stands.
 
-    `record` may be given as a function that makes it: the record's patch and inverse are thousands of
-    models for a large patch, already stored as JSON, and most callers only read its seq and versions, so
-    the repository builds it when it is first read."""
+    `record` and `tree` may be given as functions that make them, called when first read: the record's
+    patch and inverse are thousands of models for a large patch, already stored as JSON, and most callers
+    only read its seq and versions; a write that did not need the whole tree reads it only for a caller
+    that asks (the screen, once the write is done, outside its transaction)."""
 
-    __slots__ = ("_record", "key_map", "tree")
+    __slots__ = ("_record", "_tree", "key_map", "project_id")
 
-    def __init__(self, record: PatchRecord | Callable[[], PatchRecord], tree: Tree, key_map: dict[str, str]):
+    def __init__(
+        self, record: PatchRecord | Callable[[], PatchRecord], tree: Tree | Callable[[], Tree], key_map: dict[str, str],
+        project_id: str,
+    ):
         self._record = record
-        self.tree = tree
+        self._tree = tree
         self.key_map = key_map
+        self.project_id = project_id
 
     @property
     def record(self) -> PatchRecord:
@@ -56,8 +61,14 @@ class Applied:
             self._record = self._record()
         return self._record
 
+    @property
+    def tree(self) -> Tree:
+        if callable(self._tree):  # neither is a Tree
+            self._tree = self._tree()
+        return self._tree
+
     def __repr__(self) -> str:
-        return f"Applied(record={self._record!r}, tree={self.tree!r}, key_map={self.key_map!r})"
+        return f"Applied(record={self._record!r}, tree={self._tree!r}, key_map={self.key_map!r})"
 
 
 class Reader(Protocol):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from taskforge.core.chat import ChatMessage
@@ -53,6 +55,12 @@ PG_TASKS_SQL = (
     " FROM task WHERE project_id = %s ORDER BY parent_id, position"
 )
 
+# A project's outline: where each task sits and what it waits for, all that checking a patch of creates
+# needs of the tasks already there (see `outline`).
+OUTLINE_COLUMNS = ("id", "key", "parent_id", "depends_on")
+OUTLINE_SQL = f"SELECT {', '.join(OUTLINE_COLUMNS)} FROM task WHERE project_id = ? ORDER BY parent_id, position"
+PG_OUTLINE_SQL = OUTLINE_SQL.replace("depends_on", "depends_on::text").replace("?", "%s")
+
 
 def _json_list(text: str) -> list:
     """A JSON list column as SQLite stores it."""
@@ -89,6 +97,7 @@ def project(row: Sequence[Any], *, plain: bool = False) -> Project:
     return Project(**values)
 
 
+_ID, _KEY, _PARENT_ID = itemgetter(0), itemgetter(1), itemgetter(2)  # of TASK_COLUMNS and OUTLINE_COLUMNS rows
 _STATUSES = {status.value: status for status in Status}
 _PRIORITIES = {priority.value: priority for priority in Priority}
 
@@ -113,17 +122,13 @@ def tree(
         lists = _decoder()
     key_of = {row[0]: row[1] for row in task_rows}.get
     statuses, priorities = _STATUSES, _PRIORITIES
-    # Rows this taskforge wrote from validated tasks: rebuilt without validating them again. Built in one
-    # pass with their sibling lists, as `Tree.build` would.
+    # Rows this taskforge wrote from validated tasks: rebuilt without validating them again.
     tasks: dict[str, Any] = {}
-    children: dict[str | None, list[str]] = {None: []}
-    ids: dict[str, int] = {}
-    for (row_id, key, parent_id, title, description, status, priority, estimate, actual, criteria, depends_on,
+    for (_, key, parent_id, title, description, status, priority, estimate, actual, criteria, depends_on,
          tags) in task_rows:
-        parent = key_of(parent_id)
         tasks[key] = trusted(Task, {
             "key": key,
-            "parent_key": parent,
+            "parent_key": key_of(parent_id),
             "title": title,
             "description": description,
             "status": statuses[status],
@@ -134,14 +139,39 @@ def tree(
             "depends_on": lists(depends_on),
             "tags": lists(tags),
         }, every_field)
-        ids[key] = row_id
-        if key not in children:
-            children[key] = []
-        if parent in children:
-            children[parent].append(key)
-        else:
-            children[parent] = [key]
+    children, ids = _layout(task_rows, key_of)
     return Tree(project(project_row, plain=plain), tasks, children), ids
+
+
+def outline(project_row: Sequence[Any], outline_rows: Sequence[Sequence[Any]]) -> tuple[Tree, dict[str, int]]:
+    """The project's tree from its `PROJECT_COLUMNS` row and its `OUTLINE_COLUMNS` rows (as SQLite stores
+    them, or as PostgreSQL's driver reads the outline query), and each task's row id by key.
+
+    Each task is a `core.plain.PlainTask` with its `key`, `parent_key` and `depends_on` alone: enough for
+    the patch engine to check and place new tasks among them, and nothing else. Reading any other field of
+    one fails loudly, so such a tree never passes for the project: the repository writes from it, then
+    reads the project again for whoever asks."""
+    from taskforge.core.plain import PlainTask
+    from taskforge.core.plain import plain as make
+
+    key_of = {row[0]: row[1] for row in outline_rows}.get
+    lists = _decoder()
+    tasks = {
+        key: make(PlainTask, {"key": key, "parent_key": key_of(parent_id), "depends_on": lists(depends_on)})
+        for _, key, parent_id, depends_on in outline_rows
+    }
+    children, ids = _layout(outline_rows, key_of)
+    return Tree(project(project_row), tasks, children), ids
+
+
+def _layout(task_rows: Sequence[Sequence[Any]], key_of: Callable[[Any], str | None]) -> tuple[dict, dict[str, int]]:
+    """The sibling lists and the row ids by key of rows that start (id, key, parent_id, …) and list
+    siblings in their order: as the queries sort them, a parent's children in one run."""
+    children: dict[str | None, list[str]] = {row[1]: [] for row in task_rows}
+    children[None] = []
+    for parent_id, run in groupby(task_rows, _PARENT_ID):
+        children[key_of(parent_id)] += map(_KEY, run)  # (rows in another order: runs of one parent add up)
+    return children, dict(zip(map(_KEY, task_rows), map(_ID, task_rows), strict=True))
 
 
 def _decoder() -> Callable[[str], list]:
@@ -174,6 +204,15 @@ def load_tree(
     if row is None:
         raise UnknownProject(project_id)
     return tree(row, execute(tasks_sql, (project_id,)).fetchall(), plain=plain)
+
+
+def load_outline(execute: Callable[..., Any], project_id: str, *, postgres: bool = False) -> tuple[Tree, dict[str, int]]:
+    """`outline`, read as `load_tree` reads the whole tree."""
+    project_sql, outline_sql = (PG_PROJECT_SQL, PG_OUTLINE_SQL) if postgres else (PROJECT_SQL, OUTLINE_SQL)
+    row = execute(project_sql, (project_id,)).fetchone()
+    if row is None:
+        raise UnknownProject(project_id)
+    return outline(row, execute(outline_sql, (project_id,)).fetchall())
 
 
 def summaries(counts: Iterable[Sequence[Any]], project_rows: Iterable[Sequence[Any]]) -> list[ProjectSummary]:

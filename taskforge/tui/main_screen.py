@@ -570,8 +570,8 @@ class MainScreen(Screen[None]):
         assert self.service is not None
         if isinstance(outcome, Accepted):
             applied = outcome.applied
-            if proposal.new_project is not None or self.project_id != applied.tree.project.id:
-                self.load(applied.tree.project.id)  # the conversation it loads ends with the note
+            if proposal.new_project is not None or self.project_id != applied.project_id:
+                self.load(applied.project_id)  # the conversation it loads ends with the note
             else:
                 self.show_applied(applied)
                 self.chat.add("note", accepted_note(proposal, applied))
@@ -595,8 +595,8 @@ class MainScreen(Screen[None]):
     def show_applied(self, applied: Applied) -> None:
         """Show a write: in place when it follows the tree on screen, by reloading when it does not."""
         before = self.project_tree
-        if before is None or before.project.id != applied.tree.project.id or applied.record.version_before != before.project.version:
-            self.load(applied.tree.project.id)
+        if before is None or before.project.id != applied.project_id or applied.record.version_before != before.project.version:
+            self.load(applied.project_id)
             return
         self.project_tree = applied.tree
         self.task_tree.apply(applied, before)
@@ -616,7 +616,7 @@ class MainScreen(Screen[None]):
     def on_written(self, message: Written) -> None:
         applied = message.applied
         self.show_applied(applied)
-        if self._announced.get(applied.tree.project.id, -1) > applied.tree.project.version:
+        if self._announced.get(applied.project_id, -1) > applied.tree.project.version:
             self._catch_up_if_idle()  # another session wrote too while ours was on its way
         kind = message.job.kind
         if kind in ("undo", "redo"):

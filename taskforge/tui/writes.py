@@ -84,6 +84,7 @@ class WriteQueue:
 
         try:
             applied = job.write(self._repo, self._tree_of(job.project_id))
+            tree = applied.tree  # a write that did not keep the whole tree reads it here, off the screen's thread
         except TaskforgeError as error:
             self._forget()  # a conflict means the stored project moved on: the next job reloads it
             job.reply_to.post_message(WriteRefused(job, error))
@@ -92,7 +93,7 @@ class WriteQueue:
             self._app.call_from_thread(self._on_failure, error)
         else:
             with self._lock:
-                self._latest = applied.tree
+                self._latest = tree
             job.reply_to.post_message(Written(job, applied))
 
     def _tree_of(self, project_id: str | None) -> Tree | None:

@@ -1,11 +1,17 @@
-"""Loading a big tree costs one query for the project and one for all its tasks."""
+"""Loading a big tree costs one query for the project and one for all its tasks; a patch of creates reads
+only the outline of the tasks already there."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from sqlalchemy import event
 
 from taskforge.core.history import Provenance
 from taskforge.core.models import Mode, Project
+from taskforge.store import rows
+from tests.builders import create, patch, update
 from tests.generators import generated_patch
 
 
@@ -25,3 +31,52 @@ def test_ten_thousand_tasks_load_in_two_queries(repo):
     assert max(tree.depth(key) for key in tree.tasks) == 5
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 2, selects
+
+
+def _task_selects(repo, write) -> list[str]:
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(repo.engine, "before_cursor_execute", listener)
+    try:
+        write()
+    finally:
+        event.remove(repo.engine, "before_cursor_execute", listener)
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT") and " FROM task " in s]
+
+
+def test_a_patch_of_creates_reads_only_the_outline_of_the_tasks_already_there(repo, sample):
+    applied = None
+
+    def write() -> None:
+        nonlocal applied
+        applied = repo.apply_patch(patch(create("n1", "Between", parent_task_id="T1", position=1)), mode=Mode.EDIT)
+
+    (read,) = [s for s in _task_selects(repo, write) if "WHERE project_id" in s]
+    assert "title" not in read and "depends_on" in read
+    assert applied is not None
+    assert applied.project_id == "sample"
+    assert applied.tree.snapshot() == repo.load("sample").snapshot()  # read whole, when asked
+    assert applied.tree["T2"].title == "Wireframes"
+
+
+def test_a_patch_that_changes_tasks_reads_them_whole(repo, sample):
+    write = lambda: repo.apply_patch(patch(update("T6", title="Ship it")), mode=Mode.EDIT)  # noqa: E731
+    (read,) = [s for s in _task_selects(repo, write) if "WHERE project_id" in s]
+    assert "title" in read
+
+
+def test_an_outline_holds_where_tasks_sit_and_nothing_else(sample):
+    project = sample.project
+    project_row = (project.id, project.title, project.summary, project.status.value, project.version, project.next_key, "")
+    ids = {key: n for n, key in enumerate(sample.tasks, start=1)}
+    outline_rows = [
+        (ids[key], key, ids.get(task.parent_key), json.dumps(task.depends_on)) for key, task in sample.tasks.items()
+    ]
+    tree, row_ids = rows.outline(project_row, outline_rows)
+    assert row_ids == ids
+    assert tree.children == {key: keys for key, keys in sample.children.items()}
+    assert {key: (task.parent_key, task.depends_on) for key, task in tree.tasks.items()} == {
+        key: (task.parent_key, task.depends_on) for key, task in sample.tasks.items()
+    }
+    with pytest.raises(AttributeError):
+        tree["T1"].title  # noqa: B018 - an outline never passes for the task

@@ -11,7 +11,7 @@ import pytest
 from taskforge.core.errors import NothingToDo, TaskforgeError, UnknownProject
 from taskforge.core.history import Provenance, RecordKind, RejectedOp
 from taskforge.core.models import Mode, Project
-from taskforge.core.patches import Limits, PatchError, ProjectPatch, apply
+from taskforge.core.patches import Limits, Op, PatchError, ProjectPatch, apply, replay
 from taskforge.store.repository import SqlRepository
 from tests.builders import chain, create, delete, patch, update
 from tests.conftest import Store, sample_patch, sample_tree
@@ -102,6 +102,18 @@ def test_rejected_patch_changes_nothing(repo, store, sample, name):
     assert error.problems
 
 
+@pytest.mark.parametrize(
+    "name", [name for name, (offending, _) in OFFENDING.items() if all(op.op is Op.CREATE for op in offending.task_patches)]
+)
+def test_a_patch_of_creates_is_refused_for_the_problems_the_core_finds_in_the_whole_tree(store, sample, name):
+    offending, options = OFFENDING[name]
+    limits = options.get("limits", Limits())
+    expected = replay(offending, sample, options.get("mode", Mode.PROJECT), options.get("focus"), limits).problems
+    with SqlRepository.open(store.url, limits=limits) as fresh, pytest.raises(PatchError) as info:
+        fresh.apply_patch(offending, mode=options.get("mode", Mode.PROJECT), focus=options.get("focus"))
+    assert info.value.problems == expected != []
+
+
 def test_patch_for_another_project_changes_nothing(repo, store, sample):
     """The repository addresses a project by the patch's project_id: one that does not exist is refused."""
     error = assert_rejected(repo, store, patch(update("T1", title="x"), project="other"), error_type=UnknownProject)
@@ -169,8 +181,14 @@ def test_failed_create_project_leaves_no_project(repo, store):
          update("T3", depends_on=[]), update("T6", acceptance_criteria=["A", "B"], actual_minutes=15)],
         [update("T6", position=0), update("T3", parent_task_id="T4", position=0), update("T5", parent_task_id=None)],
         [update("T4", depends_on=[]), delete("T1", cascade=True)],
+        # Patches of creates alone are checked against the project's outline (`rows.outline`): the tasks
+        # they push along keep every field, and the tree the write returns is read whole.
+        [create("n1", "Between", parent_task_id="T1", position=1), create("n2", "First root", position=0)],
+        [create("n1", "Last", parent_task_id="T4", position=9), create("n2", "Under", parent_task_id="n1", position=0),
+         create("n3", "Before it", parent_task_id="n1", position=0)],
+        [create("n1", "Docs", depends_on=["T3", "T5"]), create("n2", "After the docs", parent_task_id="T6", depends_on=["n1", "T1"])],
     ],
-    ids=["creates", "updates", "moves", "cascade-delete"],
+    ids=["creates", "updates", "moves", "cascade-delete", "creates-between", "creates-nested", "creates-waiting"],
 )
 def test_apply_stores_what_the_core_computes_and_undo_redo_are_exact(repo, sample, ops):
     proposed = patch(*ops)
