@@ -432,18 +432,20 @@ _NULLS_CHECKED = tuple(sorted(_NOT_NULL))
 _RESTORED_FIELDS = tuple(name for name in _TASK_FIELDS if name != "depends_on")  # a restored task's dependencies come after
 
 
-_NAMED_FIELDS: dict[frozenset[str], tuple[tuple[str, ...], Callable[[dict], tuple]]] = {}
+_NAMED_FIELDS: dict[frozenset[str], tuple[tuple[str, ...], Callable[[dict], tuple] | None]] = {}
 
 
-def _named_fields(named: set[str]) -> tuple[tuple[str, ...], Callable[[dict], tuple]]:
-    """For the fields a body names: the task fields among them in `_TASK_FIELDS` order, and a function
-    that reads all their values from the body's `__dict__` as a tuple. Worked out once for each set of
-    names: a patch's creates name the same few fields over and over."""
+def _named_fields(named: set[str]) -> tuple[tuple[str, ...], Callable[[dict], tuple] | None]:
+    """For the fields a create's body names: the task fields among them, in `_TASK_FIELDS` order, and a
+    function that reads the values of those that cannot be null from the body's `__dict__` as a tuple
+    (None when it names none). Worked out once for each set of names: a patch's creates name the same few
+    fields over and over."""
     key = frozenset(named)
     found = _NAMED_FIELDS.get(key)
     if found is None:
         ordered = tuple(name for name in _TASK_FIELDS if name in key)
-        getter = itemgetter(*key) if len(key) > 1 else (lambda values, name=next(iter(key)): (values[name],))
+        checked = [name for name in _NULLS_CHECKED if name in key]
+        getter = itemgetter(*checked, *checked[:1]) if checked else None  # two names at least: always a tuple
         found = _NAMED_FIELDS[key] = (ordered, getter)
     return found
 
@@ -516,7 +518,7 @@ class _Replay:
         self.failed_creates: dict[str, int] = {}
         self.deleted_by: dict[str, int] = {}
         self.resolved_ops: list[dict[str, Any]] = []  # operation documents (see `Draft`)
-        self.inverse_groups: list[list[dict[str, Any]]] = []
+        self.inverse_groups: list[dict[str, Any] | list[dict[str, Any]]] = []
         self.steps: list[Step] = []
         self.dependency_ops: list[tuple[int, str]] = []  # (op index, key) of each op leaving a task with dependencies
         self.touched_dependencies = False
@@ -594,7 +596,12 @@ class _Replay:
             new_project.version = self.original.project.version + 1
             patch = self.patch
             resolved = Draft(patch.project_id, patch.base_version, patch.rationale, patch.meta_updates, self.resolved_ops)
-            inverse_ops = [op for group in reversed(self.inverse_groups) for op in group]
+            inverse_ops = []
+            for group in reversed(self.inverse_groups):  # an operation's inverse: one document, or a list
+                if type(group) is list:
+                    inverse_ops += group
+                else:
+                    inverse_ops.append(group)
             inverse = Draft(
                 patch.project_id, new_project.version, "", MetaUpdates.model_validate(meta_before or {}), inverse_ops
             )
@@ -693,9 +700,9 @@ class _Replay:
                 index, task_patch,
             )
             return False
-        named, values = body.__pydantic_fields_set__, body.__dict__
-        task_fields, named_values = _named_fields(named)
-        if None in named_values(values) and not self.check_fields(body.given(), index, task_patch):
+        values = body.__dict__
+        task_fields, not_null = _named_fields(body.__pydantic_fields_set__)
+        if not_null is not None and None in not_null(values) and not self.check_fields(body.given(), index, task_patch):
             return False  # a field cleared that cannot be
 
         # Unnamed fields hold their default, None: the same as not giving a parent, a position or dependencies.
@@ -772,7 +779,7 @@ class _Replay:
         if parent is None:
             self.new_roots[key] = index
         self.resolved_ops.append({"op": "create", "task_id": key, "body": resolved_body})
-        self.inverse_groups.append([{"op": "delete", "task_id": key}])
+        self.inverse_groups.append({"op": "delete", "task_id": key})
         if self.keep_steps:
             self.steps.append(
                 Step(index, Op.CREATE, temp, key, None, task, parent_after=parent, position_after=position)
@@ -868,7 +875,7 @@ class _Replay:
         for name in changes:
             inverse_body[name] = held[name]
         self.resolved_ops.append({"op": "update", "task_id": key, "body": body})
-        self.inverse_groups.append([{"op": "update", "task_id": key, "body": inverse_body}])
+        self.inverse_groups.append({"op": "update", "task_id": key, "body": inverse_body})
         if after.depends_on:
             self.dependency_ops.append((index, key))
         if self.keep_steps:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from taskforge.core.chat import ChatMessage
@@ -143,21 +144,26 @@ def tree(
     return Tree(project(project_row, plain=plain), tasks, children), ids
 
 
+class OutlineTask(SimpleNamespace):
+    """A task as an outline holds it: its `key`, `parent_key` and `depends_on`, and nothing else."""
+
+    __slots__ = ()
+
+
+_NO_DEPENDENCIES = ()  # an outline's tasks are only read: the many without dependencies share one
+
+
 def outline(project_row: Sequence[Any], outline_rows: Sequence[Sequence[Any]]) -> tuple[Tree, dict[str, int]]:
     """The project's tree from its `PROJECT_COLUMNS` row and its `OUTLINE_COLUMNS` rows (as SQLite stores
     them, or as PostgreSQL's driver reads the outline query), and each task's row id by key.
 
-    Each task is a `core.plain.PlainTask` with its `key`, `parent_key` and `depends_on` alone: enough for
-    the patch engine to check and place new tasks among them, and nothing else. Reading any other field of
-    one fails loudly, so such a tree never passes for the project: the repository writes from it, then
-    reads the project again for whoever asks."""
-    from taskforge.core.plain import PlainTask
-    from taskforge.core.plain import plain as make
-
+    Its tasks are `OutlineTask`s: enough for the patch engine to check and place new tasks among them, and
+    nothing else. Reading any other field of one fails loudly, so such a tree never passes for the project:
+    the repository writes from it, then reads the project again for whoever asks."""
     key_of = {row[0]: row[1] for row in outline_rows}.get
-    lists = _decoder()
+    lists, none = _decoder(), _NO_DEPENDENCIES
     tasks = {
-        key: make(PlainTask, {"key": key, "parent_key": key_of(parent_id), "depends_on": lists(depends_on)})
+        key: OutlineTask(key=key, parent_key=key_of(parent_id), depends_on=none if depends_on == "[]" else lists(depends_on))
         for _, key, parent_id, depends_on in outline_rows
     }
     children, ids = _layout(outline_rows, key_of)

@@ -75,7 +75,7 @@ def test_an_outline_holds_where_tasks_sit_and_nothing_else(sample):
     tree, row_ids = rows.outline(project_row, outline_rows)
     assert row_ids == ids
     assert tree.children == {key: keys for key, keys in sample.children.items()}
-    assert {key: (task.parent_key, task.depends_on) for key, task in tree.tasks.items()} == {
+    assert {key: (task.parent_key, list(task.depends_on)) for key, task in tree.tasks.items()} == {
         key: (task.parent_key, task.depends_on) for key, task in sample.tasks.items()
     }
     with pytest.raises(AttributeError):
