@@ -105,6 +105,12 @@ def walk_back(records: list[PatchRecord], current: Tree) -> Iterator[tuple[Patch
         yield record, tree
 
 
+def after_record(record: PatchRecord, before: Tree) -> Tree:
+    """The tree `record` left, from `before`, the tree it was applied to (at `record.version_before`):
+    its patch, keys resolved, lands the same way again. Raises PatchError when `before` is another tree."""
+    return apply(record.patch, before, Mode.UNDO, limits=_STORED).tree
+
+
 def entries_for(record: PatchRecord, before: Tree) -> list[DiffEntry]:
     """The diff of `record` against the tree it was applied to, with before → after values."""
     return entries(apply(record.patch, before, Mode.UNDO, limits=_STORED))

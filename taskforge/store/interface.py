@@ -6,6 +6,7 @@ can open a lean SQLite reader without loading the ORM.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -66,6 +67,19 @@ class Applied:
         if callable(self._tree):  # neither is a Tree
             self._tree = self._tree()
         return self._tree
+
+    def following(self, before: Tree | None) -> Tree:
+        """`tree`, worked out from `before` when this write was applied to it (a tree its caller read at
+        the record's `version_before`) instead of read again: a few operations on a big project cost
+        what they do, not a whole load."""
+        followed = before is not None and before.project.id == self.project_id
+        if callable(self._tree) and followed and before.project.version == self.record.version_before:
+            from taskforge.core.history import after_record
+            from taskforge.core.patches import PatchError
+
+            with contextlib.suppress(PatchError):  # not the tree it was applied to after all: read it
+                self._tree = after_record(self.record, before)
+        return self.tree
 
     def __repr__(self) -> str:
         return f"Applied(record={self._record!r}, tree={self._tree!r}, key_map={self.key_map!r})"

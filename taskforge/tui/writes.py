@@ -83,8 +83,9 @@ class WriteQueue:
         from taskforge.core.errors import TaskforgeError
 
         try:
-            applied = job.write(self._repo, self._tree_of(job.project_id))
-            tree = applied.tree  # a write that did not keep the whole tree reads it here, off the screen's thread
+            base = self._tree_of(job.project_id)
+            applied = job.write(self._repo, base)
+            tree = applied.following(base)  # worked out, or read, here: off the screen's thread
         except TaskforgeError as error:
             self._forget()  # a conflict means the stored project moved on: the next job reloads it
             job.reply_to.post_message(WriteRefused(job, error))

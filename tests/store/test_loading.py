@@ -80,3 +80,18 @@ def test_an_outline_holds_where_tasks_sit_and_nothing_else(sample):
     }
     with pytest.raises(AttributeError):
         tree["T1"].title  # noqa: B018 - an outline never passes for the task
+
+
+def test_the_tree_after_a_patch_of_creates_is_worked_out_from_the_tree_it_followed(repo, sample):
+    applied = repo.apply_patch(patch(create("n1", "First", parent_task_id="T4", position=0), create("n2", "Under it", parent_task_id="n1")), mode=Mode.EDIT)
+    assert _task_selects(repo, lambda: applied.following(sample)) == []  # nothing read again
+    assert applied.tree.snapshot() == repo.load("sample").snapshot()
+    assert applied.tree.project.version == applied.record.version_after == 2
+
+
+def test_a_tree_at_another_version_is_not_followed_but_read_again(repo, sample):
+    repo.apply_patch(patch(update("T6", title="Ship it")), mode=Mode.EDIT)
+    applied = repo.apply_patch(patch(create("n1", "New"), base=2), mode=Mode.EDIT)
+    assert len(_task_selects(repo, lambda: applied.following(sample))) == 1  # `sample` is version 1: stale
+    assert applied.tree.snapshot() == repo.load("sample").snapshot()
+    assert applied.tree["T6"].title == "Ship it"
