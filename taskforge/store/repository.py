@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -364,10 +364,10 @@ class SqlRepository:
             base = patch.base_version
             if not bumped:  # the transaction's first statement: check the base version and take the next one
                 _bump(connection, patch.project_id, base)
-            # A patch of creates changes no task that is there already: checking and placing the new ones
-            # needs only the outline of the others (`rows.outline`), which costs a third of reading them.
-            outline = all(task_patch.op is Op.CREATE for task_patch in patch.task_patches)
-            tree, ids = _load(connection, patch.project_id, outline=outline)
+            # Checking and placing the patch's work needs only the outline of the tasks it leaves alone
+            # (`rows.outline`, a third of the cost of reading them): the ones it changes or deletes, and
+            # everything below those it deletes, are read whole.
+            tree, ids = _load(connection, patch.project_id, whole=_read_whole(patch))
             tree.project.version = base  # as the patch found it: the bump above is this patch's own
             result = replay(patch, tree, mode, focus, limits, steps=False)
             if result.problems:
@@ -392,7 +392,7 @@ class SqlRepository:
         def record() -> PatchRecord:
             return PatchRecord(**fields, patch=result.resolved, inverse=result.inverse)
 
-        if outline and tree.tasks:  # the tasks that were there are outlines: whoever wants the tree reads it
+        if any(type(task) is rows.OutlineTask for task in tree.tasks.values()):  # whoever wants it reads it
             project_id = after.id
             return Applied(record, lambda: self.load(project_id), dict(result.key_map), project_id)
         return Applied(record, result.tree, dict(result.key_map), after.id)
@@ -527,14 +527,18 @@ def _native(connection: Connection) -> bool:
     return _driver(connection) == "sqlite"
 
 
-def _load(connection: Connection, project_id: str, *, outline: bool = False) -> tuple[Tree, dict[str, int]]:
+def _load(
+    connection: Connection, project_id: str, *, whole: Callable[[Tree], Collection[str]] | None = None
+) -> tuple[Tree, dict[str, int]]:
     """The project and all its tasks: one query for the project, one for every task, whatever the size.
-    `outline`: the tasks as `rows.outline` reads them, where the repository speaks to the driver (the
-    portable path reads them whole)."""
+    `whole`: the tasks as `rows.outline` reads them but those `whole(outline)` names, where the repository
+    speaks to the driver (the portable path reads them all whole)."""
     driver = _driver(connection)
     if driver is not None:
-        load = rows.load_outline if outline else rows.load_tree
-        return load(connection.exec_driver_sql, project_id, postgres=driver == "postgresql")
+        postgres = driver == "postgresql"
+        if whole is not None:
+            return rows.load_outline(connection.exec_driver_sql, project_id, postgres=postgres, whole=whole)
+        return rows.load_tree(connection.exec_driver_sql, project_id, postgres=postgres)
     query = _select(project_t, rows.PROJECT_COLUMNS).where(project_t.c.id == project_id)
     row = connection.execute(query).first()
     if row is None:
@@ -545,6 +549,34 @@ def _load(connection: Connection, project_id: str, *, outline: bool = False) -> 
         .order_by(task_t.c.parent_id, task_t.c.position)
     ).all()
     return rows.tree(row, tasks, lists=list)  # SQLAlchemy has decoded the JSON columns
+
+
+# Up to this many tasks updated or deleted, a patch reads the outline and those tasks (a third of the cost
+# of reading every task, and their few rows); beyond, the tree whole.
+_FEW_CHANGED = 64
+
+
+def _read_whole(patch: ProjectPatch) -> Callable[[Tree], set[str]] | None:
+    """What of a project `patch` needs whole: the tasks it updates or deletes, and every task a delete may
+    take with it (their inverse restores every field): all below a deleted task and, when the patch
+    deletes, all below a moved one, which brings its sub-tasks along. Keys it does not find are left to
+    the replay to refuse. None: a patch that changes this many tasks reads the tree whole at once."""
+    updated = [op for op in patch.task_patches if op.op is Op.UPDATE]
+    changed = {op.task_id for op in updated}
+    deleted = {op.task_id for op in patch.task_patches if op.op is Op.DELETE}
+    if len(changed) + len(deleted) > _FEW_CHANGED:
+        return None
+    if deleted:
+        deleted.update(op.task_id for op in updated if op.body and "parent_task_id" in op.body.model_fields_set)
+
+    def keys(outline: Tree) -> set[str]:
+        found = {key for key in changed if key in outline}
+        for key in deleted:
+            if key in outline:
+                found.update(outline.subtree(key))
+        return found
+
+    return keys
 
 
 def _records(connection: Connection, project_id: str) -> list[PatchRecord]:

@@ -10,7 +10,7 @@ each conversion takes both. Stdlib only: the read-only commands import this with
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
@@ -61,6 +61,10 @@ PG_TASKS_SQL = (
 OUTLINE_COLUMNS = ("id", "key", "parent_id", "depends_on")
 OUTLINE_SQL = f"SELECT {', '.join(OUTLINE_COLUMNS)} FROM task WHERE project_id = ? ORDER BY parent_id, position"
 PG_OUTLINE_SQL = OUTLINE_SQL.replace("depends_on", "depends_on::text").replace("?", "%s")
+# Some tasks whole, by key, beside an outline.
+TASKS_BY_KEY_SQL = TASKS_SQL.replace(" ORDER BY parent_id, position", " AND key IN ({})")
+PG_TASKS_BY_KEY_SQL = PG_TASKS_SQL.replace(" ORDER BY parent_id, position", " AND key = ANY(%s)")
+_KEYS_PER_QUERY = 500
 
 
 def _json_list(text: str) -> list:
@@ -111,6 +115,26 @@ def tree(
     any order), and each task's row id by key. `lists` reads a JSON list column: `_json_list` for text
     (the default), `list` for what SQLAlchemy already decoded. `plain`: tasks and project as the
     read-only stand-ins of `core.plain`, without loading pydantic."""
+    key_of = {row[0]: row[1] for row in task_rows}.get
+    tasks = _tasks(task_rows, key_of, lists, plain=plain)
+    children, ids = _layout(task_rows, key_of)
+    return Tree(project(project_row, plain=plain), tasks, children), ids
+
+
+class OutlineTask(SimpleNamespace):
+    """A task as an outline holds it: its `key`, `parent_key` and `depends_on`, and nothing else."""
+
+    __slots__ = ()
+
+
+_NO_DEPENDENCIES = ()  # an outline's tasks are only read: the many without dependencies share one
+
+
+def _tasks(
+    task_rows: Sequence[Sequence[Any]], key_of: Callable[[Any], str | None], lists: Callable[[Any], list] = _json_list,
+    *, plain: bool = False,
+) -> dict[str, Any]:
+    """The tasks of `TASK_COLUMNS` rows by key; `key_of` gives a parent's key from its row id."""
     if plain:
         from taskforge.core.plain import PlainTask as Task
         from taskforge.core.plain import plain as trusted
@@ -121,7 +145,6 @@ def tree(
         from taskforge.core.models import Task, trusted
     if lists is _json_list:
         lists = _decoder()
-    key_of = {row[0]: row[1] for row in task_rows}.get
     statuses, priorities = _STATUSES, _PRIORITIES
     # Rows this taskforge wrote from validated tasks: rebuilt without validating them again.
     tasks: dict[str, Any] = {}
@@ -140,17 +163,7 @@ def tree(
             "depends_on": lists(depends_on),
             "tags": lists(tags),
         }, every_field)
-    children, ids = _layout(task_rows, key_of)
-    return Tree(project(project_row, plain=plain), tasks, children), ids
-
-
-class OutlineTask(SimpleNamespace):
-    """A task as an outline holds it: its `key`, `parent_key` and `depends_on`, and nothing else."""
-
-    __slots__ = ()
-
-
-_NO_DEPENDENCIES = ()  # an outline's tasks are only read: the many without dependencies share one
+    return tasks
 
 
 def outline(project_row: Sequence[Any], outline_rows: Sequence[Sequence[Any]]) -> tuple[Tree, dict[str, int]]:
@@ -212,13 +225,29 @@ def load_tree(
     return tree(row, execute(tasks_sql, (project_id,)).fetchall(), plain=plain)
 
 
-def load_outline(execute: Callable[..., Any], project_id: str, *, postgres: bool = False) -> tuple[Tree, dict[str, int]]:
-    """`outline`, read as `load_tree` reads the whole tree."""
+def load_outline(
+    execute: Callable[..., Any], project_id: str, *, postgres: bool = False,
+    whole: Callable[[Tree], Collection[str]] | None = None,
+) -> tuple[Tree, dict[str, int]]:
+    """`outline`, read as `load_tree` reads the whole tree; `whole(outline)` names the tasks to read
+    whole all the same (one more query, or one per 500 keys on SQLite)."""
     project_sql, outline_sql = (PG_PROJECT_SQL, PG_OUTLINE_SQL) if postgres else (PROJECT_SQL, OUTLINE_SQL)
     row = execute(project_sql, (project_id,)).fetchone()
     if row is None:
         raise UnknownProject(project_id)
-    return outline(row, execute(outline_sql, (project_id,)).fetchall())
+    tree, ids = outline(row, execute(outline_sql, (project_id,)).fetchall())
+    keys = list(whole(tree)) if whole is not None else []
+    if keys:
+        if postgres:
+            task_rows = execute(PG_TASKS_BY_KEY_SQL, (project_id, keys)).fetchall()
+        else:
+            task_rows = []
+            for start in range(0, len(keys), _KEYS_PER_QUERY):
+                chunk = keys[start:start + _KEYS_PER_QUERY]
+                sql = TASKS_BY_KEY_SQL.format(", ".join("?" * len(chunk)))
+                task_rows += execute(sql, (project_id, *chunk)).fetchall()
+        tree.tasks.update(_tasks(task_rows, {row_id: key for key, row_id in ids.items()}.get))
+    return tree, ids
 
 
 def summaries(counts: Iterable[Sequence[Any]], project_rows: Iterable[Sequence[Any]]) -> list[ProjectSummary]:

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from taskforge.core.history import Provenance
 from taskforge.core.models import Mode, Project
 from taskforge.store import rows
-from tests.builders import create, patch, update
+from tests.builders import create, delete, patch, update
 from tests.generators import generated_patch
 
 
@@ -59,10 +59,21 @@ def test_a_patch_of_creates_reads_only_the_outline_of_the_tasks_already_there(re
     assert applied.tree["T2"].title == "Wireframes"
 
 
-def test_a_patch_that_changes_tasks_reads_them_whole(repo, sample):
-    write = lambda: repo.apply_patch(patch(update("T6", title="Ship it")), mode=Mode.EDIT)  # noqa: E731
-    (read,) = [s for s in _task_selects(repo, write) if "WHERE project_id" in s]
-    assert "title" in read
+def test_a_patch_that_changes_tasks_reads_those_whole_with_all_below_what_it_deletes(repo, sample):
+    statements: list[tuple[str, tuple]] = []
+    listener = lambda *args: statements.append((args[2], args[3]))  # noqa: E731
+    event.listen(repo.engine, "before_cursor_execute", listener)
+    try:
+        applied = repo.apply_patch(patch(update("T4", depends_on=[]), delete("T1", cascade=True)), mode=Mode.EDIT)
+    finally:
+        event.remove(repo.engine, "before_cursor_execute", listener)
+    outline, whole = [(sql, params) for sql, params in statements if " FROM task WHERE project_id" in sql]
+    assert "title" not in outline[0]
+    assert "title" in whole[0] and set(whole[1][1:]) == {"T1", "T2", "T3", "T4"}
+    assert applied.tree.snapshot() == repo.load("sample").snapshot()
+    assert sorted(applied.tree.tasks) == ["T4", "T5", "T6"]
+    repo.undo("sample")  # the inverse restores every field of what the delete took
+    assert repo.load("sample").snapshot() == sample.snapshot()
 
 
 def test_an_outline_holds_where_tasks_sit_and_nothing_else(sample):

@@ -11,7 +11,7 @@ import pytest
 from taskforge.core.errors import NothingToDo, TaskforgeError, UnknownProject
 from taskforge.core.history import Provenance, RecordKind, RejectedOp
 from taskforge.core.models import Mode, Project
-from taskforge.core.patches import Limits, Op, PatchError, ProjectPatch, apply, replay
+from taskforge.core.patches import Limits, PatchError, ProjectPatch, apply, replay
 from taskforge.store.repository import SqlRepository
 from tests.builders import chain, create, delete, patch, update
 from tests.conftest import Store, sample_patch, sample_tree
@@ -102,10 +102,9 @@ def test_rejected_patch_changes_nothing(repo, store, sample, name):
     assert error.problems
 
 
-@pytest.mark.parametrize(
-    "name", [name for name, (offending, _) in OFFENDING.items() if all(op.op is Op.CREATE for op in offending.task_patches)]
-)
-def test_a_patch_of_creates_is_refused_for_the_problems_the_core_finds_in_the_whole_tree(store, sample, name):
+@pytest.mark.parametrize("name", list(OFFENDING))
+def test_a_patch_is_refused_for_the_problems_the_core_finds_in_the_whole_tree(store, sample, name):
+    """The repository checks a patch against the outline of the tasks it leaves alone (`rows.outline`)."""
     offending, options = OFFENDING[name]
     limits = options.get("limits", Limits())
     expected = replay(offending, sample, options.get("mode", Mode.PROJECT), options.get("focus"), limits).problems
@@ -181,8 +180,8 @@ def test_failed_create_project_leaves_no_project(repo, store):
          update("T3", depends_on=[]), update("T6", acceptance_criteria=["A", "B"], actual_minutes=15)],
         [update("T6", position=0), update("T3", parent_task_id="T4", position=0), update("T5", parent_task_id=None)],
         [update("T4", depends_on=[]), delete("T1", cascade=True)],
-        # Patches of creates alone are checked against the project's outline (`rows.outline`): the tasks
-        # they push along keep every field, and the tree the write returns is read whole.
+        # Patches are checked against the outline of the tasks they leave alone (`rows.outline`): the
+        # tasks they push along keep every field, and the tree the write returns is read whole.
         [create("n1", "Between", parent_task_id="T1", position=1), create("n2", "First root", position=0)],
         [create("n1", "Last", parent_task_id="T4", position=9), create("n2", "Under", parent_task_id="n1", position=0),
          create("n3", "Before it", parent_task_id="n1", position=0)],
