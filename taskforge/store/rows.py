@@ -56,8 +56,8 @@ PG_TASKS_SQL = (
     " FROM task WHERE project_id = %s ORDER BY parent_id, position"
 )
 
-# A project's outline: where each task sits and what it waits for, all that checking a patch of creates
-# needs of the tasks already there (see `outline`).
+# A project's outline: where each task sits and what it waits for, all that checking a patch needs of the
+# tasks it leaves alone (see `outline`).
 OUTLINE_COLUMNS = ("id", "key", "parent_id", "depends_on")
 OUTLINE_SQL = f"SELECT {', '.join(OUTLINE_COLUMNS)} FROM task WHERE project_id = ? ORDER BY parent_id, position"
 PG_OUTLINE_SQL = OUTLINE_SQL.replace("depends_on", "depends_on::text").replace("?", "%s")
@@ -170,8 +170,8 @@ def outline(project_row: Sequence[Any], outline_rows: Sequence[Sequence[Any]]) -
     """The project's tree from its `PROJECT_COLUMNS` row and its `OUTLINE_COLUMNS` rows (as SQLite stores
     them, or as PostgreSQL's driver reads the outline query), and each task's row id by key.
 
-    Its tasks are `OutlineTask`s: enough for the patch engine to check and place new tasks among them, and
-    nothing else. Reading any other field of one fails loudly, so such a tree never passes for the project:
+    Its tasks are `OutlineTask`s: enough for the patch engine to check and place a patch's work among them,
+    and nothing else. Reading any other field of one fails loudly, so such a tree never passes for the project:
     the repository writes from it, then reads the project again for whoever asks."""
     key_of = {row[0]: row[1] for row in outline_rows}.get
     lists, none = _decoder(), _NO_DEPENDENCIES
