@@ -646,13 +646,11 @@ def _changes(before: Tree, after: Tree) -> _Changes:
 
 def _parents_first(created: list[str], tasks: dict[str, Any]) -> bool:
     """Whether every created task in `created` comes after its parent when that was created too."""
-    seen: set[str] = set()
-    fresh = set(created)
+    ahead = set(created)  # the created tasks not reached yet
     for key in created:
-        parent = tasks[key].parent_key
-        if parent in fresh and parent not in seen:
+        if tasks[key].parent_key in ahead:
             return False
-        seen.add(key)
+        ahead.discard(key)
     return True
 
 

@@ -173,7 +173,12 @@ def outline(project_row: Sequence[Any], outline_rows: Sequence[Sequence[Any]]) -
     Its tasks are `OutlineTask`s: enough for the patch engine to check and place a patch's work among them,
     and nothing else. Reading any other field of one fails loudly, so such a tree never passes for the project:
     the repository writes from it, then reads the project again for whoever asks."""
-    key_of = {row[0]: row[1] for row in outline_rows}.get
+    return _outline(project_row, outline_rows, {row[0]: row[1] for row in outline_rows}.get)
+
+
+def _outline(
+    project_row: Sequence[Any], outline_rows: Sequence[Sequence[Any]], key_of: Callable[[Any], str | None]
+) -> tuple[Tree, dict[str, int]]:
     lists, none = _decoder(), _NO_DEPENDENCIES
     tasks = {
         key: OutlineTask(key=key, parent_key=key_of(parent_id), depends_on=none if depends_on == "[]" else lists(depends_on))
@@ -218,11 +223,15 @@ def load_tree(
     connection: the stdlib one in SqliteReader, psycopg's in PostgresReader, SQLAlchemy's
     `exec_driver_sql` in SqlRepository; `postgres` picks the PostgreSQL spelling of the queries; `plain`
     builds the read-only stand-ins of `core.plain` rather than models."""
-    project_sql, tasks_sql = (PG_PROJECT_SQL, PG_TASKS_SQL) if postgres else (PROJECT_SQL, TASKS_SQL)
-    row = execute(project_sql, (project_id,)).fetchone()
+    row = _project_row(execute, project_id, postgres)
+    return tree(row, execute(PG_TASKS_SQL if postgres else TASKS_SQL, (project_id,)).fetchall(), plain=plain)
+
+
+def _project_row(execute: Callable[..., Any], project_id: str, postgres: bool) -> Sequence[Any]:
+    row = execute(PG_PROJECT_SQL if postgres else PROJECT_SQL, (project_id,)).fetchone()
     if row is None:
         raise UnknownProject(project_id)
-    return tree(row, execute(tasks_sql, (project_id,)).fetchall(), plain=plain)
+    return row
 
 
 def load_outline(
@@ -231,11 +240,10 @@ def load_outline(
 ) -> tuple[Tree, dict[str, int]]:
     """`outline`, read as `load_tree` reads the whole tree; `whole(outline)` names the tasks to read
     whole all the same (one more query, or one per 500 keys on SQLite)."""
-    project_sql, outline_sql = (PG_PROJECT_SQL, PG_OUTLINE_SQL) if postgres else (PROJECT_SQL, OUTLINE_SQL)
-    row = execute(project_sql, (project_id,)).fetchone()
-    if row is None:
-        raise UnknownProject(project_id)
-    tree, ids = outline(row, execute(outline_sql, (project_id,)).fetchall())
+    project_row = _project_row(execute, project_id, postgres)
+    outline_rows = execute(PG_OUTLINE_SQL if postgres else OUTLINE_SQL, (project_id,)).fetchall()
+    key_of = {row[0]: row[1] for row in outline_rows}.get  # a parent's key by its row id, for both kinds of task
+    tree, ids = _outline(project_row, outline_rows, key_of)
     keys = list(whole(tree)) if whole is not None else []
     if keys:
         if postgres:
@@ -246,7 +254,7 @@ def load_outline(
                 chunk = keys[start:start + _KEYS_PER_QUERY]
                 sql = TASKS_BY_KEY_SQL.format(", ".join("?" * len(chunk)))
                 task_rows += execute(sql, (project_id, *chunk)).fetchall()
-        tree.tasks.update(_tasks(task_rows, {row_id: key for key, row_id in ids.items()}.get))
+        tree.tasks.update(_tasks(task_rows, key_of))
     return tree, ids
 
 
